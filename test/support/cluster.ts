@@ -1,0 +1,49 @@
+// Test helpers shared by the integration and e2e layers: the sandbox's kubeconfig, API clients,
+// a throwaway namespace per test file, and a bounded poll.
+import * as path from "node:path";
+import * as k8s from "@kubernetes/client-node";
+
+export const repoRoot = path.resolve(__dirname, "..", "..", "..");
+export const sandboxKubeconfig = path.join(repoRoot, ".regnet", "kubeconfig");
+
+export function kubeConfig(): k8s.KubeConfig {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(process.env.KUBECONFIG ?? sandboxKubeconfig);
+  return kc;
+}
+
+/** Creates a namespace with a unique name; returns it and a cleanup that deletes it. */
+export async function tempNamespace(prefix: string): Promise<{ name: string; cleanup: () => Promise<void> }> {
+  const core = kubeConfig().makeApiClient(k8s.CoreV1Api);
+  const name = `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`.slice(0, 63);
+  await core.createNamespace({ body: { metadata: { name, labels: { "regnet.dev/test": "true" } } } });
+  return {
+    name,
+    cleanup: async () => {
+      await core.deleteNamespace({ name }).catch(() => undefined);
+    },
+  };
+}
+
+/** Polls `probe` until it returns a value other than undefined/false, or fails naming `what`. */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  { timeoutMs = 60_000, intervalMs = 250 } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined && v !== false) return v as T;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      const why = lastError instanceof Error ? `: last error: ${lastError.message}` : "";
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
