@@ -1,0 +1,55 @@
+// The engine's facade: the one surface both front doors (Pulumi dynamic provider, controller) use.
+// Pure parts (spec, desired objects, topology, wiring plan, status) are called from here; the I/O
+// (API server through ../kube, nodes through ../rpc) happens only below this file.
+import type * as k8s from "@kubernetes/client-node";
+import type { BitcoinNetworkSpec } from "../spec";
+import type { Logger } from "../log";
+import type { RpcAccess } from "../rpc";
+import type { Change, NetworkRef, NetworkStatus } from "./types";
+
+export interface EngineOptions {
+  kubeConfig: k8s.KubeConfig;
+  /** How to reach node RPC: pod IP ("direct"), API-server port-forward, or "auto" (probe, fall back). */
+  rpcAccess?: RpcAccess;
+  logger?: Logger;
+  /** Per RPC request timeout (default 10 s). */
+  rpcTimeoutMs?: number;
+}
+
+export interface ReconcileResult {
+  status: NetworkStatus;
+  /** What this pass changed (API objects created/updated/adopted, peers added/removed, blocks mined). */
+  changes: Change[];
+  /** Set when the network is not settled yet (pods starting, peers connecting): reconcile again after this. */
+  requeueAfterMs?: number;
+}
+
+export interface ConvergeOptions {
+  timeoutMs: number;
+  onProgress?: (status: NetworkStatus, changes: Change[]) => void;
+}
+
+export interface DestroyOptions {
+  /** Wait until the pods are gone. */
+  wait: boolean;
+  timeoutMs?: number;
+}
+
+export interface Engine {
+  /** One level-based pass: observe, create/update what differs, wire peers, bootstrap, report. */
+  reconcile(ref: NetworkRef, spec: BitcoinNetworkSpec, opts?: { generation?: number }): Promise<ReconcileResult>;
+  /** Read-only: no API writes and no write RPCs. `undefined` when the network has no StatefulSet. */
+  observe(ref: NetworkRef): Promise<NetworkStatus | undefined>;
+  /** Reconcile until ready + wired + bootstrapped + synced; the timeout error names each node and what it lacks. */
+  converge(ref: NetworkRef, spec: BitcoinNetworkSpec, opts: ConvergeOptions): Promise<NetworkStatus>;
+  /** Delete what the network owns (by its labels) and, with `wait`, wait until its pods are gone. */
+  destroy(ref: NetworkRef, opts: DestroyOptions): Promise<void>;
+  /** RPC calls made so far by this engine (addnode/generate/disconnect are writes). */
+  rpcCounters(): { reads: number; writes: number };
+  /** Releases port-forwards and HTTP agents (they never keep the process alive on their own). */
+  close(): Promise<void>;
+}
+
+export function createEngine(_options: EngineOptions): Engine {
+  throw new Error("TODO: engine implementation lands in the next commits");
+}

@@ -1,0 +1,144 @@
+// One access layer over @kubernetes/client-node for the objects a network owns.
+//
+// Writes use server-side apply (fieldManager "regnet", force): the desired object is the whole
+// intent, the API server merges it field by field, fields regnet stops setting are removed, and a
+// field another manager took (e.g. `kubectl scale` on replicas) is taken back. Strategic merge
+// would need us to compute removals ourselves. Apply is only sent when something differs: the
+// engine compares a hash of the desired object (kept in an annotation) and the replicas, so a
+// no-op reconcile makes no API writes at all.
+import * as k8s from "@kubernetes/client-node";
+
+export const FIELD_MANAGER = "regnet";
+
+export type Kind = "Secret" | "Service" | "StatefulSet";
+const API_VERSION: Record<Kind, string> = { Secret: "v1", Service: "v1", StatefulSet: "apps/v1" };
+
+export type OwnerReference = k8s.V1OwnerReference;
+
+export function isNotFound(err: unknown): boolean {
+  return err instanceof k8s.ApiException && err.code === 404;
+}
+
+export function isConflict(err: unknown): boolean {
+  return err instanceof k8s.ApiException && err.code === 409;
+}
+
+/** An object with the network's name that is not the network's own: regnet never modifies it. */
+export class OwnershipError extends Error {
+  override readonly name = "OwnershipError";
+  constructor(
+    readonly kind: string,
+    readonly namespace: string,
+    readonly objectName: string,
+    readonly network: string,
+    missing: string[],
+  ) {
+    super(
+      `${kind} ${namespace}/${objectName} exists but is not network "${network}"'s own (missing label${missing.length > 1 ? "s" : ""} ${missing.join(", ")}); ` +
+        `regnet leaves it untouched. Delete or rename it, or give the network another name` +
+        (kind === "Secret" ? ", or name it in spec.rpc.secretName to use it as the network's credentials" : "") +
+        ".",
+    );
+  }
+}
+
+/** Labels of `want` that `obj` lacks or carries with another value. */
+export function missingLabels(obj: k8s.KubernetesObject, want: Record<string, string>): string[] {
+  const have = obj.metadata?.labels ?? {};
+  return Object.entries(want)
+    .filter(([k, v]) => have[k] !== v)
+    .map(([k, v]) => `${k}=${v}`);
+}
+
+export function hasOwner(obj: k8s.KubernetesObject, owner: OwnerReference): boolean {
+  return (obj.metadata?.ownerReferences ?? []).some((r) => r.uid === owner.uid);
+}
+
+export class KubeObjects {
+  readonly core: k8s.CoreV1Api;
+  readonly apps: k8s.AppsV1Api;
+  private readonly objects: k8s.KubernetesObjectApi;
+  /** API writes made so far (create/apply/patch/delete). */
+  writes = 0;
+
+  constructor(kc: k8s.KubeConfig) {
+    this.core = kc.makeApiClient(k8s.CoreV1Api);
+    this.apps = kc.makeApiClient(k8s.AppsV1Api);
+    this.objects = k8s.KubernetesObjectApi.makeApiClient(kc);
+  }
+
+  async get<T extends k8s.KubernetesObject>(kind: Kind, namespace: string, name: string): Promise<T | undefined> {
+    try {
+      switch (kind) {
+        case "Secret":
+          return (await this.core.readNamespacedSecret({ name, namespace })) as T;
+        case "Service":
+          return (await this.core.readNamespacedService({ name, namespace })) as T;
+        case "StatefulSet":
+          return (await this.apps.readNamespacedStatefulSet({ name, namespace })) as T;
+      }
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async create<T extends k8s.KubernetesObject>(obj: T): Promise<T> {
+    this.writes++;
+    return this.objects.create(obj, undefined, undefined, FIELD_MANAGER);
+  }
+
+  /** Server-side apply of the full desired object (see the top of this file for why). */
+  async apply<T extends k8s.KubernetesObject>(obj: T): Promise<T> {
+    this.writes++;
+    const body = { ...obj, metadata: { ...obj.metadata, resourceVersion: undefined, managedFields: undefined } };
+    return this.objects.patch(body, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply);
+  }
+
+  /** Adds an owner reference, keeping the ones already there (adoption of a labelled object). */
+  async addOwner(kind: Kind, namespace: string, name: string, current: k8s.KubernetesObject, owner: OwnerReference): Promise<void> {
+    this.writes++;
+    const refs = [...(current.metadata?.ownerReferences ?? []), owner];
+    // A JSON merge patch with resourceVersion fails on a concurrent change instead of losing it.
+    await this.objects.patch(
+      { apiVersion: API_VERSION[kind], kind, metadata: { name, namespace, ownerReferences: refs, resourceVersion: current.metadata?.resourceVersion } },
+      undefined,
+      undefined,
+      FIELD_MANAGER,
+      undefined,
+      k8s.PatchStrategy.MergePatch,
+    );
+  }
+
+  /** Deletes; true when something was there. Pods go with their StatefulSet (background cascade). */
+  async delete(kind: Kind, namespace: string, name: string): Promise<boolean> {
+    try {
+      this.writes++;
+      await this.objects.delete({ apiVersion: API_VERSION[kind], kind, metadata: { name, namespace } }, undefined, undefined, undefined, undefined, "Background");
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  async listPods(namespace: string, labelSelector: string): Promise<k8s.V1Pod[]> {
+    return (await this.core.listNamespacedPod({ namespace, labelSelector })).items;
+  }
+
+  async deletePods(namespace: string, labelSelector: string): Promise<void> {
+    this.writes++;
+    await this.core.deleteCollectionNamespacedPod({ namespace, labelSelector });
+  }
+}
+
+/** `a=b,c=d` from a label map. */
+export function selectorString(labels: Record<string, string>): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
+}
+
+export function podReady(pod: k8s.V1Pod): boolean {
+  return !pod.metadata?.deletionTimestamp && pod.status?.phase === "Running" && (pod.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
+}

@@ -1,0 +1,99 @@
+// How the engine reaches a node's RPC port: directly at the pod IP where that is routable
+// (in-cluster, the sandbox), otherwise through the API server's port-forward. "auto" probes once
+// with a short TCP connect: a connection or a refusal proves the address is routable; a timeout or
+// "unreachable" means it is not. The answer is kept for the life of the client.
+import * as net from "node:net";
+import type * as k8s from "@kubernetes/client-node";
+import { openPortForward, type Forward } from "../kube/port-forward";
+import type { Logger } from "../log";
+
+export type RpcAccess = "auto" | "direct" | "port-forward";
+
+export interface PodPort {
+  namespace: string;
+  pod: string;
+  ip: string;
+  port: number;
+}
+
+export interface Endpoint {
+  host: string;
+  port: number;
+  via: "direct" | "port-forward";
+}
+
+type Probe = "routable" | "unroutable" | "unknown";
+
+export function probeRoutable(host: string, port: number, timeoutMs: number): Promise<Probe> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port });
+    const done = (r: Probe) => {
+      s.destroy();
+      resolve(r);
+    };
+    s.setTimeout(timeoutMs, () => done("unroutable"));
+    s.once("connect", () => done("routable"));
+    s.once("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "ECONNREFUSED") done("routable");
+      else if (e.code === "EHOSTUNREACH" || e.code === "ENETUNREACH" || e.code === "ETIMEDOUT") done("unroutable");
+      else done("unknown");
+    });
+  });
+}
+
+export class AccessResolver {
+  private decided: "direct" | "port-forward" | undefined;
+  private readonly forwards = new Map<string, Promise<Forward>>();
+
+  constructor(
+    private readonly kc: k8s.KubeConfig,
+    mode: RpcAccess,
+    private readonly logger: Logger,
+    private readonly probeTimeoutMs = 1000,
+  ) {
+    if (mode !== "auto") this.decided = mode;
+  }
+
+  /** The access path in use, once known. */
+  get mode(): "direct" | "port-forward" | undefined {
+    return this.decided;
+  }
+
+  async endpoint(t: PodPort): Promise<Endpoint> {
+    if (!this.decided) {
+      const r = await probeRoutable(t.ip, t.port, this.probeTimeoutMs);
+      if (r === "unknown") return this.forward(t); // undecided: this call goes the safe way
+      this.decided = r === "routable" ? "direct" : "port-forward";
+      this.logger.info({ access: this.decided, probed: `${t.ip}:${t.port}` }, "RPC access path chosen");
+    }
+    return this.decided === "direct" ? { host: t.ip, port: t.port, via: "direct" } : this.forward(t);
+  }
+
+  private async forward(t: PodPort): Promise<Endpoint> {
+    const key = `${t.namespace}/${t.pod}:${t.port}`;
+    let f = this.forwards.get(key);
+    if (!f) {
+      f = openPortForward(this.kc, t.namespace, t.pod, t.port, this.logger);
+      this.forwards.set(key, f);
+      f.catch(() => this.forwards.delete(key));
+    }
+    return { host: "127.0.0.1", port: (await f).port, via: "port-forward" };
+  }
+
+  /** Closes forwards to pods that are not in `keep` (`<namespace>/<pod>`), e.g. after a scale-down. */
+  async prune(namespace: string, keep: ReadonlySet<string>): Promise<void> {
+    for (const [key, f] of this.forwards) {
+      const pod = key.slice(0, key.lastIndexOf(":"));
+      if (pod.startsWith(`${namespace}/`) && !keep.has(pod)) {
+        this.forwards.delete(key);
+        await (await f.catch(() => undefined))?.close();
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.forwards.values()];
+    this.forwards.clear();
+    await Promise.all(all.map(async (f) => (await f.catch(() => undefined))?.close()));
+  }
+}
