@@ -1,0 +1,24 @@
+// The API identity of a BitcoinNetwork, shared by the CRD, the controller and the Pulumi provider.
+export const GROUP = "regnet.dev";
+export const VERSION = "v1alpha1";
+export const KIND = "BitcoinNetwork";
+export const PLURAL = "bitcoinnetworks";
+export const API_VERSION = `${GROUP}/${VERSION}`;
+
+export const IMPLEMENTATIONS = ["bitcoin-core", "btcd"] as const;
+export type Implementation = (typeof IMPLEMENTATIONS)[number];
+
+/** Bitcoin Core publishes an official image; btcd has none, so the project builds and documents its own. */
+export const DEFAULT_IMAGES: Record<Implementation, string> = {
+  "bitcoin-core": "bitcoin/bitcoin:30.2",
+  btcd: "ghcr.io/regnet-dev/btcd:v0.26.2",
+};
+
+export function defaultImage(implementation: Implementation): string {
+  return DEFAULT_IMAGES[implementation];
+}
+
+export const MAX_NODES = 100;
+/** StatefulSet pods are `<name>-<ordinal>` (≤ 2 digits + dash) and carry a controller-revision-hash
+ * label `<name>-<10 chars>`, which must fit in 63: 63 - 11 = 52. */
+export const MAX_NETWORK_NAME_LENGTH = 52;

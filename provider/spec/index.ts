@@ -1,0 +1,5 @@
+export * from "./constants";
+export * from "./schema";
+export * from "./rules";
+export * from "./validate";
+export * from "./crd-schema";

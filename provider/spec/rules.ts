@@ -1,0 +1,117 @@
+// Cross-field rules a JSON schema cannot express, written once as CEL. They go verbatim into the
+// CRD's `x-kubernetes-validations` on `spec` (so `self` is the spec), and validateSpec evaluates the
+// same strings with @marcbachmann/cel-js. Keep to the CEL subset both implement (has, all, exists,
+// filter, matches with RE2-compatible patterns, string(int)).
+
+export interface CelRule {
+  rule: string;
+  /** Static message; every rule has one (the API server falls back to it if messageExpression fails). */
+  message: string;
+  /** A CEL expression yielding the message, for messages that quote values. */
+  messageExpression?: string;
+  /** JSON path relative to spec, e.g. `.topology.degree`. */
+  fieldPath: string;
+  reason?: "FieldValueInvalid" | "FieldValueForbidden" | "FieldValueRequired" | "FieldValueDuplicate";
+}
+
+/** Flags regnet sets or depends on, grouped by why passing them would break a network. Matched on the
+ * flag name after one or two dashes, with or without `=value` and Bitcoin Core's `-no` negation. */
+export const FORBIDDEN_FLAGS: { names: string[]; why: string }[] = [
+  {
+    names: ["testnet", "testnet3", "testnet4", "signet", "signetchallenge", "signetseednode", "chain", "mainnet", "simnet", "regtest"],
+    why: "selects the chain, and regnet always runs regtest (it passes the regtest flag itself)",
+  },
+  {
+    names: [
+      "rpcbind", "rpcallowip", "rpcport", "rpcuser", "rpcpassword", "rpcpass", "rpcauth", "rpccookiefile", "rpclisten",
+      "notls", "rpccert", "rpckey", "rpclimituser", "rpclimitpass", "norpc", "server", "u", "P",
+    ],
+    why: "changes RPC binding, ports or credentials, which regnet manages so that it can wire and probe the nodes",
+  },
+  {
+    names: ["datadir", "b", "appdata", "conf", "configfile", "C", "includeconf", "port", "listen", "bind", "daemon", "daemonwait"],
+    why: "changes the data directory, config file, P2P listener or foreground process that the pods rely on",
+  },
+];
+
+export function forbiddenFlagPattern(names: string[]): string {
+  return `^--?(no)?(${names.join("|")})(=.*)?$`;
+}
+
+function forbiddenFlagRule({ names, why }: { names: string[]; why: string }): CelRule {
+  const re = forbiddenFlagPattern(names);
+  return {
+    rule: `!has(self.extraArgs) || self.extraArgs.all(a, !a.matches('${re}'))`,
+    message: `extraArgs must not contain ${names.map((n) => `-${n}`).join(", ")}: that flag ${why}; remove it`,
+    messageExpression: `'extraArgs: ' + self.extraArgs.filter(a, a.matches('${re}'))[0] + ' is refused: it ${why}; remove it'`,
+    fieldPath: ".extraArgs",
+    reason: "FieldValueForbidden",
+  };
+}
+
+export const specRules: CelRule[] = [
+  {
+    rule: "!has(self.topology.degree) || self.topology.type == 'random'",
+    message: "topology.degree applies to topology.type random only: remove degree or set type: random",
+    fieldPath: ".topology.degree",
+    reason: "FieldValueForbidden",
+  },
+  {
+    rule: "!has(self.topology.seed) || self.topology.type == 'random'",
+    message: "topology.seed applies to topology.type random only: remove seed or set type: random",
+    fieldPath: ".topology.seed",
+    reason: "FieldValueForbidden",
+  },
+  {
+    rule: "self.topology.type != 'random' || has(self.topology.degree)",
+    message: "topology.type random needs topology.degree (peers per node): add degree, e.g. 2",
+    fieldPath: ".topology.degree",
+    reason: "FieldValueRequired",
+  },
+  {
+    // nodes 0 is a stopped network: allow it so that a random network can be scaled to zero.
+    rule: "!has(self.topology.degree) || self.nodes == 0 || self.topology.degree < self.nodes",
+    message: "topology.degree must be less than nodes: lower topology.degree or add nodes",
+    messageExpression:
+      "'topology.degree (' + string(self.topology.degree) + ') must be less than nodes (' + string(self.nodes) + '): lower topology.degree or add nodes'",
+    fieldPath: ".topology.degree",
+  },
+  {
+    rule: "!has(self.topology.edges) || self.topology.type == 'edges'",
+    message: "topology.edges applies to topology.type edges only: remove edges or set type: edges",
+    fieldPath: ".topology.edges",
+    reason: "FieldValueForbidden",
+  },
+  {
+    rule: "self.topology.type != 'edges' || has(self.topology.edges)",
+    message: "topology.type edges needs topology.edges, a list of [a, b] ordinal pairs: add edges",
+    fieldPath: ".topology.edges",
+    reason: "FieldValueRequired",
+  },
+  {
+    rule: "!has(self.topology.edges) || self.topology.edges.all(e, e[0] != e[1])",
+    message: "topology.edges must not link a node to itself: remove the [n, n] edge",
+    fieldPath: ".topology.edges",
+  },
+  {
+    rule: "!has(self.topology.edges) || self.topology.edges.all(e, e[0] < self.nodes && e[1] < self.nodes)",
+    message: "topology.edges names a node ordinal that is not below nodes: drop that edge or add nodes",
+    messageExpression:
+      "'topology.edges: every ordinal must be less than nodes (' + string(self.nodes) + '): drop the edges to higher ordinals or add nodes'",
+    fieldPath: ".topology.edges",
+  },
+  ...FORBIDDEN_FLAGS.map(forbiddenFlagRule),
+];
+
+/** Rules that compare with the stored object (`oldSelf`): the API server runs them on update; validateSpec
+ * runs them when given the previous spec. */
+export const transitionRules: CelRule[] = [
+  {
+    rule:
+      "has(self.persistence) == has(oldSelf.persistence) && (!has(self.persistence) || self.persistence == oldSelf.persistence)",
+    message:
+      "persistence is immutable (a StatefulSet's volume claims cannot change): keep the old value, or delete and recreate the network",
+    fieldPath: ".persistence",
+    reason: "FieldValueForbidden",
+  },
+];
