@@ -10,8 +10,8 @@ import * as k8s from "@kubernetes/client-node";
 
 export const FIELD_MANAGER = "regnet";
 
-export type Kind = "Secret" | "Service" | "StatefulSet";
-const API_VERSION: Record<Kind, string> = { Secret: "v1", Service: "v1", StatefulSet: "apps/v1" };
+export type Kind = "Secret" | "Service" | "StatefulSet" | "PersistentVolumeClaim";
+const API_VERSION: Record<Kind, string> = { Secret: "v1", Service: "v1", StatefulSet: "apps/v1", PersistentVolumeClaim: "v1" };
 
 export type OwnerReference = k8s.V1OwnerReference;
 
@@ -76,6 +76,8 @@ export class KubeObjects {
           return (await this.core.readNamespacedService({ name, namespace })) as T;
         case "StatefulSet":
           return (await this.apps.readNamespacedStatefulSet({ name, namespace })) as T;
+        case "PersistentVolumeClaim":
+          return (await this.core.readNamespacedPersistentVolumeClaim({ name, namespace })) as T;
       }
     } catch (err) {
       if (isNotFound(err)) return undefined;
@@ -122,6 +124,19 @@ export class KubeObjects {
     }
   }
 
+  async list(kind: Kind, namespace: string, labelSelector: string): Promise<k8s.KubernetesObject[]> {
+    switch (kind) {
+      case "Secret":
+        return (await this.core.listNamespacedSecret({ namespace, labelSelector })).items;
+      case "Service":
+        return (await this.core.listNamespacedService({ namespace, labelSelector })).items;
+      case "StatefulSet":
+        return (await this.apps.listNamespacedStatefulSet({ namespace, labelSelector })).items;
+      case "PersistentVolumeClaim":
+        return (await this.core.listNamespacedPersistentVolumeClaim({ namespace, labelSelector })).items;
+    }
+  }
+
   async listPods(namespace: string, labelSelector: string): Promise<k8s.V1Pod[]> {
     return (await this.core.listNamespacedPod({ namespace, labelSelector })).items;
   }
@@ -133,7 +148,7 @@ export class KubeObjects {
 }
 
 /** `a=b,c=d` from a label map. */
-export function selectorString(labels: Record<string, string>): string {
+export function toSelector(labels: Record<string, string>): string {
   return Object.entries(labels)
     .map(([k, v]) => `${k}=${v}`)
     .join(",");

@@ -36,7 +36,17 @@ export interface NodeOps {
   version(): Promise<string>;
   /** Number of connected peers (inbound and outbound). */
   connectionCount(): Promise<number>;
+  /** Connected peers, both directions (`addr` is `ip:port`; an inbound peer's port is ephemeral). */
+  peers(): Promise<ConnectedPeer[]>;
 }
+
+export interface ConnectedPeer {
+  addr: string;
+  inbound: boolean;
+}
+
+const connectedPeers = async (call: Call): Promise<ConnectedPeer[]> =>
+  ((await call<{ addr: string; inbound: boolean }[] | null>("getpeerinfo", [])) ?? []).map((p) => ({ addr: p.addr, inbound: p.inbound }));
 
 export interface Dialect {
   implementation: Implementation;
@@ -89,6 +99,7 @@ const core: Dialect = {
       return (await call<{ subversion: string }>("getnetworkinfo", [])).subversion;
     },
     connectionCount: () => call<number>("getconnectioncount", []),
+    peers: () => connectedPeers(call),
   }),
 };
 
@@ -126,6 +137,7 @@ const btcd: Dialect = {
       return `btcd ${maj}.${min}.${patch}`;
     },
     connectionCount: () => call<number>("getconnectioncount", []),
+    peers: () => connectedPeers(call),
   }),
 };
 

@@ -95,6 +95,8 @@ test("addnode add/remove, getaddednodeinfo, generate; repeats tolerated; reads a
   assert.equal(tipA.height, 3);
   await waitFor("b synced from a", async () => (await b.tip()).bestBlockHash === tipA.bestBlockHash, { timeoutMs: 15_000 });
   assert.ok((await b.connectionCount()) >= 1);
+  assert.deepEqual(await a.peers(), [{ addr: peer, inbound: false }]);
+  assert.equal((await b.peers()).filter((p) => p.inbound).length, 1);
 
   await a.removePeer(peer);
   await waitFor("a forgot b", async () => (await a.addedPeers()).length === 0, { timeoutMs: 10_000 });
