@@ -1,0 +1,49 @@
+// `npm run sandbox -- up | down | status | env`: the local test cluster (see sandbox/cluster/).
+// REGNET_SANDBOX=<name> (and optionally REGNET_SANDBOX_DIR) selects another, independent sandbox.
+import { down, status, up } from "./cluster/cluster";
+import { currentInstance } from "./cluster/instance";
+import { toolchainEnv } from "./toolchain/paths";
+
+const USAGE = "usage: npm run sandbox -- up | down | status | env";
+
+/** Shell lines that put the toolchain on PATH and point kubectl at the sandbox. */
+function envLines(): string {
+  const inst = currentInstance();
+  const ours = (toolchainEnv({ ...process.env, PATH: "" }).PATH ?? "").split(":").filter(Boolean);
+  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  return [
+    `export PATH=${q(ours.join(":"))}:"$PATH"`,
+    `export KUBECONFIG=${q(inst.kubeconfig)}`,
+    "export PULUMI_SKIP_UPDATE_CHECK=1",
+    "export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true",
+  ].join("\n");
+}
+
+async function main(cmd: string | undefined): Promise<number> {
+  const say = (line: string) => console.error(line);
+  switch (cmd) {
+    case "up":
+      await up(say);
+      return 0;
+    case "down":
+      await down(say);
+      return 0;
+    case "status":
+      await status((line) => console.log(line));
+      return 0;
+    case "env":
+      console.log(envLines());
+      return 0;
+    default:
+      console.error(USAGE);
+      return 2;
+  }
+}
+
+main(process.argv[2]).then(
+  (code) => (process.exitCode = code),
+  (err: unknown) => {
+    console.error(`sandbox ${process.argv[2]} FAILED: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,221 @@
+// The sandbox's life cycle: up (bridge, control plane, one Ready KWOK node, node runner), down
+// (nothing left: no process, listener, namespace or bridge), status.
+import * as fs from "node:fs";
+import * as k8s from "@kubernetes/client-node";
+import { TOOLS, type ToolName, toolBinDir, toolPath } from "../toolchain/paths";
+import { type SandboxInstance, claimInstance, currentInstance, releaseInstance } from "./instance";
+import {
+  COMPONENTS,
+  RUNNER_KWOK_CONFIG,
+  clusterDir,
+  componentPids,
+  componentPorts,
+  kwokctl,
+  kwokctlConfig,
+  kwokctlConfigFile,
+} from "./kwok";
+import { bridgeExists, checkIproute2, createBridge, deleteBridge, deleteNetns, listNetns, netnsPids } from "./net";
+import { alive, listeningPorts, processesMentioning, sleep, terminate } from "./procs";
+import { extraKwokEnv, runnerExists, runnerPid, startRunner, stopRunner } from "./runner";
+
+export type Say = (line: string) => void;
+
+const secs = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
+
+function checkToolchain(): void {
+  const missing = (Object.keys(TOOLS) as ToolName[]).filter((t) =>
+    TOOLS[t].binaries.some((b) => !fs.existsSync(toolPath(b as never))),
+  );
+  if (missing.length) {
+    throw new Error(`toolchain not installed (${missing.map((t) => toolBinDir(t)).join(", ")}): run \`npm run setup\` first`);
+  }
+}
+
+function kubeConfigOf(inst: SandboxInstance): k8s.KubeConfig {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(inst.kubeconfig);
+  return kc;
+}
+
+/** Control plane processes alive and the API server answering. */
+export async function clusterHealthy(inst: SandboxInstance): Promise<boolean> {
+  if (inst.slot < 0 || !fs.existsSync(inst.kubeconfig) || !bridgeExists(inst)) return false;
+  if (!Object.values(componentPids(inst)).every(alive)) return false;
+  try {
+    const core = kubeConfigOf(inst).makeApiClient(k8s.CoreV1Api);
+    await Promise.race([core.listNode(), sleep(5000).then(() => Promise.reject(new Error("timeout")))]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Up = control plane healthy and (when the runner is built) the runner running. */
+export async function isUp(inst: SandboxInstance = currentInstance()): Promise<boolean> {
+  return (await clusterHealthy(inst)) && (!runnerExists() || runnerPid(inst) !== undefined);
+}
+
+export async function up(say: Say): Promise<SandboxInstance> {
+  const started = Date.now();
+  checkIproute2();
+  checkToolchain();
+  const inst = claimInstance();
+  if (await clusterHealthy(inst)) {
+    if (!runnerExists() || runnerPid(inst)) {
+      say(`sandbox ${inst.name} is already up (kubeconfig ${inst.kubeconfig})`);
+      return inst;
+    }
+    const pid = await startRunner(inst, apiserverPort(inst));
+    say(`sandbox ${inst.name}: control plane was up; node runner started (pid ${pid}) in ${secs(started)}`);
+    return inst;
+  }
+
+  say(`sandbox ${inst.name}: clearing leftovers ...`);
+  await clearAll(inst, say);
+
+  createBridge(inst);
+  say(`sandbox ${inst.name}: bridge ${inst.bridge} ${inst.gateway}/${inst.prefixLen} (${secs(started)})`);
+
+  fs.writeFileSync(kwokctlConfigFile(inst), kwokctlConfig(inst, extraKwokEnv(inst)));
+  const configs = ["-c", kwokctlConfigFile(inst)];
+  if (fs.existsSync(RUNNER_KWOK_CONFIG)) configs.push("-c", RUNNER_KWOK_CONFIG);
+  const created = await kwokctl(inst, [
+    "create", "cluster", "--runtime", "binary", "--kubeconfig", inst.kubeconfig, ...configs, "--wait", "120s",
+  ]);
+  if (created.code !== 0) {
+    throw new Error(`kwokctl create cluster failed (exit ${created.code}):\n${lastLines(created.output)}`);
+  }
+  say(`sandbox ${inst.name}: control plane up (${secs(started)})`);
+
+  const scaled = await kwokctl(inst, ["scale", "node", "--replicas", "1"]);
+  if (scaled.code !== 0) throw new Error(`kwokctl scale node failed (exit ${scaled.code}):\n${lastLines(scaled.output)}`);
+  await waitClusterReady(inst);
+  say(`sandbox ${inst.name}: node Ready, default ServiceAccount present (${secs(started)})`);
+
+  if (runnerExists()) {
+    const pid = await startRunner(inst, apiserverPort(inst));
+    say(`sandbox ${inst.name}: node runner started (pid ${pid}, log ${inst.runnerLog})`);
+  } else {
+    say(`sandbox ${inst.name}: WARNING node runner not built (no dist/sandbox/runner/main.js): pods are only simulated`);
+  }
+  say(`sandbox ${inst.name} is up in ${secs(started)}. kubeconfig: ${inst.kubeconfig}`);
+  return inst;
+}
+
+function apiserverPort(inst: SandboxInstance): number {
+  const port = componentPorts(inst)["kube-apiserver"];
+  if (!port) throw new Error(`no kube-apiserver port in ${clusterDir(inst)}/kwok.yaml`);
+  return port;
+}
+
+/** A node Ready, and what pods need before they can be created: the default ServiceAccount and root CA. */
+async function waitClusterReady(inst: SandboxInstance, timeoutMs = 90_000): Promise<void> {
+  const core = kubeConfigOf(inst).makeApiClient(k8s.CoreV1Api);
+  const deadline = Date.now() + timeoutMs;
+  let waitingFor = "";
+  for (;;) {
+    try {
+      const nodes = await core.listNode();
+      const ready = nodes.items.some((n) => n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
+      waitingFor = "a Ready node";
+      if (ready) {
+        waitingFor = "ServiceAccount default/default";
+        await core.readNamespacedServiceAccount({ name: "default", namespace: "default" });
+        waitingFor = "ConfigMap default/kube-root-ca.crt";
+        await core.readNamespacedConfigMap({ name: "kube-root-ca.crt", namespace: "default" });
+        return;
+      }
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) throw new Error(`sandbox ${inst.name}: timed out waiting for ${waitingFor || "the API server"}`);
+    await sleep(250);
+  }
+}
+
+export async function down(say: Say): Promise<void> {
+  const started = Date.now();
+  checkIproute2();
+  const inst = currentInstance();
+  await clearAll(inst, say);
+  const left = leftovers(inst);
+  fs.rmSync(inst.kubeconfig, { force: true });
+  if (inst.slot >= 0) releaseInstance(inst);
+  if (left.length) throw new Error(`sandbox ${inst.name}: down left behind:\n  ${left.join("\n  ")}`);
+  say(`sandbox ${inst.name} is down in ${secs(started)}: no process, listener, network namespace or bridge left`);
+}
+
+/** Stops and removes everything this sandbox may have made, whatever state it is in. */
+async function clearAll(inst: SandboxInstance, say: Say): Promise<void> {
+  const ports = Object.values(componentPorts(inst));
+  if (runnerPid(inst)) say(`sandbox ${inst.name}: stopping node runner (it stops its pods) ...`);
+  await stopRunner(inst);
+  if (fs.existsSync(clusterDir(inst))) {
+    const deleted = await kwokctl(inst, ["delete", "cluster"]);
+    if (deleted.code !== 0) say(`sandbox ${inst.name}: kwokctl delete cluster exit ${deleted.code} (cleaning up by hand)`);
+  }
+  // Whatever kwokctl did not stop (a crashed delete, an older cluster): anything naming its workdir.
+  await terminate(processesMentioning(`${clusterDir(inst)}/`).map((p) => p.pid), 10_000);
+  fs.rmSync(clusterDir(inst), { recursive: true, force: true });
+  if (inst.slot >= 0) {
+    for (const ns of listNetns(inst)) {
+      await terminate(netnsPids(ns), 5_000);
+      deleteNetns(ns);
+    }
+    deleteBridge(inst);
+  }
+  // Sockets close as the processes die; give the kernel a moment.
+  const deadline = Date.now() + 10_000;
+  while (ports.some((p) => listeningPorts().has(p)) && Date.now() < deadline) await sleep(100);
+}
+
+/** What `down` must not leave: processes naming the cluster, the runner, namespaces, the bridge, listeners. */
+export function leftovers(inst: SandboxInstance): string[] {
+  const left: string[] = [];
+  for (const p of processesMentioning(`${clusterDir(inst)}/`)) left.push(`process ${p.pid}: ${p.cmd.slice(0, 120)}`);
+  const runner = runnerPid(inst);
+  if (runner) left.push(`node runner pid ${runner}`);
+  if (inst.slot >= 0) {
+    for (const ns of listNetns(inst)) left.push(`network namespace ${ns}`);
+    if (bridgeExists(inst)) left.push(`bridge ${inst.bridge}`);
+  }
+  const listening = listeningPorts();
+  for (const [name, port] of Object.entries(componentPorts(inst))) {
+    if (listening.has(port)) left.push(`listener :${port} (${name})`);
+  }
+  return left;
+}
+
+export async function status(say: Say): Promise<boolean> {
+  const inst = currentInstance();
+  const healthy = await clusterHealthy(inst);
+  const runner = runnerPid(inst);
+  const upNow = healthy && (!runnerExists() || runner !== undefined);
+  say(`sandbox ${inst.name}: ${upNow ? "UP" : healthy ? "DEGRADED" : "DOWN"}   (state ${inst.dir})`);
+  if (inst.slot >= 0) {
+    say(`  network     bridge ${inst.bridge} ${bridgeExists(inst) ? "present" : "absent"}, ` +
+      `${inst.gateway}/${inst.prefixLen}, pod namespaces ${inst.netnsPrefix}*: ${listNetns(inst).length}`);
+  }
+  const pids = componentPids(inst);
+  const ports = componentPorts(inst);
+  for (const c of COMPONENTS) {
+    const pid = pids[c];
+    const port = ports[c] ? `  port ${ports[c]}` : "";
+    say(`  ${c.padEnd(24)}${alive(pid) ? `running  pid ${pid}` : "stopped"}${port}`);
+  }
+  say(`  ${"node runner".padEnd(24)}${runner ? `running  pid ${runner}  log ${inst.runnerLog}` : runnerExists() ? "stopped" : "not built"}`);
+  if (healthy) {
+    const core = kubeConfigOf(inst).makeApiClient(k8s.CoreV1Api);
+    const nodes = await core.listNode();
+    for (const n of nodes.items) {
+      const ready = n.status?.conditions?.find((c) => c.type === "Ready")?.status === "True";
+      say(`  node ${n.metadata?.name}: ${ready ? "Ready" : "NotReady"}`);
+    }
+    say(`  kubeconfig  ${inst.kubeconfig}`);
+  }
+  return upNow;
+}
+
+function lastLines(text: string, n = 20): string {
+  return text.trimEnd().split("\n").slice(-n).map((l) => `    ${l}`).join("\n");
+}

@@ -1,0 +1,116 @@
+// The control plane through kwokctl's binary runtime with our pinned binaries: etcd, kube-apiserver
+// (RBAC, service-account signing), kube-controller-manager (all default controllers: garbage
+// collector, StatefulSet, service-account token...), kube-scheduler and kwok-controller.
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { stringify } from "yaml";
+import { repoRoot, toolPath, toolchainEnv } from "../toolchain/paths";
+import type { SandboxInstance } from "./instance";
+import { readPid } from "./procs";
+
+export const COMPONENTS = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok-controller"] as const;
+
+/** Written by the node runner's owner: KWOK CRs for per-pod Exec/Logs/PortForward and the status it leaves alone. */
+export const RUNNER_KWOK_CONFIG = path.join(repoRoot, "sandbox", "runner", "kwok.yaml");
+
+export const clusterDir = (inst: SandboxInstance) => path.join(inst.kwokWorkdir, "clusters", inst.clusterName);
+export const kwokctlConfigFile = (inst: SandboxInstance) => path.join(inst.dir, "kwokctl.yaml");
+
+export function kwokEnv(inst: SandboxInstance, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...toolchainEnv(), KWOK_WORKDIR: inst.kwokWorkdir, ...extra };
+}
+
+/**
+ * Every component listens on loopback, except the API server: pods reach it at the bridge address
+ * (KUBERNETES_SERVICE_HOST), and the other components at 127.0.0.1, so it binds both (0.0.0.0) and
+ * advertises the bridge address, which its certificate also names.
+ */
+export function kwokctlConfig(inst: SandboxInstance, kwokControllerEnv: Record<string, string>): string {
+  const docs: object[] = [
+    {
+      apiVersion: "config.kwok.x-k8s.io/v1alpha1",
+      kind: "KwokctlConfiguration",
+      options: {
+        runtime: "binary",
+        bindAddress: "127.0.0.1",
+        kubeApiserverCertSANs: [inst.gateway],
+        kubeAuthorization: true,
+        kubeAdmission: true,
+        etcdBinary: toolPath("etcd"),
+        kubeApiserverBinary: toolPath("kube-apiserver"),
+        kubeControllerManagerBinary: toolPath("kube-controller-manager"),
+        kubeSchedulerBinary: toolPath("kube-scheduler"),
+        kubectlBinary: toolPath("kubectl"),
+        kwokControllerBinary: toolPath("kwok"),
+      },
+      componentsPatches: [
+        {
+          name: "kube-apiserver",
+          extraArgs: [
+            { key: "bind-address", value: "0.0.0.0", override: true },
+            { key: "advertise-address", value: inst.gateway },
+          ],
+        },
+        ...(Object.keys(kwokControllerEnv).length
+          ? [{ name: "kwok-controller", extraEnvs: Object.entries(kwokControllerEnv).map(([name, value]) => ({ name, value })) }]
+          : []),
+      ],
+    },
+  ];
+  return docs.map((d) => stringify(d)).join("---\n");
+}
+
+export interface KwokctlResult {
+  code: number;
+  output: string;
+}
+
+/** Runs kwokctl for this sandbox; its output goes to `<dir>/kwokctl.log` and is returned. */
+export function kwokctl(inst: SandboxInstance, args: string[], env = kwokEnv(inst)): Promise<KwokctlResult> {
+  const log = path.join(inst.dir, "kwokctl.log");
+  fs.appendFileSync(log, `\n$ kwokctl --name ${inst.clusterName} ${args.join(" ")}\n`);
+  return new Promise((resolve, reject) => {
+    // Ports are picked by probing what is free: one create at a time on this machine.
+    const child = spawn("flock", ["/tmp/regnet-kwokctl.lock", toolPath("kwokctl"), "--name", inst.clusterName, ...args], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    const take = (d: Buffer) => {
+      output += d.toString();
+      fs.appendFileSync(log, d);
+    };
+    child.stdout.on("data", take);
+    child.stderr.on("data", take);
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+/** The pid kwokctl recorded for each component (undefined when not started). */
+export function componentPids(inst: SandboxInstance): Record<string, number | undefined> {
+  const pids: Record<string, number | undefined> = {};
+  for (const c of COMPONENTS) pids[c] = readPid(path.join(clusterDir(inst), "pids", `${c}.pid`));
+  return pids;
+}
+
+/** Ports of the components, from the configuration kwokctl saved for the cluster. */
+export function componentPorts(inst: SandboxInstance): Record<string, number> {
+  const ports: Record<string, number> = {};
+  try {
+    const text = fs.readFileSync(path.join(clusterDir(inst), "kwok.yaml"), "utf8");
+    for (const [key, name] of [
+      ["kubeApiserverPort", "kube-apiserver"],
+      ["etcdPort", "etcd"],
+      ["etcdPeerPort", "etcd-peer"],
+      ["kwokControllerPort", "kwok-controller"],
+    ] as const) {
+      const m = new RegExp(`^\\s*${key}:\\s*(\\d+)`, "m").exec(text);
+      if (m && Number(m[1])) ports[name] = Number(m[1]);
+    }
+  } catch {
+    // no cluster
+  }
+  return ports;
+}

@@ -1,0 +1,87 @@
+// Process bookkeeping for the sandbox's daemons: liveness that treats zombies as gone, bounded
+// waits, and finding leftovers by what their command line names.
+import * as fs from "node:fs";
+
+/** True when `pid` is a live (non-zombie) process. */
+export function alive(pid: number | undefined): boolean {
+  if (!pid || pid <= 0) return false;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    return state !== "Z" && state !== "X";
+  } catch {
+    return false;
+  }
+}
+
+export function readPid(file: string): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(file, "utf8").trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Waits until none of `pids` is alive; returns the ones still alive at the deadline. */
+export async function waitGone(pids: number[], timeoutMs: number): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = pids.filter(alive);
+    if (!left.length || Date.now() > deadline) return left;
+    await sleep(100);
+  }
+}
+
+/** SIGTERM, then SIGKILL after `graceMs` for whatever is still alive. */
+export async function terminate(pids: number[], graceMs: number): Promise<void> {
+  const live = pids.filter(alive);
+  for (const pid of live) signal(pid, "SIGTERM");
+  const left = await waitGone(live, graceMs);
+  for (const pid of left) signal(pid, "SIGKILL");
+  await waitGone(left, 5_000);
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // already gone
+  }
+}
+
+/** Live processes whose command line contains `needle` (e.g. a sandbox's state dir). */
+export function processesMentioning(needle: string): { pid: number; cmd: string }[] {
+  const found: { pid: number; cmd: string }[] = [];
+  for (const entry of fs.readdirSync("/proc")) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
+      if (cmd.includes(needle) && alive(pid)) found.push({ pid, cmd });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return found;
+}
+
+/** TCP ports some process listens on (IPv4 and IPv6), from /proc/net/tcp*. */
+export function listeningPorts(): Set<number> {
+  const ports = new Set<number>();
+  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text = "";
+    try {
+      text = fs.readFileSync(file, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols[3] === "0A") ports.add(parseInt(cols[1].split(":")[1], 16)); // 0A = LISTEN
+    }
+  }
+  return ports;
+}
