@@ -1,0 +1,87 @@
+// KWOK serves the kubelet API (logs, exec, port-forward) from per-pod config objects; the runner
+// writes them for each pod it runs, owner-referenced to the pod so they go when it goes:
+// - Logs: each container's CRI log file (and the previous run's);
+// - Exec: KWOK runs the command on the host, with these envs, from its own PATH, where the exec
+//   shims (exec-shim.ts) re-run it inside the container named by REGNET_EXEC_PIDFILE;
+// - PortForward: per declared containerPort, a command that enters the pod's network namespace
+//   and pipes the stream to 127.0.0.1:<port> there, as a kubelet does.
+import * as path from "node:path";
+import * as k8s from "@kubernetes/client-node";
+import { BIN } from "./container";
+import { netnsName } from "./netns";
+
+const GROUP = "kwok.x-k8s.io";
+const VERSION = "v1alpha1";
+const FIELD_MANAGER = "regnet-node-runner";
+
+export function containerPidFile(podDir: string, container: string): string {
+  return path.join(podDir, "containers", container, "pid");
+}
+
+export class KubeletObjects {
+  constructor(
+    private readonly custom: k8s.CustomObjectsApi,
+    private readonly portForwardShim: string,
+  ) {}
+
+  /** Server-side applies the pod's Logs, Exec and PortForward objects. */
+  async apply(pod: k8s.V1Pod, _podIP: string, podDir: string, containers: k8s.V1Container[]): Promise<void> {
+    const meta = {
+      name: pod.metadata!.name!,
+      namespace: pod.metadata!.namespace!,
+      labels: { "app.kubernetes.io/managed-by": "regnet-node-runner" },
+      ownerReferences: [{ apiVersion: "v1", kind: "Pod", name: pod.metadata!.name!, uid: pod.metadata!.uid!, controller: false }],
+    };
+    const ns = netnsName(pod.metadata!.uid!);
+    const ports = [...new Set(containers.flatMap((c) => (c.ports ?? []).filter((p) => (p.protocol ?? "TCP") === "TCP").map((p) => p.containerPort)))];
+    const objects: Array<{ plural: string; kind: string; spec: object }> = [
+      {
+        plural: "logs",
+        kind: "Logs",
+        spec: {
+          logs: containers.map((c) => ({
+            containers: [c.name],
+            logsFile: path.join(podDir, "logs", `${c.name}.log`),
+            previousLogsFile: path.join(podDir, "logs", `${c.name}.previous.log`),
+            follow: true,
+          })),
+        },
+      },
+      {
+        plural: "execs",
+        kind: "Exec",
+        spec: {
+          execs: containers.map((c) => ({
+            containers: [c.name],
+            local: { envs: [{ name: "REGNET_EXEC_PIDFILE", value: containerPidFile(podDir, c.name) }] },
+          })),
+        },
+      },
+      {
+        plural: "portforwards",
+        kind: "PortForward",
+        spec: {
+          forwards: ports.map((p) => ({
+            ports: [p],
+            command: [BIN.ip, "netns", "exec", ns, process.execPath, this.portForwardShim, String(p)],
+          })),
+        },
+      },
+    ];
+    for (const o of objects) {
+      await this.custom.patchNamespacedCustomObject(
+        {
+          group: GROUP,
+          version: VERSION,
+          namespace: meta.namespace,
+          plural: o.plural,
+          name: meta.name,
+          body: { apiVersion: `${GROUP}/${VERSION}`, kind: o.kind, metadata: meta, spec: o.spec },
+          fieldManager: FIELD_MANAGER,
+          force: true,
+        },
+        k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.ServerSideApply),
+      );
+    }
+  }
+}

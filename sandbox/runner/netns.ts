@@ -1,0 +1,97 @@
+// One network namespace per pod (iproute2, as root): a veth pair with one end on the sandbox bridge
+// and `eth0` inside, the pod's own address from the bridge's subnet, `lo` up, default route via the
+// bridge. Processes in it bind 0.0.0.0 as in a real pod; 127.0.0.1 inside is the pod's own.
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+
+export const BRIDGE = "regnet0";
+export const GATEWAY = "10.244.0.1";
+export const PREFIX_LEN = 16;
+export const NETNS_PREFIX = "regnet-";
+
+export async function ip(...args: string[]): Promise<string> {
+  const { stdout } = await run("ip", args, { encoding: "utf8" });
+  return stdout;
+}
+
+export function netnsName(podUid: string): string {
+  return NETNS_PREFIX + podUid.replace(/-/g, "").slice(0, 8);
+}
+
+function vethNames(podUid: string): { host: string; peer: string } {
+  const id = podUid.replace(/-/g, "").slice(0, 8);
+  return { host: `rv${id}`, peer: `rp${id}` };
+}
+
+/** Addresses 10.244.0.2 .. 10.244.255.254 handed out lowest-free first; .0.1 is the bridge. */
+export class AddressPool {
+  private readonly used = new Set<number>();
+
+  allocate(): string {
+    for (let n = 2; n < 65535; n++) {
+      if (!this.used.has(n)) {
+        this.used.add(n);
+        return `10.244.${n >> 8}.${n & 255}`;
+      }
+    }
+    throw new Error("pod address pool 10.244.0.0/16 is exhausted");
+  }
+
+  release(address: string): void {
+    const [, , hi, lo] = address.split(".").map(Number);
+    this.used.delete((hi << 8) | lo);
+  }
+}
+
+export async function bridgeExists(): Promise<boolean> {
+  try {
+    await ip("link", "show", BRIDGE);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Creates the pod's namespace and plumbing; removes what it made if a step fails. */
+export async function createPodNetwork(podUid: string, address: string): Promise<string> {
+  const ns = netnsName(podUid);
+  const { host, peer } = vethNames(podUid);
+  await deletePodNetwork(podUid); // a leftover from a crashed runner would make `add` fail
+  try {
+    await ip("netns", "add", ns);
+    await ip("link", "add", host, "type", "veth", "peer", "name", peer, "netns", ns);
+    await ip("link", "set", host, "master", BRIDGE, "up");
+    await ip("-n", ns, "link", "set", peer, "name", "eth0");
+    await ip("-n", ns, "addr", "add", `${address}/${PREFIX_LEN}`, "dev", "eth0");
+    await ip("-n", ns, "link", "set", "eth0", "up");
+    await ip("-n", ns, "link", "set", "lo", "up");
+    await ip("-n", ns, "route", "add", "default", "via", GATEWAY);
+  } catch (err) {
+    await deletePodNetwork(podUid);
+    throw err;
+  }
+  return ns;
+}
+
+/** Deleting the namespace destroys its veth end, and with it the bridge end. */
+export async function deletePodNetwork(podUid: string): Promise<void> {
+  const ns = netnsName(podUid);
+  await ip("netns", "delete", ns).catch(() => undefined);
+  await ip("link", "delete", vethNames(podUid).host).catch(() => undefined);
+}
+
+/** Namespaces this runner's kind made (for clean-up of a previous run's leftovers). */
+export async function listPodNetns(): Promise<string[]> {
+  const out = await ip("netns", "list").catch(() => "");
+  return out
+    .split("\n")
+    .map((l) => l.split(" ")[0])
+    .filter((n) => n.startsWith(NETNS_PREFIX));
+}
+
+export async function netnsPids(ns: string): Promise<number[]> {
+  const out = await ip("netns", "pids", ns).catch(() => "");
+  return out.split("\n").filter(Boolean).map(Number);
+}

@@ -1,0 +1,171 @@
+// The node runner: watches the sandbox's pods through a client-node informer and runs every pod
+// bound to a (KWOK) node as host processes, one PodWorker per pod UID. KWOK keeps the nodes'
+// heartbeats; kwok.yaml tells it to leave pods alone, so their status and deletion are ours.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as k8s from "@kubernetes/client-node";
+import type { Logger } from "../../provider/log";
+import type { RefReader } from "./env";
+import { hostLookup, PROFILES } from "./images";
+import { KubeletObjects } from "./kubelet-objects";
+import { AddressPool, bridgeExists, BRIDGE, GATEWAY, ip, listPodNetns, netnsPids } from "./netns";
+import { PodWorker } from "./pod";
+import { MountPoints } from "./volumes";
+
+export interface RunnerOptions {
+  kubeconfig: string;
+  stateDir: string;
+  log: Logger;
+}
+
+/** Programs `kubectl exec` can run inside a pod (each gets a wrapper on KWOK's PATH). */
+export const EXEC_PROGRAMS = [
+  ...new Set([
+    ...PROFILES.flatMap((p) => Object.keys(p.programs)),
+    ...["sh", "bash", "cat", "ls", "env", "ps", "ip", "hostname", "id", "echo", "test", "sleep", "kill", "pwd", "ss", "curl", "wget", "true", "false", "head", "tail", "grep"],
+  ]),
+];
+
+/** Where the exec wrappers live: kwok-controller's PATH must start with this folder. */
+export function execShimDir(stateDir: string): string {
+  return path.join(path.resolve(stateDir), "exec-shim");
+}
+
+export class Runner {
+  private readonly workers = new Map<string, PodWorker>();
+  private informer?: k8s.Informer<k8s.V1Pod>;
+  private readonly kc = new k8s.KubeConfig();
+  private readonly core: k8s.CoreV1Api;
+  private readonly mountPoints = new MountPoints();
+  private stopping = false;
+
+  constructor(private readonly opts: RunnerOptions) {
+    this.kc.loadFromFile(opts.kubeconfig);
+    this.core = this.kc.makeApiClient(k8s.CoreV1Api);
+  }
+
+  async start(): Promise<void> {
+    const { log, stateDir } = this.opts;
+    if (!(await bridgeExists())) {
+      throw new Error(`bridge ${BRIDGE} does not exist: the sandbox makes it (npm run sandbox -- up) before starting the runner`);
+    }
+    fs.mkdirSync(path.join(stateDir, "pods"), { recursive: true });
+    await this.removeLeftovers();
+    this.writeExecShims();
+
+    const server = new URL(this.kc.getCurrentCluster()!.server);
+    const apiserverPort = server.port || "443";
+    const refs = this.refReader();
+    const ctx = {
+      core: this.core,
+      log,
+      stateDir,
+      pool: new AddressPool(),
+      mountPoints: this.mountPoints,
+      lookup: hostLookup(),
+      refs,
+      kubeletObjects: new KubeletObjects(this.kc.makeApiClient(k8s.CustomObjectsApi), path.join(__dirname, "port-forward-shim.js")),
+      hostIP: GATEWAY,
+      apiserverPort,
+      hostPath: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+    };
+
+    const listFn = () => this.core.listPodForAllNamespaces({ fieldSelector: "spec.nodeName!=" });
+    const informer = new k8s.ListWatch<k8s.V1Pod>("/api/v1/pods", new k8s.Watch(this.kc), listFn, false, undefined, "spec.nodeName!=");
+    this.informer = informer;
+    const onPod = (pod: k8s.V1Pod): void => {
+      if (this.stopping) return;
+      const uid = pod.metadata!.uid!;
+      const w = this.workers.get(uid);
+      if (w) return w.update(pod);
+      if (pod.metadata?.deletionTimestamp) {
+        // Ours from a previous runner run (its processes are gone): just complete the deletion.
+        void this.core
+          .deleteNamespacedPod({ name: pod.metadata.name!, namespace: pod.metadata.namespace!, gracePeriodSeconds: 0, body: { preconditions: { uid } } })
+          .catch(() => undefined);
+        return;
+      }
+      if (pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed") return;
+      const worker = new PodWorker(pod, ctx);
+      this.workers.set(uid, worker);
+      worker.start().catch((err) => {
+        log.error({ pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, error: String(err) }, "pod failed to start");
+      });
+    };
+    informer.on(k8s.ADD, onPod);
+    informer.on(k8s.UPDATE, onPod);
+    informer.on(k8s.DELETE, (pod) => {
+      const uid = pod.metadata!.uid!;
+      const w = this.workers.get(uid);
+      if (!w) return;
+      this.workers.delete(uid);
+      void w.terminate(0, false);
+    });
+    informer.on(k8s.ERROR, (err) => {
+      if (this.stopping) return;
+      log.warn({ error: String(err) }, "pod watch failed; restarting in 1s");
+      setTimeout(() => void informer.start().catch(() => undefined), 1000);
+    });
+    await informer.start();
+    log.info({ stateDir, apiserverPort, bridge: BRIDGE }, "node runner watching pods");
+  }
+
+  /** Stops every pod's processes and removes their namespaces (the pods stay in the API). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.informer?.stop();
+    await Promise.all(
+      [...this.workers.values()].map((w) => w.terminate(10, false).catch((err) => this.opts.log.warn({ error: String(err) }, "stop failed"))),
+    );
+    this.workers.clear();
+    this.mountPoints.releaseAll();
+    this.opts.log.info("node runner stopped");
+  }
+
+  /** Namespaces (and their processes) a previous runner left when it was killed. */
+  private async removeLeftovers(): Promise<void> {
+    for (const ns of await listPodNetns()) {
+      for (const pid of await netnsPids(ns)) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // gone
+        }
+      }
+      await ip("netns", "delete", ns).catch(() => undefined);
+      this.opts.log.info({ netns: ns }, "removed leftover pod namespace");
+    }
+    fs.rmSync(path.join(this.opts.stateDir, "pods"), { recursive: true, force: true });
+    fs.mkdirSync(path.join(this.opts.stateDir, "pods"), { recursive: true });
+  }
+
+  private writeExecShims(): void {
+    const dir = execShimDir(this.opts.stateDir);
+    fs.mkdirSync(dir, { recursive: true });
+    const script = path.join(__dirname, "exec-shim.js");
+    for (const name of EXEC_PROGRAMS) {
+      fs.writeFileSync(path.join(dir, name), `#!/bin/sh\nexec '${process.execPath}' '${script}' '${dir}' '${name}' "$@"\n`, { mode: 0o755 });
+    }
+  }
+
+  private refReader(): RefReader {
+    const decode = (data: Record<string, string> | undefined): Record<string, string> =>
+      Object.fromEntries(Object.entries(data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
+    const notFound = (err: unknown): undefined => {
+      if ((err as { code?: number }).code === 404) return undefined;
+      throw err;
+    };
+    return {
+      secret: (namespace, name) =>
+        this.core
+          .readNamespacedSecret({ name, namespace })
+          .then((s) => decode(s.data))
+          .catch(notFound),
+      configMap: (namespace, name) =>
+        this.core
+          .readNamespacedConfigMap({ name, namespace })
+          .then((c) => ({ ...(c.data ?? {}), ...decode(c.binaryData) }))
+          .catch(notFound),
+    };
+  }
+}

@@ -1,0 +1,205 @@
+// Pure rules of the sandbox node runner: image -> program resolution, `$(VAR)` expansion and the
+// downward API, pod phase and back-off, the launch script's quoting, pod address allocation.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import type * as k8s from "@kubernetes/client-node";
+import { globMatch, profileFor, resolveCommand, type Lookup } from "../../sandbox/runner/images";
+import { ConfigError, containerEnv, expandVars, fieldRefValue } from "../../sandbox/runner/env";
+import { backoffSeconds, podPhase, shouldRestart } from "../../sandbox/runner/status";
+import { launchScript, shQuote } from "../../sandbox/runner/container";
+import { AddressPool, netnsName } from "../../sandbox/runner/netns";
+
+const lookup = (onPath: string[]): Lookup => ({
+  which: (n) => (onPath.includes(n) ? `/usr/bin/${n}` : undefined),
+  tool: (n) => (["btcd", "btcctl"].includes(n) ? `/cache/btcd-0.26.2/bin/${n}` : undefined),
+  node: "/opt/node22/bin/node",
+  repoRoot: "/repo",
+});
+
+describe("image -> program", () => {
+  const table: Array<[string, string | undefined]> = [
+    ["ghcr.io/regnet-dev/btcd:v0.26.2", "btcd"],
+    ["btcd:latest", "btcd"],
+    ["docker.io/someone/btcd:v1@sha256:abc", "btcd"],
+    ["bitcoin/bitcoin:29.0", "bitcoin-core"],
+    ["ghcr.io/x/bitcoind:30", "bitcoin-core"],
+    ["ghcr.io/regnet-dev/regnet-controller:0.1.0", "regnet-controller"],
+    ["busybox:1.36", "shell"],
+    ["nginx:1.27", undefined],
+    ["ghcr.io/x/btcd-exporter:1", undefined],
+  ];
+  for (const [image, profile] of table) {
+    it(`${image} -> ${profile ?? "no profile"}`, () => assert.equal(profileFor(image)?.name, profile));
+  }
+
+  it("glob * spans slashes and other characters are literal", () => {
+    assert.ok(globMatch("*/btcd:*", "a/b/btcd:v1"));
+    assert.ok(!globMatch("btcd:*", "xbtcd:v1"));
+    assert.ok(!globMatch("a.b", "axb"));
+  });
+
+  it("the entrypoint runs with args when no command is given; btcctl's folder goes on PATH", () => {
+    const r = resolveCommand("ghcr.io/regnet-dev/btcd:v0.26.2", undefined, ["--regtest"], lookup([]));
+    assert.deepEqual(r, { ok: true, argv: ["/cache/btcd-0.26.2/bin/btcd", "--regtest"], pathDirs: ["/cache/btcd-0.26.2/bin"] });
+  });
+
+  it("command replaces the entrypoint; command[0] resolves through the image's programs, then the host", () => {
+    const r1 = resolveCommand("btcd:x", ["btcctl", "getinfo"], ["-s"], lookup([]));
+    assert.ok(r1.ok);
+    assert.deepEqual(r1.argv, ["/cache/btcd-0.26.2/bin/btcctl", "getinfo", "-s"]);
+    const r2 = resolveCommand("btcd:x", ["sh", "-c", "exec btcd"], undefined, lookup(["sh"]));
+    assert.ok(r2.ok);
+    assert.deepEqual(r2.argv, ["/usr/bin/sh", "-c", "exec btcd"]);
+  });
+
+  it("the controller image runs the repository's controller with this Node", () => {
+    const r = resolveCommand("ghcr.io/regnet-dev/regnet-controller:0.1.0", undefined, ["--x"], lookup([]));
+    assert.ok(r.ok);
+    assert.deepEqual(r.argv, ["/opt/node22/bin/node", "/repo/dist/provider/controller/main.js", "--x"]);
+  });
+
+  it("Bitcoin Core without bitcoind on PATH is a clear, named failure", () => {
+    const r = resolveCommand("bitcoin/bitcoin:29.0", undefined, ["-regtest"], lookup([]));
+    assert.equal(r.ok, false);
+    assert.ok(!r.ok && r.reason === "ProgramNotFound" && /bitcoind/.test(r.message) && /PATH/.test(r.message));
+    const ok = resolveCommand("bitcoin/bitcoin:29.0", undefined, ["-regtest"], lookup(["bitcoind"]));
+    assert.ok(ok.ok && ok.argv[0] === "/usr/bin/bitcoind");
+  });
+
+  it("an unmapped image names the config file to extend", () => {
+    const r = resolveCommand("nginx:1.27", undefined, undefined, lookup(["nginx"]));
+    assert.ok(!r.ok && r.reason === "ImageNotMapped" && /images\.json/.test(r.message));
+  });
+});
+
+describe("environment", () => {
+  it("$(VAR) expansion: defined refs replaced, $$ escapes, unknown refs kept", () => {
+    const env = new Map([
+      ["A", "1"],
+      ["B", "x y"],
+    ]);
+    const table: Array<[string, string]> = [
+      ["$(A)", "1"],
+      ["--a=$(A) --b=$(B)", "--a=1 --b=x y"],
+      ["$$(A)", "$(A)"],
+      ["$(C)", "$(C)"],
+      ["$A", "$A"],
+      ["$(A", "$(A"],
+      ["cost $", "cost $"],
+    ];
+    for (const [input, want] of table) assert.equal(expandVars(input, env), want, input);
+  });
+
+  const pod: k8s.V1Pod = {
+    metadata: { name: "btcd-0", namespace: "net1", uid: "u-1", labels: { app: "btcd" } },
+    spec: { containers: [], nodeName: "kwok-node-0", serviceAccountName: "sa" },
+  };
+
+  it("downward API fields", () => {
+    assert.equal(fieldRefValue(pod, "metadata.name", "10.244.0.7", "10.244.0.1"), "btcd-0");
+    assert.equal(fieldRefValue(pod, "metadata.namespace", "10.244.0.7", "10.244.0.1"), "net1");
+    assert.equal(fieldRefValue(pod, "status.podIP", "10.244.0.7", "10.244.0.1"), "10.244.0.7");
+    assert.equal(fieldRefValue(pod, "status.hostIP", "10.244.0.7", "10.244.0.1"), "10.244.0.1");
+    assert.equal(fieldRefValue(pod, "metadata.labels['app']", "10.244.0.7", "10.244.0.1"), "btcd");
+    assert.throws(() => fieldRefValue(pod, "spec.bogus", "", ""), ConfigError);
+  });
+
+  const refs = {
+    secret: async (_ns: string, name: string) => (name === "rpc" ? { user: "u", pass: "p@ss" } : undefined),
+    configMap: async () => undefined,
+  };
+
+  it("env in order with secretKeyRef, fieldRef and expansion of earlier variables", async () => {
+    const env = await containerEnv({
+      pod,
+      podIP: "10.244.0.7",
+      hostIP: "10.244.0.1",
+      base: { PATH: "/bin" },
+      refs,
+      container: {
+        name: "c",
+        env: [
+          { name: "IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
+          { name: "USER", valueFrom: { secretKeyRef: { name: "rpc", key: "user" } } },
+          { name: "LISTEN", value: "$(IP):18444" },
+          { name: "LATER", value: "$(NOT_YET)" },
+          { name: "NOT_YET", value: "x" },
+        ],
+      },
+    });
+    assert.equal(env.get("LISTEN"), "10.244.0.7:18444");
+    assert.equal(env.get("USER"), "u");
+    assert.equal(env.get("LATER"), "$(NOT_YET)");
+    assert.equal(env.get("PATH"), "/bin");
+  });
+
+  it("a missing secret names the secret and the variable", async () => {
+    await assert.rejects(
+      containerEnv({
+        pod,
+        podIP: "",
+        hostIP: "",
+        base: {},
+        refs,
+        container: { name: "c", env: [{ name: "P", valueFrom: { secretKeyRef: { name: "nope", key: "k" } } }] },
+      }),
+      /secret "nope" not found \(env P\)/,
+    );
+  });
+});
+
+describe("pod status rules", () => {
+  it("restart policy", () => {
+    assert.equal(shouldRestart("Always", 0), true);
+    assert.equal(shouldRestart("OnFailure", 0), false);
+    assert.equal(shouldRestart("OnFailure", 1), true);
+    assert.equal(shouldRestart("Never", 1), false);
+  });
+
+  it("back-off doubles from 10 s and is capped at 300 s", () => {
+    assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 20].map(backoffSeconds), [10, 20, 40, 80, 160, 300, 300, 300]);
+  });
+
+  it("phase", () => {
+    const run = { running: true, waiting: false };
+    const wait = { running: false, waiting: true };
+    const ok = { running: false, waiting: false, terminatedFor: { exitCode: 0 } };
+    const bad = { running: false, waiting: false, terminatedFor: { exitCode: 2 } };
+    const initDone = { done: true, failed: false };
+    assert.equal(podPhase({ done: false, failed: false }, [wait], false), "Pending");
+    assert.equal(podPhase({ done: false, failed: true }, [wait], false), "Failed");
+    assert.equal(podPhase(initDone, [wait], false), "Pending");
+    assert.equal(podPhase(initDone, [run, wait], true), "Running");
+    assert.equal(podPhase(initDone, [wait], true), "Running"); // in restart back-off
+    assert.equal(podPhase(initDone, [ok, ok], true), "Succeeded");
+    assert.equal(podPhase(initDone, [ok, bad], true), "Failed");
+  });
+});
+
+describe("process plumbing", () => {
+  it("the launch script quotes every path and execs the program", () => {
+    assert.equal(shQuote("it's"), `'it'\\''s'`);
+    const s = launchScript({
+      hostname: "btcd-0",
+      workingDir: "/",
+      mounts: [{ source: "/state/v/my dir", target: "/data", readOnly: true }],
+    });
+    assert.match(s, /mount --bind '\/state\/v\/my dir' '\/data'\n/);
+    assert.match(s, /mount -o remount,bind,ro '\/data'\n/);
+    assert.match(s, /exec "\$@"\n$/);
+  });
+
+  it("addresses skip the bridge's .0.1, are reused after release and cross octets", () => {
+    const pool = new AddressPool();
+    assert.equal(pool.allocate(), "10.244.0.2");
+    assert.equal(pool.allocate(), "10.244.0.3");
+    pool.release("10.244.0.2");
+    assert.equal(pool.allocate(), "10.244.0.2");
+    for (let i = 4; i < 256; i++) pool.allocate();
+    assert.equal(pool.allocate(), "10.244.1.0");
+  });
+
+  it("network namespace names fit and come from the pod UID", () => {
+    assert.equal(netnsName("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"), "regnet-0f1e2d3c");
+  });
+});
