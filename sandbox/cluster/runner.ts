@@ -3,12 +3,12 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { execShimDir } from "../runner/runner";
 import { repoRoot, toolchainEnv } from "../toolchain/paths";
 import { type SandboxInstance, runnerNetworkEnv } from "./instance";
 import { alive, readPid, sleep, terminate } from "./procs";
 
 export const RUNNER_MAIN = path.join(repoRoot, "dist", "sandbox", "runner", "main.js");
-const RUNNER_HOOKS = path.join(repoRoot, "dist", "sandbox", "runner", "hooks.js");
 
 /** How long the runner gets to stop its pods after SIGTERM before it is killed. */
 const RUNNER_GRACE_MS = 45_000;
@@ -28,14 +28,11 @@ export function runnerPid(inst: SandboxInstance): number | undefined {
 }
 
 /**
- * Extra environment the runner needs kwok-controller to start with (e.g. a PATH with a shim dir
- * first): `sandbox/runner/hooks.ts` may export `extraKwokEnv(instance)`.
+ * Environment kwok-controller needs from the runner: `kubectl exec` runs programs through
+ * kwok-controller's PATH, whose first folder must be the runner's exec wrappers.
  */
 export function extraKwokEnv(inst: SandboxInstance): Record<string, string> {
-  if (!fs.existsSync(RUNNER_HOOKS)) return {};
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const hooks = require(RUNNER_HOOKS) as { extraKwokEnv?: (inst: SandboxInstance) => Record<string, string> };
-  return hooks.extraKwokEnv?.(inst) ?? {};
+  return { PATH: `${execShimDir(inst.runnerStateDir)}:${toolchainEnv().PATH}` };
 }
 
 /** Environment of the runner: the toolchain, which network is its own, and the API server for pods. */

@@ -1,0 +1,99 @@
+// The sandbox's life cycle on a second, independent instance (its own state dir, bridge, subnet,
+// namespaces and ports), so the shared default sandbox is never touched: up → a Ready node through
+// kubectl → up again is a no-op → down leaves no process, namespace, bridge or listener.
+import { after, before, test } from "node:test";
+import * as assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { currentInstance } from "../../sandbox/cluster/instance";
+import { componentPids, componentPorts, clusterDir } from "../../sandbox/cluster/kwok";
+import { listNetns, bridgeExists } from "../../sandbox/cluster/net";
+import { alive, listeningPorts, processesMentioning } from "../../sandbox/cluster/procs";
+import { repoRoot, toolPath } from "../../sandbox/toolchain/paths";
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "regnet-lifecycle-"));
+const env = { ...process.env, REGNET_SANDBOX: `lifecycle-${process.pid}`, REGNET_SANDBOX_DIR: dir };
+const cli = path.join(repoRoot, "dist", "sandbox", "cli.js");
+
+function sandbox(cmd: string): { code: number; out: string } {
+  const r = spawnSync(process.execPath, [cli, cmd], { env, encoding: "utf8", timeout: 240_000 });
+  return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
+}
+
+const instance = () => currentInstance(env);
+
+/** The default sandbox's control-plane pids: this test must leave them exactly as they were. */
+const defaultPids = () => JSON.stringify(componentPids(currentInstance({ ...process.env, REGNET_SANDBOX: "", REGNET_SANDBOX_DIR: "" })));
+let defaultBefore = "";
+
+before(() => {
+  defaultBefore = defaultPids();
+});
+
+after(() => {
+  if (fs.existsSync(path.join(dir, "instance.json"))) sandbox("down");
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test("a second sandbox comes up with its own network, a Ready node and an API server reachable on its bridge", () => {
+  const r = sandbox("up");
+  assert.equal(r.code, 0, `sandbox up failed:\n${r.out}`);
+  const inst = instance();
+  assert.ok(inst.slot > 0, `a named sandbox gets a slot of its own, got ${inst.slot}`);
+  assert.notEqual(inst.bridge, "regnet0");
+  assert.ok(bridgeExists(inst), `bridge ${inst.bridge} exists`);
+  assert.match(execFileSync("ip", ["-4", "addr", "show", "dev", inst.bridge], { encoding: "utf8" }), new RegExp(`inet ${inst.gateway.replace(/\./g, "\\.")}/16`));
+
+  const nodes = execFileSync(toolPath("kubectl"), ["--kubeconfig", inst.kubeconfig, "get", "nodes", "--no-headers"], { encoding: "utf8" });
+  assert.match(nodes, /\sReady\s/, `kubectl get nodes: ${nodes}`);
+
+  // Pods reach the API server at the bridge address, and its certificate must name that address.
+  const port = componentPorts(inst)["kube-apiserver"];
+  const readyz = execFileSync(
+    toolPath("kubectl"),
+    ["--kubeconfig", inst.kubeconfig, "--server", `https://${inst.gateway}:${port}`, "get", "--raw", "/readyz"],
+    { encoding: "utf8" },
+  );
+  assert.equal(readyz.trim(), "ok");
+
+  // RBAC is on: an unprivileged service account may not list nodes.
+  const canI = spawnSync(
+    toolPath("kubectl"),
+    ["--kubeconfig", inst.kubeconfig, "auth", "can-i", "list", "nodes", "--as", "system:serviceaccount:default:default"],
+    { encoding: "utf8" },
+  );
+  assert.equal(canI.stdout.trim(), "no");
+});
+
+test("up when up is a no-op: same processes", () => {
+  const inst = instance();
+  const before = JSON.stringify(componentPids(inst));
+  const r = sandbox("up");
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /already up/);
+  assert.equal(JSON.stringify(componentPids(inst)), before);
+  const st = sandbox("status");
+  assert.match(st.out, /: UP /);
+  assert.match(st.out, /node \S+: Ready/);
+});
+
+test("down leaves no process, network namespace, bridge or listener, and the default sandbox untouched", () => {
+  const inst = instance();
+  const pids = Object.values(componentPids(inst)).filter((p): p is number => p !== undefined);
+  assert.equal(pids.length, 5, "five control-plane processes were running");
+  const ports = Object.values(componentPorts(inst));
+  assert.ok(ports.length >= 3, "the component ports are known");
+
+  const r = sandbox("down");
+  assert.equal(r.code, 0, `sandbox down failed:\n${r.out}`);
+  assert.deepEqual(pids.filter(alive), [], "no control-plane process is alive");
+  assert.deepEqual(processesMentioning(`${clusterDir(inst)}/`), [], "no process names the cluster's workdir");
+  assert.equal(bridgeExists(inst), false, `bridge ${inst.bridge} is gone`);
+  assert.deepEqual(listNetns(inst), [], "no network namespace is left");
+  const listening = listeningPorts();
+  assert.deepEqual(ports.filter((p) => listening.has(p)), [], "no component port is still listening");
+  assert.equal(fs.existsSync(inst.kubeconfig), false, "the kubeconfig is removed");
+  assert.equal(defaultPids(), defaultBefore, "the default sandbox's processes are as they were");
+});
