@@ -5,8 +5,9 @@ import { k8s } from "cdk8s-plus-28";
 import { GROUP, PLURAL } from "../../provider/spec/constants";
 import { DEFAULT_CONTROLLER_NAME, platformLabels } from "./defaults";
 
-/** Read, write and delete: the engine creates these objects with owner references, patches them
- * to the desired state, and deletes them on teardown. */
+/** The objects a network owns: the engine creates them with owner references, server-side applies
+ * the desired state (patch; create when absent), deletes them on teardown, and the controller
+ * watches them to requeue their network. */
 const OWNED_OBJECT_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete"];
 
 export interface ControllerClusterRoleProps {
@@ -48,15 +49,24 @@ export class ControllerClusterRole extends Construct {
     new k8s.KubeClusterRole(this, "role", {
       metadata: { name: this.name, labels },
       rules: [
-        { apiGroups: [GROUP], resources: [PLURAL], verbs: ["get", "list", "watch", "update", "patch"] },
+        // Read only: the controller never writes a user's spec (no finalizers either: owner
+        // references and the garbage collector clean up).
+        { apiGroups: [GROUP], resources: [PLURAL], verbs: ["get", "list", "watch"] },
         // With the status subresource, status is written only through /status.
         { apiGroups: [GROUP], resources: [`${PLURAL}/status`], verbs: ["get", "update", "patch"] },
+        // Owner references carry blockOwnerDeletion; where the OwnerReferencesPermissionEnforcement
+        // admission plugin runs, setting it needs update on the owner's finalizers.
+        { apiGroups: [GROUP], resources: [`${PLURAL}/finalizers`], verbs: ["update"] },
         { apiGroups: ["apps"], resources: ["statefulsets"], verbs: OWNED_OBJECT_VERBS },
         { apiGroups: [""], resources: ["services"], verbs: OWNED_OBJECT_VERBS },
         ...(scoped ? [] : [secretRule]),
+        // Claims are made by the StatefulSet controller from volumeClaimTemplates; the engine only
+        // finds and deletes a network's claims on teardown.
+        { apiGroups: [""], resources: ["persistentvolumeclaims"], verbs: ["get", "list", "delete"] },
         // Pods are the StatefulSet controller's: the engine only reads them (IPs, readiness) and
         // dials their IPs directly, so no pods/portforward.
         { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] },
+        // Events about networks (core/v1; events.k8s.io/v1 is the same objects under its new group).
         { apiGroups: ["", "events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
       ],
     });
