@@ -1,0 +1,59 @@
+// The regnet stack program, as a function: `Pulumi.yaml` (main: infra/pulumi/main.ts) runs it for
+// `pulumi up` with a normal Pulumi install, and the demo and tests run the very same function inline
+// through the Automation API. Config (namespace `regnet`):
+//   networks        list of specs, each with a `name` (required): [{name: alpha, nodes: 3, implementation: btcd}]
+//   namespace       where the networks go unless a network names its own (default "default")
+//   kubeconfigPath  a kubeconfig file (relative to the project directory), or
+//   kubeconfig      kubeconfig contents, set with `pulumi config set --secret regnet:kubeconfig`
+//                   (neither: $REGNET_KUBECONFIG, $KUBECONFIG, ~/.kube/config, read by the provider)
+//   convergeTimeoutSeconds  how long `up` waits per network (default 600)
+//   installPlatform apply charts-out/ (CRD, RBAC, controller) too; needs the kubernetes plugin (default false)
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { BitcoinNetwork, type BitcoinNetworkSpecArgs } from "../../provider/pulumi";
+import { installPlatform } from "./platform";
+
+export type NetworkConfig = BitcoinNetworkSpecArgs & { name: string; namespace?: string };
+
+export function regnetStack(projectDir: string = process.cwd()) {
+  const config = new pulumi.Config("regnet");
+  const networks = config.requireObject<NetworkConfig[]>("networks");
+  if (!Array.isArray(networks)) {
+    throw new Error("regnet:networks must be a list of network specs, e.g. [{name: alpha, nodes: 3, implementation: btcd}]");
+  }
+  const namespace = config.get("namespace") ?? "default";
+  const kubeconfigFile = config.get("kubeconfigPath");
+  const kubeconfigPath = kubeconfigFile ? path.resolve(projectDir, kubeconfigFile) : undefined;
+  const kubeconfig = config.getSecret("kubeconfig");
+  const convergeTimeoutSeconds = config.getNumber("convergeTimeoutSeconds");
+
+  let platform: ReturnType<typeof installPlatform> | undefined;
+  if (config.getBoolean("installPlatform")) {
+    platform = installPlatform({ chartsDir: path.join(projectDir, "charts-out"), kubeconfig: kubeconfig ?? kubeconfigPath });
+  }
+
+  const seen = new Set<string>();
+  const outputs: Record<string, pulumi.Output<unknown>> = {};
+  networks.forEach((entry, i) => {
+    const { name, namespace: ownNamespace, ...spec } = entry ?? ({} as NetworkConfig);
+    if (typeof name !== "string" || !name) throw new Error(`regnet:networks[${i}] needs a name, e.g. {name: alpha, nodes: 3}`);
+    if (seen.has(name)) throw new Error(`regnet:networks[${i}]: the name "${name}" is used twice; give each network its own name`);
+    seen.add(name);
+    const net = new BitcoinNetwork(
+      name,
+      { namespace: ownNamespace ?? namespace, spec, kubeconfigPath, kubeconfig, convergeTimeoutSeconds },
+      platform ? { dependsOn: [platform.platform] } : undefined,
+    );
+    outputs[name] = pulumi.output({
+      namespace: net.namespace,
+      nodes: net.nodes,
+      readyNodes: net.readyNodes,
+      wired: net.wired,
+      synced: net.synced,
+      height: net.height,
+      rpcSecretName: net.rpcSecretName,
+      selector: net.selector,
+    });
+  });
+  return { networks: outputs };
+}

@@ -1,0 +1,121 @@
+// The BitcoinNetwork provider's real implementation, loaded at call time by the trampolines in
+// ./provider.ts inside Pulumi's dynamic-provider process (so none of this is serialized into state).
+// Thin by design: validation is the spec's, the diff is ./diff.ts, and everything that touches the
+// cluster or a node is the engine's. Credentials are read here, per call: the kubeconfig from the
+// `kubeconfig` input (a Pulumi secret), the `kubeconfigPath` input, $REGNET_KUBECONFIG or $KUBECONFIG;
+// the RPC password never leaves its Secret (outputs carry only `rpcSecretName`).
+import * as k8s from "@kubernetes/client-node";
+import type * as pulumi from "@pulumi/pulumi";
+import { createEngine, type Engine, type NetworkRef, type NetworkStatus } from "../engine";
+import { createLogger, type Logger } from "../log";
+import { validateNetworkName, validateSpec, type BitcoinNetworkSpec } from "../spec";
+import { checkNetwork } from "./check";
+import { diffNetwork } from "./diff";
+import { describeLag, outputsOf } from "./outputs";
+import type { NetworkInputs } from "./types";
+
+type Props = Record<string, any>;
+
+export const DEFAULT_CONVERGE_TIMEOUT_SECONDS = 600;
+
+let cachedLogger: Logger | undefined;
+function logger(): Logger {
+  return (cachedLogger ??= createLogger("regnet-pulumi"));
+}
+
+function kubeConfigOf(props: Props): k8s.KubeConfig {
+  const kc = new k8s.KubeConfig();
+  if (typeof props.kubeconfig === "string") {
+    kc.loadFromString(props.kubeconfig);
+    return kc;
+  }
+  const file = props.kubeconfigPath ?? process.env.REGNET_KUBECONFIG ?? process.env.KUBECONFIG;
+  if (file) kc.loadFromFile(file);
+  else kc.loadFromDefault();
+  return kc;
+}
+
+async function withEngine<T>(props: Props, fn: (engine: Engine, ref: NetworkRef) => Promise<T>): Promise<T> {
+  const engine = createEngine({ kubeConfig: kubeConfigOf(props), logger: logger() });
+  try {
+    return await fn(engine, { name: props.name, namespace: props.namespace });
+  } finally {
+    const { reads, writes } = engine.rpcCounters();
+    logger().debug({ network: `${props.namespace}/${props.name}`, rpcReads: reads, rpcWrites: writes }, "provider call done");
+    await engine.close();
+  }
+}
+
+function specOf(props: Props): BitcoinNetworkSpec {
+  const result = validateSpec(props.spec);
+  if (!result.ok) throw new Error(`invalid spec: ${result.issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`);
+  return result.spec;
+}
+
+/** Reconciles until ready, wired and bootstrapped. On failure the error carries the resource's id and
+ * what was observed, so Pulumi keeps it in state (and the next `up` retries, `destroy` removes it). */
+async function converge(id: string, props: Props): Promise<Props> {
+  const spec = specOf(props);
+  const timeoutSeconds = props.convergeTimeoutSeconds ?? DEFAULT_CONVERGE_TIMEOUT_SECONDS;
+  return withEngine(props, async (engine, ref) => {
+    const log = logger().child({ network: `${ref.namespace}/${ref.name}` });
+    try {
+      const status = await engine.converge(ref, spec, {
+        timeoutMs: timeoutSeconds * 1000,
+        onProgress: (s, changes) => log.info({ readyNodes: s.readyNodes, wired: s.wired, height: s.height, changes: changes.length }, "converging"),
+      });
+      return outputsOf(props, status);
+    } catch (err) {
+      const observed: NetworkStatus | undefined = await engine.observe(ref).catch(() => undefined);
+      const lag = observed ? describeLag(observed, spec.nodes, spec.mining.initialBlocks) : "no StatefulSet found";
+      const e = new Error(`network ${ref.namespace}/${ref.name} did not converge within ${timeoutSeconds}s: ${(err as Error).message} [now: ${lag}]`);
+      Object.assign(e, { id, properties: observed ? outputsOf(props, observed) : props, reasons: [lag] });
+      throw e;
+    }
+  });
+}
+
+function idOf(props: Props): string {
+  return `${props.namespace}/${props.name}`;
+}
+
+export const provider: Required<Omit<pulumi.dynamic.ResourceProvider, "configure">> = {
+  async check(_olds, news) {
+    return checkNetwork(news, validateSpec, validateNetworkName);
+  },
+
+  async diff(_id, olds, news) {
+    return diffNetwork(olds, news);
+  },
+
+  async create(inputs) {
+    const id = idOf(inputs);
+    return { id, outs: await converge(id, inputs) };
+  },
+
+  async update(id, _olds, news) {
+    return { outs: await converge(id, news) };
+  },
+
+  async read(id, props) {
+    return withEngine(props, async (engine, ref) => {
+      const status = await engine.observe(ref);
+      if (!status) return { id: undefined, props: {} }; // gone: refresh drops it from state
+      const outs = outputsOf(props, status);
+      // The inputs say what the cluster actually runs, so `refresh` shows a hand-made scale as a
+      // change of spec.nodes and the next `up` diffs it against the program and scales back.
+      const inputs = inputsOf(props);
+      inputs.spec = { ...(props.spec ?? {}), nodes: status.nodes.length };
+      return { id, props: outs, inputs };
+    });
+  },
+
+  async delete(_id, props) {
+    await withEngine(props, (engine, ref) => engine.destroy(ref, { wait: true, timeoutMs: (props.convergeTimeoutSeconds ?? DEFAULT_CONVERGE_TIMEOUT_SECONDS) * 1000 }));
+  },
+};
+
+const INPUT_KEYS: (keyof NetworkInputs)[] = ["name", "namespace", "spec", "kubeconfigPath", "kubeconfig", "convergeTimeoutSeconds"];
+function inputsOf(props: Props): Props {
+  return Object.fromEntries(INPUT_KEYS.filter((k) => props[k] !== undefined).map((k) => [k, props[k]]));
+}

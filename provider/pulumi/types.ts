@@ -1,0 +1,47 @@
+// The plain (resolved) shapes of the BitcoinNetwork dynamic resource: what check/diff/create/read see.
+// Inputs mirror a BitcoinNetwork custom resource: a network name and namespace plus the spec, so the
+// same spec object works for the Pulumi resource and the CR. The rest of the inputs say how to reach
+// the cluster and how long to wait; none of them holds a credential unless the user passes kubeconfig
+// contents, which the resource marks secret.
+import type { BitcoinNetworkSpecInput } from "../spec";
+
+export interface NetworkInputs {
+  /** The network's name in the cluster (DNS-1123 label, ≤ 52 characters). */
+  name: string;
+  namespace: string;
+  spec: BitcoinNetworkSpecInput;
+  /** Path of a kubeconfig file, read inside each provider call (a path is not a credential). */
+  kubeconfigPath?: string;
+  /** Kubeconfig contents; pass it as a Pulumi secret (it is stored encrypted and marked secret in outputs). */
+  kubeconfig?: string;
+  /** How long create/update wait for the network to be ready, wired and bootstrapped (default 600). */
+  convergeTimeoutSeconds?: number;
+}
+
+export interface NodeOutput {
+  ordinal: number;
+  pod: string;
+  ip?: string;
+  ready: boolean;
+  peers: number;
+  expectedPeers: number;
+  height?: number;
+  bestBlockHash?: string;
+  version?: string;
+}
+
+/** What the network looks like in the cluster; merged with the inputs into the resource's outputs. */
+export interface NetworkObservation {
+  nodes: NodeOutput[];
+  readyNodes: number;
+  wired: boolean;
+  synced: boolean;
+  height: number;
+  rpcSecretName: string;
+  selector: string;
+}
+
+export type NetworkOutputs = NetworkInputs & NetworkObservation;
+
+/** Input keys that address the cluster rather than describe the network. */
+export const ACCESS_KEYS = ["kubeconfigPath", "kubeconfig", "convergeTimeoutSeconds"] as const;
