@@ -6,37 +6,61 @@ import { promisify } from "node:util";
 
 const run = promisify(execFile);
 
-export const BRIDGE = "regnet0";
-export const GATEWAY = "10.244.0.1";
-export const PREFIX_LEN = 16;
-export const NETNS_PREFIX = "regnet-";
+/**
+ * The network this runner owns, from the environment the sandbox starts it with (each sandbox on a
+ * machine has its own bridge, subnet and namespace prefix); the defaults are the default sandbox's.
+ */
+export interface PodNetwork {
+  bridge: string;
+  gateway: string;
+  prefixLen: number;
+  netnsPrefix: string;
+}
+
+export function networkFromEnv(env: NodeJS.ProcessEnv = process.env): PodNetwork {
+  return {
+    bridge: env.REGNET_BRIDGE || "regnet0",
+    gateway: env.REGNET_GATEWAY || "10.244.0.1",
+    prefixLen: Number(env.REGNET_PREFIX_LEN || 16),
+    netnsPrefix: env.REGNET_NETNS_PREFIX || "regnet-",
+  };
+}
+
+export const NET = networkFromEnv();
 
 export async function ip(...args: string[]): Promise<string> {
   const { stdout } = await run("ip", args, { encoding: "utf8" });
   return stdout;
 }
 
-export function netnsName(podUid: string): string {
-  return NETNS_PREFIX + podUid.replace(/-/g, "").slice(0, 8);
+export function netnsName(podUid: string, net: PodNetwork = NET): string {
+  return net.netnsPrefix + podUid.replace(/-/g, "").slice(0, 8);
 }
 
+/** Interface names are machine-wide (max 15 characters): the namespace's id, and a sandbox tag. */
 function vethNames(podUid: string): { host: string; peer: string } {
   const id = podUid.replace(/-/g, "").slice(0, 8);
-  return { host: `rv${id}`, peer: `rp${id}` };
+  const tag = NET.bridge.replace(/^regnet/, "") || "0";
+  return { host: `rv${tag}${id}`, peer: `rp${tag}${id}` };
 }
 
-/** Addresses 10.244.0.2 .. 10.244.255.254 handed out lowest-free first; .0.1 is the bridge. */
+/** Pod addresses in the /16 of the gateway (x.y.0.1), from x.y.0.2 up, lowest free first. */
 export class AddressPool {
   private readonly used = new Set<number>();
+  private readonly base: string;
+
+  constructor(gateway: string = NET.gateway) {
+    this.base = gateway.split(".").slice(0, 2).join(".");
+  }
 
   allocate(): string {
     for (let n = 2; n < 65535; n++) {
       if (!this.used.has(n)) {
         this.used.add(n);
-        return `10.244.${n >> 8}.${n & 255}`;
+        return `${this.base}.${n >> 8}.${n & 255}`;
       }
     }
-    throw new Error("pod address pool 10.244.0.0/16 is exhausted");
+    throw new Error(`pod address pool ${this.base}.0.0/16 is exhausted`);
   }
 
   release(address: string): void {
@@ -47,7 +71,7 @@ export class AddressPool {
 
 export async function bridgeExists(): Promise<boolean> {
   try {
-    await ip("link", "show", BRIDGE);
+    await ip("link", "show", NET.bridge);
     return true;
   } catch {
     return false;
@@ -62,12 +86,12 @@ export async function createPodNetwork(podUid: string, address: string): Promise
   try {
     await ip("netns", "add", ns);
     await ip("link", "add", host, "type", "veth", "peer", "name", peer, "netns", ns);
-    await ip("link", "set", host, "master", BRIDGE, "up");
+    await ip("link", "set", host, "master", NET.bridge, "up");
     await ip("-n", ns, "link", "set", peer, "name", "eth0");
-    await ip("-n", ns, "addr", "add", `${address}/${PREFIX_LEN}`, "dev", "eth0");
+    await ip("-n", ns, "addr", "add", `${address}/${NET.prefixLen}`, "dev", "eth0");
     await ip("-n", ns, "link", "set", "eth0", "up");
     await ip("-n", ns, "link", "set", "lo", "up");
-    await ip("-n", ns, "route", "add", "default", "via", GATEWAY);
+    await ip("-n", ns, "route", "add", "default", "via", NET.gateway);
   } catch (err) {
     await deletePodNetwork(podUid);
     throw err;
@@ -88,7 +112,7 @@ export async function listPodNetns(): Promise<string[]> {
   return out
     .split("\n")
     .map((l) => l.split(" ")[0])
-    .filter((n) => n.startsWith(NETNS_PREFIX));
+    .filter((n) => n.startsWith(NET.netnsPrefix));
 }
 
 export async function netnsPids(ns: string): Promise<number[]> {

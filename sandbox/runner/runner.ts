@@ -8,7 +8,7 @@ import type { Logger } from "../../provider/log";
 import type { RefReader } from "./env";
 import { hostLookup, PROFILES } from "./images";
 import { KubeletObjects } from "./kubelet-objects";
-import { AddressPool, bridgeExists, BRIDGE, GATEWAY, ip, listPodNetns, netnsPids } from "./netns";
+import { AddressPool, bridgeExists, deletePodNetwork, listPodNetns, NET, netnsName, netnsPids } from "./netns";
 import { PodWorker } from "./pod";
 import { MountPoints } from "./volumes";
 
@@ -47,25 +47,26 @@ export class Runner {
   async start(): Promise<void> {
     const { log, stateDir } = this.opts;
     if (!(await bridgeExists())) {
-      throw new Error(`bridge ${BRIDGE} does not exist: the sandbox makes it (npm run sandbox -- up) before starting the runner`);
+      throw new Error(`bridge ${NET.bridge} does not exist: the sandbox makes it (npm run sandbox -- up) before starting the runner`);
     }
     fs.mkdirSync(path.join(stateDir, "pods"), { recursive: true });
     await this.removeLeftovers();
     this.writeExecShims();
 
+    // Pods reach the API server at the bridge address (the sandbox says so, or the kubeconfig's port).
     const server = new URL(this.kc.getCurrentCluster()!.server);
-    const apiserverPort = server.port || "443";
+    const apiserverPort = process.env.REGNET_APISERVER_PORT || server.port || "443";
     const refs = this.refReader();
     const ctx = {
       core: this.core,
       log,
       stateDir,
-      pool: new AddressPool(),
+      pool: new AddressPool(NET.gateway),
       mountPoints: this.mountPoints,
       lookup: hostLookup(),
       refs,
       kubeletObjects: new KubeletObjects(this.kc.makeApiClient(k8s.CustomObjectsApi), path.join(__dirname, "port-forward-shim.js")),
-      hostIP: GATEWAY,
+      hostIP: process.env.REGNET_APISERVER_HOST || NET.gateway,
       apiserverPort,
       hostPath: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
     };
@@ -107,7 +108,7 @@ export class Runner {
       setTimeout(() => void informer.start().catch(() => undefined), 1000);
     });
     await informer.start();
-    log.info({ stateDir, apiserverPort, bridge: BRIDGE }, "node runner watching pods");
+    log.info({ stateDir, apiserverPort, bridge: NET.bridge, gateway: NET.gateway }, "node runner watching pods");
   }
 
   /** Stops every pod's processes and removes their namespaces (the pods stay in the API). */
@@ -122,9 +123,17 @@ export class Runner {
     this.opts.log.info("node runner stopped");
   }
 
-  /** Namespaces (and their processes) a previous runner left when it was killed. */
+  /**
+   * Namespaces (and their processes) that a previous run of this runner (same state dir) left
+   * when it was killed; another sandbox's pods on this machine are not touched.
+   */
   private async removeLeftovers(): Promise<void> {
-    for (const ns of await listPodNetns()) {
+    const podsDir = path.join(this.opts.stateDir, "pods");
+    const existing = new Set(await listPodNetns());
+    for (const d of fs.readdirSync(podsDir)) {
+      const uid = d.split("_").pop()!;
+      const ns = netnsName(uid);
+      if (!existing.has(ns)) continue;
       for (const pid of await netnsPids(ns)) {
         try {
           process.kill(pid, "SIGKILL");
@@ -132,11 +141,11 @@ export class Runner {
           // gone
         }
       }
-      await ip("netns", "delete", ns).catch(() => undefined);
+      await deletePodNetwork(uid);
       this.opts.log.info({ netns: ns }, "removed leftover pod namespace");
     }
-    fs.rmSync(path.join(this.opts.stateDir, "pods"), { recursive: true, force: true });
-    fs.mkdirSync(path.join(this.opts.stateDir, "pods"), { recursive: true });
+    fs.rmSync(podsDir, { recursive: true, force: true });
+    fs.mkdirSync(podsDir, { recursive: true });
   }
 
   private writeExecShims(): void {

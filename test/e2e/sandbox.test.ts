@@ -1,0 +1,259 @@
+// End to end on the sandbox: a 2-replica StatefulSet of real btcd v0.26.2 nodes run by the node
+// runner, each pod a host of its own on the sandbox bridge. Shows readiness that follows the RPC,
+// RPC on both pod IPs, block relay after addnode, kubectl logs/exec/port-forward, and deletion
+// that stops the process and lets the StatefulSet start a new one.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFile, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as https from "node:https";
+import { promisify } from "node:util";
+import * as k8s from "@kubernetes/client-node";
+import { kubeConfig, sandboxKubeconfig, tempNamespace, waitFor } from "../support/cluster";
+import { toolPath } from "../../sandbox/toolchain/paths";
+
+const run = promisify(execFile);
+const IMAGE = "ghcr.io/regnet-dev/btcd:v0.26.2";
+const MINING_ADDR = "bcrt1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq3xueyj";
+const RPC_USER = "regnet";
+const RPC_PASS = `pw-${Math.random().toString(36).slice(2)}`;
+const kubeconfigPath = process.env.KUBECONFIG ?? sandboxKubeconfig;
+
+/** JSON-RPC 1.0 to btcd over TLS (its self-made certificate: not verified in this test). */
+function rpc<T>(host: string, port: number, method: string, params: unknown[] = []): Promise<T> {
+  const body = JSON.stringify({ jsonrpc: "1.0", id: 1, method, params });
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      {
+        host,
+        port,
+        method: "POST",
+        path: "/",
+        rejectUnauthorized: false,
+        auth: `${RPC_USER}:${RPC_PASS}`,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+        timeout: 3000,
+      },
+      (res) => {
+        let data = "";
+        res.setEncoding("utf8");
+        res.on("data", (c) => (data += c));
+        res.on("end", () => {
+          try {
+            const j = JSON.parse(data) as { result: T; error: { message: string } | null };
+            if (j.error) reject(new Error(`${method}: ${j.error.message}`));
+            else resolve(j.result);
+          } catch {
+            reject(new Error(`${method}: HTTP ${res.statusCode}: ${data.slice(0, 200)}`));
+          }
+        });
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`${method}: timeout`)));
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+function kubectl(...args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return run(toolPath("kubectl"), ["--kubeconfig", kubeconfigPath, ...args], { encoding: "utf8", timeout: 30_000 });
+}
+
+const isReady = (p: k8s.V1Pod | undefined): boolean => p?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+const pidOf = (p: k8s.V1Pod): number => Number(/^regnet:\/\/(\d+)$/.exec(p.status?.containerStatuses?.[0]?.containerID ?? "")?.[1]);
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+// btcd gets its RPC credentials from a config file written at start from env (a Secret), so they
+// never appear in any process's arguments; btcctl reads the same file. The start is delayed, so
+// the pod is Running-but-not-Ready until btcd's RPC answers the readiness probe.
+const START = [
+  "sleep 3",
+  "umask 077",
+  `printf '[Application Options]\\nrpcuser=%s\\nrpcpass=%s\\n' "$RPC_USER" "$RPC_PASS" > /data/btcd.conf`,
+  [
+    "exec btcd --regtest --datadir=/data/chain --logdir=/data/logs -C /data/btcd.conf",
+    "--listen=0.0.0.0:18444 --rpclisten=0.0.0.0:18334 --rpccert=/data/rpc.cert --rpckey=/data/rpc.key",
+    `--miningaddr=${MINING_ADDR} --utxocachemaxsize=8 --sigcachemaxsize=1000 --externalip=$(POD_IP)`,
+  ].join(" "),
+].join("\n");
+const BTCCTL = "btcctl --regtest --rpcserver=127.0.0.1:18334 --rpccert=/data/rpc.cert -C /data/btcd.conf";
+
+describe("sandbox node runner: a btcd StatefulSet", { timeout: 240_000 }, () => {
+  let ns: string;
+  let cleanup: () => Promise<void>;
+  const kc = kubeConfig();
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const apps = kc.makeApiClient(k8s.AppsV1Api);
+  const pod = (name: string) => core.readNamespacedPod({ name, namespace: ns });
+
+  before(async () => {
+    ({ name: ns, cleanup } = await tempNamespace("sandbox"));
+    await waitFor("the default service account", () => core.readNamespacedServiceAccount({ name: "default", namespace: ns }).then(() => true));
+    await core.createNamespacedSecret({
+      namespace: ns,
+      body: { metadata: { name: "btcd-rpc" }, stringData: { user: RPC_USER, password: RPC_PASS } },
+    });
+    await apps.createNamespacedStatefulSet({
+      namespace: ns,
+      body: {
+        metadata: { name: "btcd" },
+        spec: {
+          serviceName: "btcd",
+          replicas: 2,
+          podManagementPolicy: "Parallel",
+          selector: { matchLabels: { app: "btcd" } },
+          template: {
+            metadata: { labels: { app: "btcd" } },
+            spec: {
+              terminationGracePeriodSeconds: 10,
+              volumes: [{ name: "data", emptyDir: {} }],
+              containers: [
+                {
+                  name: "btcd",
+                  image: IMAGE,
+                  command: ["sh", "-c", START],
+                  env: [
+                    { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
+                    { name: "RPC_USER", valueFrom: { secretKeyRef: { name: "btcd-rpc", key: "user" } } },
+                    { name: "RPC_PASS", valueFrom: { secretKeyRef: { name: "btcd-rpc", key: "password" } } },
+                  ],
+                  ports: [
+                    { name: "p2p", containerPort: 18444 },
+                    { name: "rpc", containerPort: 18334 },
+                  ],
+                  volumeMounts: [{ name: "data", mountPath: "/data" }],
+                  readinessProbe: { exec: { command: ["sh", "-c", `${BTCCTL} getblockcount`] }, periodSeconds: 1, timeoutSeconds: 3 },
+                },
+              ],
+            },
+          },
+        },
+      },
+    });
+  });
+
+  after(async () => {
+    await cleanup?.();
+  });
+
+  it("marks both pods Ready only once their RPC answers, on their own pod IPs", async () => {
+    const sawRunningNotReady = new Set<string>();
+    const readyWithoutRpc: string[] = [];
+    for (const name of ["btcd-0", "btcd-1"]) {
+      await waitFor(
+        `${name} Ready`,
+        async () => {
+          const p = await pod(name).catch(() => undefined);
+          const ip = p?.status?.podIP;
+          if (!p || !ip) return false;
+          const ready = isReady(p);
+          const answers = await rpc<number>(ip, 18334, "getblockcount").then(
+            () => true,
+            () => false,
+          );
+          if (ready) {
+            // Readiness follows the RPC: a Ready pod answers (its probe went through btcctl).
+            if (!answers) readyWithoutRpc.push(name);
+            return true;
+          }
+          if (!answers && p.status?.containerStatuses?.[0]?.state?.running) sawRunningNotReady.add(name);
+          return false;
+        },
+        { timeoutMs: 90_000, intervalMs: 200 },
+      );
+    }
+    assert.deepEqual(readyWithoutRpc, [], "no pod is Ready before its RPC answers");
+    assert.deepEqual([...sawRunningNotReady].sort(), ["btcd-0", "btcd-1"], "each pod was seen Running but not Ready while its RPC did not answer");
+
+    const [p0, p1] = await Promise.all([pod("btcd-0"), pod("btcd-1")]);
+    const ips = [p0.status!.podIP!, p1.status!.podIP!];
+    assert.notEqual(ips[0], ips[1]);
+    for (const ip of ips) {
+      assert.match(ip, /^10\.244\.\d+\.\d+$/);
+      assert.notEqual(ip, "10.244.0.1");
+      assert.equal(await rpc<number>(ip, 18334, "getblockcount"), 0);
+    }
+    assert.deepEqual(p0.status?.podIPs, [{ ip: ips[0] }]);
+    assert.equal(p0.status?.hostIP, "10.244.0.1");
+    assert.equal(p0.status?.phase, "Running");
+  });
+
+  it("relays blocks mined on one pod to the other after addnode", async () => {
+    const [p0, p1] = await Promise.all([pod("btcd-0"), pod("btcd-1")]);
+    const [ip0, ip1] = [p0.status!.podIP!, p1.status!.podIP!];
+    await rpc(ip1, 18334, "addnode", [`${ip0}:18444`, "add"]);
+    await waitFor("btcd-1 connected to btcd-0", async () => {
+      const peers = await rpc<Array<{ addr: string; inbound: boolean }>>(ip1, 18334, "getpeerinfo");
+      return peers.some((p) => p.addr === `${ip0}:18444`);
+    });
+    const hashes = await rpc<string[]>(ip0, 18334, "generate", [5]);
+    assert.equal(hashes.length, 5);
+    await waitFor("btcd-1 at height 5", async () => (await rpc<number>(ip1, 18334, "getblockcount")) === 5, { timeoutMs: 30_000 });
+    assert.equal(await rpc<string>(ip1, 18334, "getbestblockhash"), hashes[4]);
+    // btcd-0 sees its peer by its real pod address (each pod is a host of its own).
+    const inbound = await rpc<Array<{ addr: string; inbound: boolean }>>(ip0, 18334, "getpeerinfo");
+    assert.ok(inbound.some((p) => p.inbound && p.addr.startsWith(`${ip1}:`)), JSON.stringify(inbound));
+  });
+
+  it("serves kubectl logs, exec and port-forward", async () => {
+    const logs = await kubectl("logs", "-n", ns, "btcd-0");
+    assert.match(logs.stdout, /RPC server listening on 0\.0\.0\.0:18334/);
+    assert.ok(!logs.stdout.includes(RPC_PASS), "the RPC password is not in the logs");
+
+    const exec = await kubectl("exec", "-n", ns, "btcd-0", "--", ...BTCCTL.split(" "), "getinfo");
+    const info = JSON.parse(exec.stdout) as { blocks: number; version: number; connections: number };
+    assert.equal(info.blocks, 5);
+    assert.equal(info.connections, 1);
+
+    const pf = spawn(toolPath("kubectl"), ["--kubeconfig", kubeconfigPath, "port-forward", "-n", ns, "pod/btcd-1", ":18334"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        let out = "";
+        pf.stdout.on("data", (b: Buffer) => {
+          out += b.toString();
+          const m = /Forwarding from 127\.0\.0\.1:(\d+) -> 18334/.exec(out);
+          if (m) resolve(Number(m[1]));
+        });
+        pf.stderr.on("data", (b: Buffer) => (out += b.toString()));
+        pf.on("exit", (code) => reject(new Error(`kubectl port-forward exited ${code}: ${out}`)));
+      });
+      assert.equal(await rpc<number>("127.0.0.1", port, "getblockcount"), 5);
+    } finally {
+      pf.kill();
+    }
+  });
+
+  it("deleting a pod stops its process; the StatefulSet's replacement runs a new one", async () => {
+    const old = await pod("btcd-0");
+    const oldPid = pidOf(old);
+    assert.ok(oldPid > 0 && alive(oldPid), `btcd-0's process ${oldPid} runs before the delete`);
+    assert.match(fs.readFileSync(`/proc/${oldPid}/cmdline`, "utf8"), /btcd/);
+    const oldNetns = (await run("ip", ["netns", "identify", String(oldPid)], { encoding: "utf8" })).stdout.trim();
+    assert.ok(oldNetns, `btcd-0's process runs in a network namespace of its own`);
+
+    await core.deleteNamespacedPod({ name: "btcd-0", namespace: ns });
+    await waitFor(`process ${oldPid} gone`, async () => !alive(oldPid), { timeoutMs: 30_000 });
+    const fresh = await waitFor(
+      "a new, Ready btcd-0",
+      async () => {
+        const p = await pod("btcd-0").catch(() => undefined);
+        return p && p.metadata?.uid !== old.metadata?.uid && isReady(p) ? p : undefined;
+      },
+      { timeoutMs: 90_000 },
+    );
+    const newPid = pidOf(fresh);
+    assert.ok(newPid > 0 && newPid !== oldPid && alive(newPid));
+    assert.equal(await rpc<number>(fresh.status!.podIP!, 18334, "getblockcount"), 0, "a fresh emptyDir: a new chain");
+    const { stdout } = await run("ip", ["netns", "list"], { encoding: "utf8" });
+    assert.ok(!stdout.split("\n").some((l) => l.startsWith(`${oldNetns} `) || l === oldNetns), "the old pod's network namespace is gone");
+  });
+});
