@@ -1,0 +1,60 @@
+// The opt-in platform install, checked with Pulumi's mocks (the kubernetes plugin it needs cannot run
+// on this machine): what the stack declares with and without `regnet:installPlatform`.
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { regnetStack } from "../../infra/pulumi/stack";
+import { repoRoot } from "../../sandbox/toolchain/paths";
+
+interface Registered {
+  type: string;
+  name: string;
+  inputs: Record<string, any>;
+  provider?: string;
+}
+
+async function declared(config: Record<string, string>): Promise<Registered[]> {
+  const registered: Registered[] = [];
+  pulumi.runtime.setAllConfig(config);
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
+        return { id: `${args.name}-id`, state: args.inputs };
+      },
+      call: () => ({}),
+    },
+    "regnet",
+    "test",
+    false,
+  );
+  const out = regnetStack(repoRoot);
+  await new Promise<void>((resolve) => pulumi.output(out.networks).apply(() => resolve()));
+  return registered;
+}
+
+const networks = JSON.stringify([{ name: "alpha", nodes: 3, implementation: "btcd" }]);
+
+test("installPlatform applies charts-out through an explicit k8s provider", async () => {
+  const reg = await declared({
+    "regnet:networks": networks,
+    "regnet:namespace": "ns",
+    "regnet:kubeconfigPath": "kc",
+    "regnet:installPlatform": "true",
+  });
+  const provider = reg.find((r) => r.type === "pulumi:providers:kubernetes");
+  assert.ok(provider, JSON.stringify(reg.map((r) => r.type)));
+  assert.equal(provider.inputs.kubeconfig, path.join(repoRoot, "kc"));
+  const group = reg.find((r) => r.type === "kubernetes:yaml/v2:ConfigGroup");
+  assert.ok(group);
+  assert.deepEqual(group.inputs.files, [
+    path.join(repoRoot, "charts-out", "regnet-cluster.k8s.yaml"),
+    path.join(repoRoot, "charts-out", "regnet-controller.k8s.yaml"),
+  ]);
+  assert.match(group.provider ?? "", /pulumi:providers:kubernetes::regnet-platform/);
+  const net = reg.find((r) => r.type === "pulumi-nodejs:dynamic/regnet:BitcoinNetwork");
+  assert.ok(net);
+  assert.equal(net.name, "alpha");
+  assert.deepEqual(net.inputs.spec, { nodes: 3, implementation: "btcd" });
+});
