@@ -8,7 +8,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { repoRoot } from "../toolchain/paths";
 
-export const SLOTS_DIR = process.env.REGNET_SLOTS_DIR || "/run/regnet/slots";
+/** Machine-wide slot claims (REGNET_SLOTS_DIR only for tests of the claiming itself). */
+export const slotsDir = (env: NodeJS.ProcessEnv = process.env) => env.REGNET_SLOTS_DIR || "/run/regnet/slots";
 const MAX_SLOT = 9;
 
 export interface SandboxNetwork {
@@ -88,12 +89,13 @@ export function currentInstance(env: NodeJS.ProcessEnv = process.env): SandboxIn
 export function claimInstance(env: NodeJS.ProcessEnv = process.env): SandboxInstance {
   const name = sandboxName(env);
   const dir = sandboxDir(env);
-  fs.mkdirSync(SLOTS_DIR, { recursive: true });
+  const slots = slotsDir(env);
+  fs.mkdirSync(slots, { recursive: true });
   const current = currentInstance(env);
   const candidates =
     name === "default" ? [0] : [current.slot, ...Array.from({ length: MAX_SLOT }, (_, i) => i + 1)].filter((s) => s > 0);
   for (const slot of candidates) {
-    const file = path.join(SLOTS_DIR, String(slot));
+    const file = path.join(slots, String(slot));
     const owner = readOwner(file);
     if (owner && owner !== dir && ownerStillHolds(owner, slot)) {
       if (name === "default") {
@@ -109,12 +111,12 @@ export function claimInstance(env: NodeJS.ProcessEnv = process.env): SandboxInst
     fs.writeFileSync(recordFile(dir), JSON.stringify({ name, slot }) + "\n");
     return instanceAt(name, dir, slot);
   }
-  throw new Error(`all ${MAX_SLOT} extra sandbox slots are in use (see ${SLOTS_DIR}); bring one down first`);
+  throw new Error(`all ${MAX_SLOT} extra sandbox slots are in use (see ${slots}); bring one down first`);
 }
 
 /** Gives the slot back (after `down`). */
-export function releaseInstance(inst: SandboxInstance): void {
-  const file = path.join(SLOTS_DIR, String(inst.slot));
+export function releaseInstance(inst: SandboxInstance, env: NodeJS.ProcessEnv = process.env): void {
+  const file = path.join(slotsDir(env), String(inst.slot));
   if (readOwner(file) === inst.dir) fs.rmSync(file, { force: true });
   fs.rmSync(recordFile(inst.dir), { force: true });
 }
