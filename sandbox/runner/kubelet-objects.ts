@@ -14,6 +14,9 @@ const GROUP = "kwok.x-k8s.io";
 const VERSION = "v1alpha1";
 const FIELD_MANAGER = "regnet-node-runner";
 
+/** The KWOK CRDs the cluster must enable (KwokctlConfiguration options.enableCRDs) for the runner. */
+export const KWOK_CRDS = ["Logs", "Exec", "PortForward"] as const;
+
 export function containerPidFile(podDir: string, container: string): string {
   return path.join(podDir, "containers", container, "pid");
 }

@@ -257,3 +257,96 @@ describe("sandbox node runner: a btcd StatefulSet", { timeout: 240_000 }, () => 
     assert.ok(!stdout.split("\n").some((l) => l.startsWith(`${oldNetns} `) || l === oldNetns), "the old pod's network namespace is gone");
   });
 });
+
+// A pod's identity and files: a real TokenRequest bound to the pod, mounted where client libraries
+// look for it, so in-cluster kubectl authenticates and RBAC decides; ConfigMap and emptyDir volumes
+// mounted per container (two containers, two different volumes at one mountPath).
+describe("sandbox node runner: service-account token, RBAC and per-container volumes", { timeout: 120_000 }, () => {
+  let ns: string;
+  let cleanup: () => Promise<void>;
+  const kc = kubeConfig();
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+
+  before(async () => {
+    ({ name: ns, cleanup } = await tempNamespace("sandbox-sa"));
+    await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: "reader" } } });
+    await rbac.createNamespacedRole({
+      namespace: ns,
+      body: { metadata: { name: "pod-reader" }, rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] }] },
+    });
+    await rbac.createNamespacedRoleBinding({
+      namespace: ns,
+      body: {
+        metadata: { name: "reader-reads-pods" },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "pod-reader" },
+        subjects: [{ kind: "ServiceAccount", name: "reader", namespace: ns }],
+      },
+    });
+    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: "cfg" }, data: { greeting: "hello from a configmap" } } });
+  });
+
+  after(async () => {
+    await cleanup?.();
+  });
+
+  it("runs in-cluster kubectl with the pod's token: pods allowed, secrets forbidden", async () => {
+    await core.createNamespacedPod({
+      namespace: ns,
+      body: {
+        metadata: { name: "checker" },
+        spec: {
+          serviceAccountName: "reader",
+          restartPolicy: "Never",
+          volumes: [
+            { name: "cfg", configMap: { name: "cfg" } },
+            { name: "scratch", emptyDir: {} },
+          ],
+          containers: [
+            {
+              name: "check",
+              image: "bitnami/kubectl:1.35",
+              command: ["sh", "-c"],
+              args: [
+                [
+                  "set -e",
+                  "kubectl get pods -o name",
+                  "if kubectl get secrets 2>/tmp/err; then echo 'secrets readable'; exit 1; fi",
+                  "grep -q Forbidden /tmp/err && echo secrets-forbidden",
+                  "cat /etc/cfg/greeting; echo",
+                  "sleep 1; test ! -e /etc/cfg/marker && echo no-marker",
+                  "echo ns=$(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace) via=$KUBERNETES_SERVICE_HOST",
+                ].join("\n"),
+              ],
+              volumeMounts: [{ name: "cfg", mountPath: "/etc/cfg", readOnly: true }],
+            },
+            {
+              name: "other",
+              image: "busybox:1.36",
+              command: ["sh", "-c", "echo x > /etc/cfg/marker && test ! -e /etc/cfg/greeting && echo own-volume"],
+              volumeMounts: [{ name: "scratch", mountPath: "/etc/cfg" }],
+            },
+          ],
+        },
+      },
+    });
+    const done = await waitFor(
+      "checker to finish",
+      async () => {
+        const p = await core.readNamespacedPod({ name: "checker", namespace: ns });
+        return p.status?.phase === "Succeeded" || p.status?.phase === "Failed" ? p : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    const check = (await kubectl("logs", "-n", ns, "checker", "-c", "check")).stdout;
+    const other = (await kubectl("logs", "-n", ns, "checker", "-c", "other")).stdout;
+    assert.equal(done.status?.phase, "Succeeded", `check:\n${check}\nother:\n${other}`);
+    assert.match(check, /^pod\/checker$/m);
+    assert.match(check, /^secrets-forbidden$/m);
+    assert.match(check, /^hello from a configmap$/m);
+    assert.match(check, /^no-marker$/m);
+    assert.match(check, new RegExp(`^ns=${ns} via=10\\.\\d+\\.0\\.1$`, "m"));
+    assert.match(other, /^own-volume$/m);
+    for (const s of done.status?.containerStatuses ?? []) assert.equal(s.state?.terminated?.exitCode, 0, s.name);
+  });
+});
