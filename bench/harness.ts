@@ -33,9 +33,13 @@ export function kubectl(args: string[], timeoutMs = 60_000): Promise<string> {
   });
 }
 
-/** `kubectl apply --server-side` of the platform: idempotent, and takes fields back (e.g. replicas). */
-export async function applyPlatform(): Promise<void> {
-  await kubectl(["apply", "--server-side", "--force-conflicts", "--field-manager=regnet-e2e", ...PLATFORM_FILES.flatMap((f) => ["-f", f])]);
+/**
+ * `kubectl apply --server-side` of the platform: idempotent, and takes fields back (e.g. replicas).
+ * `controller: false` applies the cluster-wide part only (CRD, ClusterRoles), not the Deployment.
+ */
+export async function applyPlatform({ controller = true } = {}): Promise<void> {
+  const files = controller ? PLATFORM_FILES : PLATFORM_FILES.slice(0, 1);
+  await kubectl(["apply", "--server-side", "--force-conflicts", "--field-manager=regnet-e2e", ...files.flatMap((f) => ["-f", f])]);
   await kubectl(["wait", "--for=condition=Established", "--timeout=60s", `crd/${PLURAL}.${GROUP}`]);
 }
 

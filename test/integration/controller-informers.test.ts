@@ -1,0 +1,139 @@
+// The controller's plumbing against the sandbox API server (no nodes needed): informers that
+// recover from errors, a spec it cannot honour reported through /status and a Warning Event, and
+// no status-write loop. The controller runs in this process, limited to the test's namespace.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import * as k8s from "@kubernetes/client-node";
+import { Controller } from "../../provider/controller/controller";
+import { createLogger } from "../../provider/log";
+import { GROUP, PLURAL } from "../../provider/spec";
+import { applyPlatform, createNetwork, getNetwork, metricValue } from "../../bench/harness";
+import { kubeConfig, tempNamespace, waitFor } from "../support/cluster";
+
+let ns: { name: string; cleanup: () => Promise<void> };
+const controllers: Controller[] = [];
+const log = createLogger("controller-test", process.env.REGNET_LOG_LEVEL ?? "warn");
+
+/** Refuses every call: these tests cover what the controller does before and around the engine. */
+const noEngine = {
+  reconcile: async () => {
+    throw new Error("the engine must not be called here");
+  },
+};
+
+before(async () => {
+  await applyPlatform({ controller: false });
+  ns = await tempNamespace("ctl-inf");
+});
+after(async () => {
+  for (const c of controllers) await c.stop(1000);
+  await ns.cleanup();
+});
+
+function startController(kc: k8s.KubeConfig, identity: string): Controller {
+  const c = new Controller({ kubeConfig: kc, engine: noEngine, logger: log, namespace: ns.name, workers: 2, resyncMs: 60_000, identity });
+  controllers.push(c);
+  return c;
+}
+
+test("informers that fail (403: no RBAC yet) restart and sync once access is granted", async () => {
+  const kc = kubeConfig();
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+  const sa = "ctl-test";
+  await core.createNamespacedServiceAccount({ namespace: ns.name, body: { metadata: { name: sa } } });
+  const token = await core.createNamespacedServiceAccountToken({ namespace: ns.name, name: sa, body: { spec: { expirationSeconds: 3600 } } });
+  const cluster = kc.getCurrentCluster()!;
+  const saKc = new k8s.KubeConfig();
+  saKc.loadFromOptions({
+    clusters: [{ ...cluster, name: "sandbox" }],
+    users: [{ name: sa, token: token.status!.token }],
+    contexts: [{ name: "sa", cluster: "sandbox", user: sa }],
+    currentContext: "sa",
+  });
+
+  const c = startController(saKc, `test-${randomBytes(3).toString("hex")}`);
+  await c.startInformers();
+  assert.equal(c.synced(), false, "without RBAC nothing can be listed");
+  assert.deepEqual(c.unsyncedInformers().sort(), ["bitcoinnetworks", "pods", "services", "statefulsets"]);
+  await waitFor("informer errors to be counted", async () => (metricValue(await c.metrics.registry.metrics(), 'regnet_controller_errors_total{kind="informer"}') ?? 0) >= 4);
+
+  await rbac.createNamespacedRole({
+    namespace: ns.name,
+    body: {
+      metadata: { name: "ctl-test" },
+      rules: [
+        { apiGroups: [GROUP], resources: [PLURAL], verbs: ["get", "list", "watch"] },
+        { apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["get", "list", "watch"] },
+        { apiGroups: [""], resources: ["pods", "services"], verbs: ["get", "list", "watch"] },
+      ],
+    },
+  });
+  await rbac.createNamespacedRoleBinding({
+    namespace: ns.name,
+    body: {
+      metadata: { name: "ctl-test" },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "ctl-test" },
+      subjects: [{ kind: "ServiceAccount", name: sa, namespace: ns.name }],
+    },
+  });
+  await waitFor("the informers to recover and sync", async () => c.synced(), { timeoutMs: 90_000 });
+  assert.deepEqual(c.unsyncedInformers(), []);
+});
+
+test("a spec it cannot honour: Ready=False InvalidSpec in /status and a Warning Event naming the field and the fix", async () => {
+  const kc = kubeConfig();
+  const identity = `test-${randomBytes(3).toString("hex")}`;
+  // The CRD cannot check metadata.name's length; pod names (<name>-<ordinal>) need it ≤ 52.
+  const name = `n${"x".repeat(58)}`;
+  await createNetwork(kc, name, ns.name, { implementation: "btcd", nodes: 1 });
+  const c = startController(kc, identity);
+  await c.startInformers();
+  c.startWorkers();
+
+  const cr = await waitFor(
+    "status Ready=False InvalidSpec",
+    async () => {
+      const n = await getNetwork(kc, name, ns.name);
+      const ready = n.status?.conditions?.find((x) => x.type === "Ready");
+      return ready?.reason === "InvalidSpec" && n.status?.observedGeneration === n.metadata?.generation ? n : undefined;
+    },
+    { timeoutMs: 30_000 },
+  );
+  const ready = cr.status!.conditions!.find((x) => x.type === "Ready")!;
+  assert.equal(ready.status, "False");
+  assert.match(ready.message, /metadata\.name/);
+  assert.match(ready.message, /shorten the name/);
+  assert.equal(ready.observedGeneration, cr.metadata!.generation);
+
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const event = await waitFor("a Warning InvalidSpec event from this controller", async () => {
+    const events = await core.listNamespacedEvent({ namespace: ns.name, fieldSelector: `involvedObject.name=${name}` });
+    return events.items.find((e) => e.type === "Warning" && e.reason === "InvalidSpec" && e.source?.host === identity);
+  });
+  assert.match(event.message ?? "", /metadata\.name: .*shorten the name/);
+  assert.equal(event.involvedObject.kind, "BitcoinNetwork");
+  assert.equal(event.involvedObject.uid, cr.metadata!.uid);
+
+  // Nothing was created for it.
+  const apps = kc.makeApiClient(k8s.AppsV1Api);
+  assert.equal((await apps.listNamespacedStatefulSet({ namespace: ns.name })).items.length, 0);
+
+  // Writing status changed the object but not its generation: no reconcile loop follows.
+  const text = await c.metrics.registry.metrics();
+  const invalid = metricValue(text, 'regnet_controller_reconciles_total{result="invalid"}') ?? 0;
+  assert.ok(invalid >= 1);
+  assert.equal(metricValue(text, 'regnet_controller_reconciles_total{result="error"}'), 0);
+  await new Promise((r) => setTimeout(r, 3000));
+  const later = metricValue(await c.metrics.registry.metrics(), 'regnet_controller_reconciles_total{result="invalid"}');
+  assert.equal(later, invalid, "status writes do not requeue the network");
+
+  // A repeat of the same warning (resync) bumps the count of the same Event, not a new one.
+  c.resync();
+  await waitFor("the warning's count to reach 2", async () => {
+    const events = await core.listNamespacedEvent({ namespace: ns.name, fieldSelector: `involvedObject.name=${name}` });
+    const mine = events.items.filter((e) => e.reason === "InvalidSpec" && e.source?.host === identity);
+    return mine.length === 1 && mine[0].count === 2;
+  });
+});
