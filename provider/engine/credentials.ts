@@ -1,0 +1,77 @@
+// Per-network RPC credentials: a random password, Bitcoin Core's `-rpcauth` line (salted hash, so
+// the password itself never reaches the node's command line), and for btcd, whose RPC is TLS-only
+// off loopback, a self-signed certificate. Pod IPs are unknown when it is made, so clients pin this
+// exact certificate instead of checking names.
+import * as crypto from "node:crypto";
+import forge from "node-forge";
+import type { Implementation } from "../spec";
+
+export const RPC_USER = "regnet";
+
+export interface RpcCredentialSet {
+  user: string;
+  password: string;
+  /** `user:salt$hash` for Bitcoin Core's -rpcauth. */
+  rpcauth: string;
+  /** btcd only: PEM certificate and PKCS#1 RSA key for --rpccert/--rpckey. */
+  tlsCert?: string;
+  tlsKey?: string;
+}
+
+/** Bitcoin Core's share/rpcauth/rpcauth.py: HMAC-SHA256 keyed by the salt's hex text. */
+export function rpcauthLine(user: string, password: string, saltHex = crypto.randomBytes(16).toString("hex")): string {
+  const hash = crypto.createHmac("sha256", saltHex).update(password).digest("hex");
+  return `${user}:${saltHex}$${hash}`;
+}
+
+/** A self-signed certificate for one network's btcd nodes (RSA 2048, 10 years). */
+export function selfSignedCert(networkName: string, now = new Date()): { cert: string; key: string } {
+  // Node generates the key natively (fast); node-forge builds and signs the X.509 certificate.
+  const { privateKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const keyPem = privateKey.export({ type: "pkcs1", format: "pem" }).toString();
+  const fKey = forge.pki.privateKeyFromPem(keyPem);
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forge.pki.setRsaPublicKey(fKey.n, fKey.e);
+  // Positive 128-bit serial (leading 0 nibble keeps the DER integer positive).
+  cert.serialNumber = "0" + crypto.randomBytes(16).toString("hex").slice(1);
+  cert.validity.notBefore = new Date(now.getTime() - 60 * 60 * 1000);
+  cert.validity.notAfter = new Date(now.getTime() + 10 * 365 * 24 * 60 * 60 * 1000);
+  const subject = [
+    { name: "organizationName", value: "regnet" },
+    { name: "commonName", value: `${networkName}.regnet` },
+  ];
+  cert.setSubject(subject);
+  cert.setIssuer(subject);
+  // Like btcd's own gencerts: a self-signed server certificate that is also its own CA, so TLS
+  // stacks accept it as the trust anchor when it is pinned.
+  cert.setExtensions([
+    { name: "basicConstraints", cA: true, critical: true },
+    { name: "keyUsage", digitalSignature: true, keyEncipherment: true, keyCertSign: true, critical: true },
+    { name: "extKeyUsage", serverAuth: true },
+    {
+      name: "subjectAltName",
+      altNames: [
+        { type: 2, value: "localhost" },
+        { type: 2, value: networkName },
+        { type: 2, value: `*.${networkName}` },
+        { type: 7, ip: "127.0.0.1" },
+        { type: 7, ip: "::1" },
+      ],
+    },
+    { name: "subjectKeyIdentifier" },
+  ]);
+  cert.sign(fKey, forge.md.sha256.create());
+  return { cert: forge.pki.certificateToPem(cert), key: keyPem };
+}
+
+export function generateRpcCredentials(implementation: Implementation, networkName: string): RpcCredentialSet {
+  // base64url: no characters that need quoting in a config file or an HTTP Basic header.
+  const password = crypto.randomBytes(32).toString("base64url");
+  const creds: RpcCredentialSet = { user: RPC_USER, password, rpcauth: rpcauthLine(RPC_USER, password) };
+  if (implementation === "btcd") {
+    const { cert, key } = selfSignedCert(networkName);
+    creds.tlsCert = cert;
+    creds.tlsKey = key;
+  }
+  return creds;
+}

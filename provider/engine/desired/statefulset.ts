@@ -1,0 +1,215 @@
+// The StatefulSet that runs a network's nodes. Pods start in parallel (peers are wired by regnet
+// over RPC afterwards, not by start order), listen on all of the pod's addresses, keep caches small,
+// and report ready only after an authenticated RPC call succeeds. No password appears in the pod
+// spec or in a process's argv: Bitcoin Core gets the salted -rpcauth hash, btcd reads its
+// credentials from a config file mounted from the Secret.
+import type {
+  V1Container,
+  V1EnvVar,
+  V1PersistentVolumeClaim,
+  V1Probe,
+  V1ResourceRequirements,
+  V1StatefulSet,
+  V1Volume,
+} from "@kubernetes/client-node";
+import type { BitcoinNetworkSpec, Implementation } from "../../spec";
+import { networkLabels, selectorLabels } from "../labels";
+import type { NetworkRef } from "../types";
+import {
+  CONFIG_HASH_ANNOTATION,
+  DATA_DIR,
+  MINING_ADDRESS,
+  P2P_PORT,
+  RPC_MOUNT,
+  SECRET_KEYS,
+  objectMeta,
+  rpcPort,
+  rpcSecretName,
+} from "./common";
+
+export interface StatefulSetInputs {
+  /** secretHash() of the credentials Secret: a change rolls the pods. */
+  configHash: string;
+}
+
+const RPC_VOLUME = "rpc";
+const DATA_VOLUME = "data";
+
+/** Small defaults: a regtest node needs little (idle btcd ≈ 24 MB with the caches below). */
+const DEFAULT_RESOURCES: Record<Implementation, V1ResourceRequirements> = {
+  btcd: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+  "bitcoin-core": { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } },
+};
+const MINER_RESOURCES: V1ResourceRequirements = { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "64Mi" } };
+
+/** The node's command line (without the program), per implementation, with extraArgs last. */
+export function nodeArgs(spec: Pick<BitcoinNetworkSpec, "implementation" | "extraArgs">): string[] {
+  const base =
+    spec.implementation === "btcd"
+      ? [
+          "--regtest",
+          // btcd needs its config file to exist; ours holds rpcuser/rpcpass, so no secret is in argv.
+          `--configfile=${RPC_MOUNT}/${SECRET_KEYS.btcdConf}`,
+          `--datadir=${DATA_DIR}/data`,
+          `--logdir=${DATA_DIR}/logs`,
+          `--listen=0.0.0.0:${P2P_PORT}`,
+          `--rpclisten=0.0.0.0:${rpcPort("btcd")}`,
+          `--rpccert=${RPC_MOUNT}/${SECRET_KEYS.tlsCert}`,
+          `--rpckey=${RPC_MOUNT}/${SECRET_KEYS.tlsKey}`,
+          "--utxocachemaxsize=8",
+          "--sigcachemaxsize=1000",
+          // `generate` (bootstrap and interval mining) works only with a mining address.
+          `--miningaddr=${MINING_ADDRESS}`,
+        ]
+      : [
+          "-regtest",
+          `-datadir=${DATA_DIR}`,
+          "-server",
+          "-listen=1",
+          "-bind=0.0.0.0",
+          "-rpcbind=0.0.0.0",
+          "-rpcallowip=0.0.0.0/0",
+          // Expanded by the kubelet from the Secret: a salted hash, not the password.
+          "-rpcauth=$(RPC_AUTH)",
+          "-printtoconsole",
+          "-dbcache=16",
+          "-fallbackfee=0.0002",
+        ];
+  return [...base, ...spec.extraArgs];
+}
+
+/** An RPC client command run inside the node container, authenticated by the mounted config. */
+export function cliCommand(implementation: Implementation, ...rpc: string[]): string[] {
+  return implementation === "btcd"
+    ? ["btcctl", `--configfile=${RPC_MOUNT}/${SECRET_KEYS.btcctlConf}`, ...rpc]
+    : ["bitcoin-cli", `-conf=${RPC_MOUNT}/${SECRET_KEYS.cliConf}`, ...rpc];
+}
+
+function readinessProbe(implementation: Implementation): V1Probe {
+  return {
+    exec: { command: cliCommand(implementation, "getblockcount") },
+    initialDelaySeconds: 1,
+    periodSeconds: 2,
+    timeoutSeconds: 5,
+    failureThreshold: 3,
+  };
+}
+
+function toResources(spec: BitcoinNetworkSpec): V1ResourceRequirements {
+  if (!spec.resources) return DEFAULT_RESOURCES[spec.implementation];
+  const side = (q?: { cpu?: string | number; memory?: string | number }) => {
+    if (!q) return undefined;
+    const out: Record<string, string> = {};
+    if (q.cpu !== undefined) out.cpu = String(q.cpu);
+    if (q.memory !== undefined) out.memory = String(q.memory);
+    return out;
+  };
+  const r: V1ResourceRequirements = {};
+  const requests = side(spec.resources.requests);
+  const limits = side(spec.resources.limits);
+  if (requests) r.requests = requests;
+  if (limits) r.limits = limits;
+  return r;
+}
+
+/** The interval miner: a sidecar that mines one block every N seconds, on ordinal 0 only. */
+function minerContainer(spec: BitcoinNetworkSpec, intervalSeconds: number): V1Container {
+  const mine =
+    spec.implementation === "btcd"
+      ? cliCommand("btcd", "generate", "1")
+      : cliCommand("bitcoin-core", "generatetoaddress", "1", MINING_ADDRESS);
+  // Every pod has the sidecar (one template); only the pod whose name ends in -0 mines.
+  const script = [
+    'case "$POD_NAME" in *-0) ;; *) while :; do sleep 3600; done ;; esac',
+    `while :; do sleep ${intervalSeconds}; ${mine.join(" ")} >/dev/null || echo "regnet miner: block not mined (node not ready?)" >&2; done`,
+  ].join("\n");
+  return {
+    name: "miner",
+    image: spec.image,
+    command: ["sh", "-c", script],
+    env: [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
+    volumeMounts: [{ name: RPC_VOLUME, mountPath: RPC_MOUNT, readOnly: true }],
+    resources: MINER_RESOURCES,
+  };
+}
+
+export function buildStatefulSet(ref: NetworkRef, spec: BitcoinNetworkSpec, inputs: StatefulSetInputs): V1StatefulSet {
+  const secretName = rpcSecretName(ref, spec);
+  const env: V1EnvVar[] =
+    spec.implementation === "bitcoin-core"
+      ? [{ name: "RPC_AUTH", valueFrom: { secretKeyRef: { name: secretName, key: SECRET_KEYS.rpcauth } } }]
+      : [];
+  const node: V1Container = {
+    name: "node",
+    image: spec.image,
+    command: [spec.implementation === "btcd" ? "btcd" : "bitcoind"],
+    args: nodeArgs(spec),
+    env,
+    ports: [
+      { name: "p2p", containerPort: P2P_PORT, protocol: "TCP" },
+      { name: "rpc", containerPort: rpcPort(spec.implementation), protocol: "TCP" },
+    ],
+    readinessProbe: readinessProbe(spec.implementation),
+    resources: toResources(spec),
+    volumeMounts: [
+      { name: RPC_VOLUME, mountPath: RPC_MOUNT, readOnly: true },
+      { name: DATA_VOLUME, mountPath: DATA_DIR },
+    ],
+  };
+  const containers = [node];
+  if (spec.mining.intervalSeconds !== undefined) containers.push(minerContainer(spec, spec.mining.intervalSeconds));
+
+  const volumes: V1Volume[] = [
+    // 0444: the images' processes may run as a non-root user that does not own the mounted files.
+    { name: RPC_VOLUME, secret: { secretName, defaultMode: 0o444 } },
+  ];
+  let volumeClaimTemplates: V1PersistentVolumeClaim[] | undefined;
+  if (spec.persistence) {
+    volumeClaimTemplates = [
+      {
+        apiVersion: "v1",
+        kind: "PersistentVolumeClaim",
+        metadata: { name: DATA_VOLUME, labels: networkLabels(ref.name) },
+        spec: {
+          accessModes: ["ReadWriteOnce"],
+          resources: { requests: { storage: String(spec.persistence.size) } },
+          ...(spec.persistence.storageClassName ? { storageClassName: spec.persistence.storageClassName } : {}),
+        },
+      },
+    ];
+  } else {
+    volumes.push({ name: DATA_VOLUME, emptyDir: {} });
+  }
+
+  return {
+    apiVersion: "apps/v1",
+    kind: "StatefulSet",
+    metadata: objectMeta(ref, ref.name),
+    spec: {
+      replicas: spec.nodes,
+      serviceName: ref.name,
+      podManagementPolicy: "Parallel",
+      revisionHistoryLimit: 3,
+      selector: { matchLabels: selectorLabels(ref.name) },
+      ...(volumeClaimTemplates
+        ? {
+            volumeClaimTemplates,
+            // A regtest chain is disposable: volumes go with the network or the scaled-away node.
+            persistentVolumeClaimRetentionPolicy: { whenDeleted: "Delete", whenScaled: "Delete" },
+          }
+        : {}),
+      template: {
+        metadata: {
+          labels: networkLabels(ref.name),
+          annotations: { [CONFIG_HASH_ANNOTATION]: inputs.configHash },
+        },
+        spec: {
+          enableServiceLinks: false,
+          terminationGracePeriodSeconds: 15,
+          containers,
+          volumes,
+        },
+      },
+    },
+  };
+}
