@@ -10,6 +10,11 @@ export interface LeaderElectionRoleProps {
   /** The controller's ServiceAccount, in the chart's namespace. */
   readonly serviceAccountName: string;
   /**
+   * Name of the Lease (the controller's `--leader-election-id`).
+   * @default "regnet-controller"
+   */
+  readonly leaseName?: string;
+  /**
    * Name of the Role and RoleBinding.
    * @default "regnet-controller-leader-election"
    */
@@ -23,9 +28,18 @@ export class LeaderElectionRole extends Construct {
     const labels = platformLabels("rbac");
     new k8s.KubeRole(this, "role", {
       metadata: { name, labels },
-      // get + create + update: read the Lease, create it if missing, renew/take it over with the
-      // resourceVersion read (provider/controller/leader.ts). No list/watch/patch/delete.
-      rules: [{ apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] }],
+      // Read the Lease, create it if missing, renew or take it over with the resourceVersion read
+      // (provider/controller/leader.ts). get/update are held to the one Lease by name; create
+      // cannot be (RBAC sees no name on a create). No list/watch/patch/delete.
+      rules: [
+        {
+          apiGroups: ["coordination.k8s.io"],
+          resources: ["leases"],
+          resourceNames: [props.leaseName ?? DEFAULT_CONTROLLER_NAME],
+          verbs: ["get", "update"],
+        },
+        { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create"] },
+      ],
     });
     new k8s.KubeRoleBinding(this, "binding", {
       metadata: { name, labels },
