@@ -3,8 +3,14 @@
 // (API server through ../kube, nodes through ../rpc) happens only below this file.
 import type * as k8s from "@kubernetes/client-node";
 import type { BitcoinNetworkSpec } from "../spec";
-import type { Logger } from "../log";
-import type { RpcAccess } from "../rpc";
+import { silentLogger, type Logger } from "../log";
+import { RpcClient, type RpcAccess } from "../rpc";
+import { KubeObjects } from "../kube";
+import type { EngineContext } from "./context";
+import { reconcile } from "./reconcile";
+import { observe } from "./observe";
+import { converge } from "./converge";
+import { destroy } from "./destroy";
 import type { Change, NetworkRef, NetworkStatus } from "./types";
 
 export interface EngineOptions {
@@ -46,10 +52,24 @@ export interface Engine {
   destroy(ref: NetworkRef, opts: DestroyOptions): Promise<void>;
   /** RPC calls made so far by this engine (addnode/generate/disconnect are writes). */
   rpcCounters(): { reads: number; writes: number };
+  /** API writes (create/apply/patch/delete) made so far by this engine: zero on a no-op reconcile. */
+  apiWrites(): number;
   /** Releases port-forwards and HTTP agents (they never keep the process alive on their own). */
   close(): Promise<void>;
 }
 
-export function createEngine(_options: EngineOptions): Engine {
-  throw new Error("TODO: engine implementation lands in the next commits");
+export function createEngine(options: EngineOptions): Engine {
+  const logger = options.logger ?? silentLogger;
+  const rpc = new RpcClient({ kubeConfig: options.kubeConfig, access: options.rpcAccess ?? "auto", logger, timeoutMs: options.rpcTimeoutMs });
+  const ctx: EngineContext = { kube: new KubeObjects(options.kubeConfig), rpc, logger, recentAdds: new Map(), lastConditions: new Map() };
+  const pass = (ref: NetworkRef, spec: BitcoinNetworkSpec, opts?: { generation?: number }) => reconcile(ctx, ref, spec, opts);
+  return {
+    reconcile: pass,
+    observe: (ref) => observe(ctx, ref),
+    converge: (ref, spec, opts) => converge(pass, ref, spec, opts),
+    destroy: (ref, opts) => destroy(ctx, ref, opts),
+    rpcCounters: () => ({ ...rpc.counters }),
+    apiWrites: () => ctx.kube.writes,
+    close: () => rpc.close(),
+  };
 }

@@ -1,0 +1,20 @@
+// What every engine step shares: the API access layer, the RPC client, the logger, and a short
+// memory of recent `addnode add`s (btcd lists only *connected* added peers, so a peer that is still
+// dialling would otherwise be added again on the next pass).
+import type { KubeObjects } from "../kube";
+import type { RpcClient } from "../rpc";
+import type { Logger } from "../log";
+import type { Condition } from "./types";
+
+export interface EngineContext {
+  kube: KubeObjects;
+  rpc: RpcClient;
+  logger: Logger;
+  /** `<namespace>/<pod>→<address>` → time of the last `addnode add`. */
+  recentAdds: Map<string, number>;
+  /** `<namespace>/<name>` → the conditions last reported, to keep lastTransitionTime stable. */
+  lastConditions: Map<string, Condition[]>;
+}
+
+/** How long a fresh `addnode add` is trusted to be dialling before it is sent again. */
+export const ADD_GRACE_MS = 30_000;

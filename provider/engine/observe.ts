@@ -1,0 +1,80 @@
+// Reading the world: the network's API objects, its pods, and — for Ready pods — what each node
+// says over RPC (added peers, connected peers, tip, version). Only reads: `observe` (Pulumi
+// read/refresh) is built from these and makes no write of any kind.
+import type * as k8s from "@kubernetes/client-node";
+import { podReady } from "../kube";
+import type { AddedPeer, ChainTip, ConnectedPeer, Implementation, RpcCredentials } from "../rpc";
+import { isOwnedByNetwork, selectorString } from "./labels";
+import { readCredentials, rpcSecretName } from "./desired";
+import { recordedSpec } from "./apply";
+import { rpcCredentials, statusOf } from "./reconcile";
+import type { EngineContext } from "./context";
+import type { NetworkRef, NetworkStatus } from "./types";
+
+export interface PodView {
+  ordinal: number;
+  pod: string;
+  ip?: string;
+  ready: boolean;
+}
+
+export interface NodeView extends PodView {
+  /** Present when the node answered; `error` says why not otherwise. */
+  rpc?: { added: AddedPeer[]; peers: ConnectedPeer[]; tip: ChainTip; version: string };
+  error?: string;
+}
+
+/** The StatefulSet's pods as ordinals, lowest first. Pods being deleted count as not Ready. */
+export async function readPods(ctx: EngineContext, ref: NetworkRef): Promise<PodView[]> {
+  const pods = await ctx.kube.listPods(ref.namespace, selectorString(ref.name));
+  const prefix = `${ref.name}-`;
+  return pods
+    .map((p: k8s.V1Pod) => {
+      const name = p.metadata?.name ?? "";
+      const ordinal = name.startsWith(prefix) ? Number(name.slice(prefix.length)) : NaN;
+      return { ordinal, pod: name, ip: p.status?.podIP, ready: podReady(p) && !!p.status?.podIP };
+    })
+    .filter((p) => Number.isInteger(p.ordinal))
+    .sort((a, b) => a.ordinal - b.ordinal);
+}
+
+/** Asks every Ready node, in parallel (the RPC client bounds concurrency), what it knows. */
+export async function readNodes(
+  ctx: EngineContext,
+  ref: NetworkRef,
+  implementation: Implementation,
+  creds: RpcCredentials,
+  pods: PodView[],
+): Promise<NodeView[]> {
+  return Promise.all(
+    pods.map(async (p): Promise<NodeView> => {
+      if (!p.ready || !p.ip) return p;
+      const node = ctx.rpc.node({ namespace: ref.namespace, pod: p.pod, ip: p.ip, implementation }, creds);
+      try {
+        const [added, peers, tip, version] = await Promise.all([node.addedPeers(), node.peers(), node.tip(), node.version()]);
+        return { ...p, rpc: { added, peers, tip, version } };
+      } catch (err) {
+        return { ...p, error: err instanceof Error ? err.message : String(err) };
+      }
+    }),
+  );
+}
+
+/**
+ * The network's status from what is there, with no write of any kind (Pulumi read/refresh).
+ * The spec comes from the StatefulSet's record of its last apply; `undefined` when the network
+ * has no StatefulSet of its own.
+ */
+export async function observe(ctx: EngineContext, ref: NetworkRef): Promise<NetworkStatus | undefined> {
+  const sts = await ctx.kube.get<k8s.V1StatefulSet>("StatefulSet", ref.namespace, ref.name);
+  if (!sts || !isOwnedByNetwork(sts, ref)) return undefined;
+  const spec = recordedSpec(sts);
+  if (!spec) return undefined;
+  const secret = await ctx.kube.get<k8s.V1Secret>("Secret", ref.namespace, rpcSecretName(ref, spec));
+  const credentials = secret && readCredentials(secret);
+  const pods = await readPods(ctx, ref);
+  const nodes = credentials
+    ? await readNodes(ctx, ref, spec.implementation, rpcCredentials(credentials), pods.filter((p) => p.ordinal < spec.nodes))
+    : pods;
+  return statusOf(ctx, ref, spec, [...nodes, ...pods.filter((p) => p.ordinal >= spec.nodes)], undefined);
+}
