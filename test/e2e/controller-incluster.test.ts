@@ -1,0 +1,261 @@
+// The GitOps path end to end: charts-out/ applied with kubectl, the controller running as the
+// Deployment's pod (run by the node runner with its own service-account token, so RBAC is real),
+// BitcoinNetworks of real btcd nodes. The steps run in order on one network; each leaves it
+// settled for the next. The controller Deployment is shared (regnet-system); the networks live in
+// this file's own namespace.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as k8s from "@kubernetes/client-node";
+import { readCredentials } from "../../provider/engine/desired";
+import { RpcClient } from "../../provider/rpc";
+import { selectorString } from "../../provider/engine/labels";
+import {
+  applyPlatform,
+  CONTROLLER_NAME,
+  CONTROLLER_NAMESPACE,
+  getNetwork,
+  kubectl,
+  metricValue,
+  settled,
+  type NetworkCR,
+} from "../../bench/harness";
+import { kubeConfig, tempNamespace, waitFor } from "../support/cluster";
+
+const NET = "gitops";
+const CONTROLLER_SELECTOR = "app.kubernetes.io/name=regnet-controller,app.kubernetes.io/component=controller";
+let ns: { name: string; cleanup: () => Promise<void> };
+const kc = kubeConfig();
+const core = kc.makeApiClient(k8s.CoreV1Api);
+const apps = kc.makeApiClient(k8s.AppsV1Api);
+const rpc = new RpcClient({ kubeConfig: kc, access: "direct", timeoutMs: 5000, attempts: 2 });
+
+const isReady = (p: k8s.V1Pod) => p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+const pidOf = (p: k8s.V1Pod) => Number(/^regnet:\/\/(\d+)$/.exec(p.status?.containerStatuses?.[0]?.containerID ?? "")?.[1]);
+
+async function controllerPods(): Promise<k8s.V1Pod[]> {
+  const pods = await core.listNamespacedPod({ namespace: CONTROLLER_NAMESPACE, labelSelector: CONTROLLER_SELECTOR });
+  return pods.items.filter((p) => !p.metadata?.deletionTimestamp);
+}
+
+async function controllerMetrics(pod: k8s.V1Pod): Promise<string> {
+  const res = await fetch(`http://${pod.status!.podIP}:8080/metrics`, { signal: AbortSignal.timeout(3000) });
+  return res.text();
+}
+
+const reconcilesOf = (text: string) =>
+  ["success", "requeue", "error", "invalid", "deleted"].reduce((n, r) => n + (metricValue(text, `regnet_controller_reconciles_total{result="${r}"}`) ?? 0), 0);
+
+async function leaseHolder(): Promise<string | undefined> {
+  const lease = await kc.makeApiClient(k8s.CoordinationV1Api).readNamespacedLease({ namespace: CONTROLLER_NAMESPACE, name: CONTROLLER_NAME });
+  return lease.spec?.holderIdentity || undefined;
+}
+
+/** Waits until status describes the current generation with `nodes` ready nodes, each with all its expected peers. */
+async function settledAt(nodes: number, timeoutMs = 240_000): Promise<NetworkCR> {
+  return waitFor(
+    `${NET} to be Ready/Wired/Synced with ${nodes} nodes`,
+    async () => {
+      const n = await getNetwork(kc, NET, ns.name);
+      const ok =
+        settled(n) &&
+        n.status?.readyNodes === nodes &&
+        n.status?.nodes?.length === nodes &&
+        n.status.nodes.every((x) => x.ready && x.peers === x.expectedPeers);
+      return ok ? n : undefined;
+    },
+    { timeoutMs, intervalMs: 500 },
+  );
+}
+
+async function ownedObjects(): Promise<{ statefulsets: number; services: number; secrets: number }> {
+  const labelSelector = `regnet.dev/network=${NET}`;
+  const [sts, svc, sec] = await Promise.all([
+    apps.listNamespacedStatefulSet({ namespace: ns.name, labelSelector }),
+    core.listNamespacedService({ namespace: ns.name, labelSelector }),
+    core.listNamespacedSecret({ namespace: ns.name, labelSelector }),
+  ]);
+  return { statefulsets: sts.items.length, services: svc.items.length, secrets: sec.items.length };
+}
+
+/** The node's RPC, with the network's credentials from its Secret. */
+async function nodeOps(n: NetworkCR, ordinal: number) {
+  const node = n.status!.nodes!.find((x) => x.ordinal === ordinal)!;
+  const secret = await core.readNamespacedSecret({ namespace: ns.name, name: (n.status as { rpcSecretName: string }).rpcSecretName });
+  const creds = readCredentials(secret)!;
+  return rpc.node({ namespace: ns.name, pod: node.pod, ip: node.ip!, implementation: "btcd" }, { user: creds.user, password: creds.password, certPem: creds.tlsCert });
+}
+
+describe("controller from charts-out, in the sandbox", { concurrency: false }, () => {
+  before(async () => {
+    await applyPlatform();
+    await waitFor(
+      "the controller Deployment to be available",
+      async () => ((await apps.readNamespacedDeployment({ namespace: CONTROLLER_NAMESPACE, name: CONTROLLER_NAME })).status?.availableReplicas ?? 0) >= 1,
+      { timeoutMs: 120_000 },
+    );
+    ns = await tempNamespace("ctl-e2e");
+  });
+
+  after(async () => {
+    await kubectl(["delete", "bitcoinnetwork", NET, "-n", ns.name, "--ignore-not-found", "--wait=false"]).catch(() => undefined);
+    // Back to the charts-out state (1 replica) if a step left the Deployment scaled.
+    await applyPlatform().catch(() => undefined);
+    await ns.cleanup();
+  });
+
+  it("kubectl apply of a 3-node btcd network: Ready, Wired, Synced with 3 nodes; kubectl get shows it", async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "regnet-e2e-")), "network.yaml");
+    fs.writeFileSync(
+      file,
+      [
+        "apiVersion: regnet.dev/v1alpha1",
+        "kind: BitcoinNetwork",
+        "metadata:",
+        `  name: ${NET}`,
+        `  namespace: ${ns.name}`,
+        "spec:",
+        "  implementation: btcd",
+        "  nodes: 3",
+        "  topology: { type: mesh }",
+        "",
+      ].join("\n"),
+    );
+    await kubectl(["apply", "-f", file]);
+    const n = await settledAt(3);
+    assert.deepEqual(n.status!.nodes!.map((x) => x.ordinal).sort(), [0, 1, 2]);
+    assert.ok(n.status!.nodes!.every((x) => x.expectedPeers === 2 && (x.height ?? 0) >= 101));
+    const ready = n.status!.conditions!.find((c) => c.type === "Ready")!;
+    assert.equal(ready.observedGeneration, n.metadata!.generation);
+
+    const table = await kubectl(["get", "bitcoinnetworks", "-n", ns.name]);
+    const row = table.split("\n").find((l) => l.startsWith(`${NET} `));
+    assert.ok(row, `kubectl get bitcoinnetworks lists ${NET}:\n${table}`);
+    assert.match(row!, new RegExp(`^${NET}\\s+3\\s+3\\s+true\\s+true\\s+\\d+`));
+
+    // Its objects are owned by the network (so the garbage collector can remove them).
+    const sts = await apps.readNamespacedStatefulSet({ namespace: ns.name, name: NET });
+    assert.equal(sts.metadata?.ownerReferences?.[0]?.uid, n.metadata!.uid);
+    assert.equal(sts.metadata?.ownerReferences?.[0]?.kind, "BitcoinNetwork");
+    const events = await core.listNamespacedEvent({ namespace: ns.name, fieldSelector: `involvedObject.name=${NET}` });
+    assert.ok(events.items.some((e) => e.reason === "Created" && e.type === "Normal"), "a Created event");
+    assert.ok(events.items.some((e) => e.reason === "Wired"), "a Wired event");
+  });
+
+  it("kubectl scale --replicas=6: six wired nodes; back to 2: the survivors forget the removed peers", async () => {
+    await kubectl(["scale", `bitcoinnetwork/${NET}`, "-n", ns.name, "--replicas=6"]);
+    const six = await settledAt(6);
+    assert.ok(six.status!.nodes!.every((x) => x.expectedPeers === 5 && x.peers === 5));
+    const removedIps = six.status!.nodes!.filter((x) => x.ordinal >= 2).map((x) => x.ip!);
+
+    await kubectl(["scale", `bitcoinnetwork/${NET}`, "-n", ns.name, "--replicas=2"]);
+    const two = await settledAt(2);
+    const ips = new Map(two.status!.nodes!.map((x) => [x.ordinal, x.ip!]));
+    for (const ordinal of [0, 1]) {
+      const ops = await nodeOps(two, ordinal);
+      const added = (await ops.addedPeers()).map((p) => p.address.split(":")[0]);
+      for (const ip of removedIps) assert.ok(!added.includes(ip), `node ${ordinal} still has removed peer ${ip} in its added peers: ${added.join(", ")}`);
+      const connected = (await ops.peers()).map((p) => p.addr.split(":")[0]);
+      assert.ok(connected.includes(ips.get(1 - ordinal)!), `node ${ordinal} is connected to its surviving peer`);
+      for (const ip of removedIps) assert.ok(!connected.includes(ip), `node ${ordinal} still connected to removed ${ip}`);
+    }
+  });
+
+  it("kubectl scale statefulset by hand is reverted", async () => {
+    await kubectl(["scale", `statefulset/${NET}`, "-n", ns.name, "--replicas=4"]);
+    await waitFor("the StatefulSet to be back at 2 replicas", async () => (await apps.readNamespacedStatefulSet({ namespace: ns.name, name: NET })).spec?.replicas === 2, {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    });
+    await settledAt(2);
+  });
+
+  it("a node whose process is killed comes back, and the network returns to Wired", async () => {
+    const pod = await core.readNamespacedPod({ namespace: ns.name, name: `${NET}-1` });
+    const pid = pidOf(pod);
+    assert.ok(pid > 0, "the runner reports the node's pid");
+    process.kill(pid, "SIGKILL");
+    await waitFor(
+      "the node to run again (new process, Ready)",
+      async () => {
+        const p = await core.readNamespacedPod({ namespace: ns.name, name: `${NET}-1` });
+        return pidOf(p) > 0 && pidOf(p) !== pid && isReady(p);
+      },
+      { timeoutMs: 120_000 },
+    );
+    const n = await settledAt(2);
+    const ops = await nodeOps(n, 1);
+    const connected = (await ops.peers()).map((p) => p.addr.split(":")[0]);
+    assert.ok(connected.includes(n.status!.nodes!.find((x) => x.ordinal === 0)!.ip!), "the restarted node is connected to its peer again");
+  });
+
+  it("the controller killed mid-reconcile and started again converges, with no duplicate objects", async () => {
+    const [ctl] = await controllerPods();
+    const holderBefore = await leaseHolder();
+    await kubectl(["scale", `bitcoinnetwork/${NET}`, "-n", ns.name, "--replicas=3"]);
+    // The reconcile has begun once the StatefulSet is scaled; wiring the new node follows. Kill it then.
+    await waitFor("the reconcile to start", async () => (await apps.readNamespacedStatefulSet({ namespace: ns.name, name: NET })).spec?.replicas === 3, { intervalMs: 50 });
+    process.kill(pidOf(ctl), "SIGKILL");
+    await waitFor(
+      "the controller to run again",
+      async () => {
+        const pods = await controllerPods();
+        return pods.some((p) => isReady(p) && pidOf(p) !== pidOf(ctl));
+      },
+      { timeoutMs: 120_000 },
+    );
+    await settledAt(3);
+    assert.notEqual(await leaseHolder(), holderBefore, "the restarted controller holds the lease under a new identity");
+    assert.deepEqual(await ownedObjects(), { statefulsets: 1, services: 1, secrets: 1 });
+    const pods = await core.listNamespacedPod({ namespace: ns.name, labelSelector: selectorString(NET) });
+    assert.equal(pods.items.length, 3);
+  });
+
+  it("with two replicas only the leader acts; the standby takes over when the leader goes", async () => {
+    await kubectl(["scale", "deployment", CONTROLLER_NAME, "-n", CONTROLLER_NAMESPACE, "--replicas=2"]);
+    const pods = await waitFor(
+      "two ready controller pods",
+      async () => {
+        const ps = (await controllerPods()).filter(isReady);
+        return ps.length === 2 ? ps : undefined;
+      },
+      { timeoutMs: 120_000 },
+    );
+    const holder = await waitFor("a lease holder", leaseHolder);
+    const leader = pods.find((p) => holder.startsWith(`${p.metadata!.name}_`));
+    const standby = pods.find((p) => p !== leader);
+    assert.ok(leader && standby, `the lease holder ${holder} is one of the two pods`);
+    assert.equal(metricValue(await controllerMetrics(leader!), "regnet_controller_leader"), 1);
+    assert.equal(metricValue(await controllerMetrics(standby!), "regnet_controller_leader"), 0);
+    const leaderBefore = reconcilesOf(await controllerMetrics(leader!));
+
+    await kubectl(["scale", `bitcoinnetwork/${NET}`, "-n", ns.name, "--replicas=2"]);
+    await settledAt(2);
+    assert.ok(reconcilesOf(await controllerMetrics(leader!)) > leaderBefore, "the leader reconciled the change");
+    assert.equal(reconcilesOf(await controllerMetrics(standby!)), 0, "the standby reconciled nothing");
+
+    // The leader goes away (graceful delete: it releases the lease); the standby takes over and acts.
+    await kubectl(["delete", "pod", leader!.metadata!.name!, "-n", CONTROLLER_NAMESPACE, "--wait=false"]);
+    await waitFor("the standby to lead", async () => (await leaseHolder())?.startsWith(`${standby!.metadata!.name}_`), { timeoutMs: 60_000 });
+    await waitFor("the standby's leader gauge", async () => metricValue(await controllerMetrics(standby!), "regnet_controller_leader") === 1);
+    await kubectl(["scale", `bitcoinnetwork/${NET}`, "-n", ns.name, "--replicas=3"]);
+    await settledAt(3);
+    assert.ok(reconcilesOf(await controllerMetrics(standby!)) > 0, "the new leader reconciled the change");
+
+    await kubectl(["scale", "deployment", CONTROLLER_NAME, "-n", CONTROLLER_NAMESPACE, "--replicas=1"]);
+  });
+
+  it("deleting the network leaves no StatefulSet, Service or Secret", async () => {
+    assert.deepEqual(await ownedObjects(), { statefulsets: 1, services: 1, secrets: 1 });
+    await kubectl(["delete", "bitcoinnetwork", NET, "-n", ns.name, "--wait=true", "--timeout=60s"]);
+    await waitFor("the garbage collector to remove the network's objects", async () => {
+      const o = await ownedObjects();
+      return o.statefulsets + o.services + o.secrets === 0;
+    }, { timeoutMs: 120_000 });
+    await waitFor("the network's pods to go", async () => (await core.listNamespacedPod({ namespace: ns.name, labelSelector: selectorString(NET) })).items.length === 0, {
+      timeoutMs: 120_000,
+    });
+  });
+});
