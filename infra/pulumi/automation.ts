@@ -8,7 +8,7 @@
 // keeps the generated Pulumi.yaml / Pulumi.<stack>.yaml out of the project root and out of git.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { LocalWorkspace, PulumiCommand, type ConfigMap, type Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, PulumiCommand, type ConfigMap, type ProjectSettings, type PulumiFn, type Stack } from "@pulumi/pulumi/automation";
 import { pulumiNodejsPluginDir, repoRoot, toolchainEnv, toolDir } from "../../sandbox/toolchain/paths";
 import { regnetStack } from "./stack";
 
@@ -29,6 +29,8 @@ export interface StackOptions {
   passphrase?: string;
   /** Extra environment for the CLI and the provider process (e.g. REGNET_LOG_FILE). */
   env?: Record<string, string>;
+  /** The inline program; default the regnet stack program. */
+  program?: PulumiFn;
 }
 
 /** The environment the CLI (and through it the provider process) runs with. */
@@ -55,16 +57,29 @@ export async function openStack(opts: StackOptions): Promise<Stack> {
   ensurePluginExecutable();
   const pulumiCommand = await PulumiCommand.get({ root: toolDir("pulumi") });
   const stack = await LocalWorkspace.createOrSelectStack(
-    { stackName: opts.stackName, projectName: PROJECT_NAME, program: async () => regnetStack(repoRoot) },
+    { stackName: opts.stackName, projectName: PROJECT_NAME, program: opts.program ?? (async () => regnetStack(repoRoot)) },
     {
       workDir,
       pulumiCommand,
       envVars: pulumiEnv(opts.stateDir, passphrase, opts.env),
-      projectSettings: { name: PROJECT_NAME, runtime: "nodejs", backend: { url: `file://${opts.stateDir}` } },
+      projectSettings: projectSettings(opts.stateDir),
     },
   );
   await stack.setAllConfig(configMap(opts.config, opts.secretKeys ?? []));
   return stack;
+}
+
+/** The workDir's Pulumi.yaml. `plugins` (a Pulumi.yaml key the SDK's ProjectSettings type lacks)
+ * names the dynamic-provider plugin, which ships inside @pulumi/pulumi, so the CLI does not pick it
+ * up from PATH with a warning on every run. */
+function projectSettings(stateDir: string): ProjectSettings {
+  const settings = {
+    name: PROJECT_NAME,
+    runtime: "nodejs" as const,
+    backend: { url: `file://${stateDir}` },
+    plugins: { providers: [{ name: "pulumi-nodejs", path: pulumiNodejsPluginDir() }] },
+  };
+  return settings;
 }
 
 /** `regnet:*` config as the Automation API wants it: objects and lists as JSON (read with requireObject). */

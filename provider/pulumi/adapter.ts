@@ -4,7 +4,10 @@
 // cluster or a node is the engine's. Credentials are read here, per call: the kubeconfig from the
 // `kubeconfig` input (a Pulumi secret), the `kubeconfigPath` input, $REGNET_KUBECONFIG or $KUBECONFIG;
 // the RPC password never leaves its Secret (outputs carry only `rpcSecretName`).
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
+import pino from "pino";
 import type * as pulumi from "@pulumi/pulumi";
 import { createEngine, type Engine, type NetworkRef, type NetworkStatus } from "../engine";
 import { createLogger, type Logger } from "../log";
@@ -19,8 +22,28 @@ type Props = Record<string, any>;
 export const DEFAULT_CONVERGE_TIMEOUT_SECONDS = 600;
 
 let cachedLogger: Logger | undefined;
+/**
+ * The Pulumi CLI shows every line the provider process prints as a diagnostic of the stack, so the
+ * engine's JSON log goes to a file: $REGNET_LOG_FILE, else .regnet/logs/pulumi-provider.log under the
+ * working directory. It keeps the shared logger's redaction (createLogger); only its stream is
+ * swapped. Progress for the CLI is a short line on stderr (see `progress`).
+ */
 function logger(): Logger {
-  return (cachedLogger ??= createLogger("regnet-pulumi"));
+  if (!cachedLogger) {
+    const file = process.env.REGNET_LOG_FILE ?? path.join(process.cwd(), ".regnet", "logs", "pulumi-provider.log");
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    cachedLogger = createLogger("regnet-pulumi");
+    (cachedLogger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] = pino.destination({ dest: file, sync: true });
+  }
+  return cachedLogger;
+}
+
+/** One line per state change, shown by the CLI while `up` waits: "alpha: 2/3 ready, 1/3 wired, height 101". */
+function progress(ref: NetworkRef, s: NetworkStatus, last: { line?: string }): void {
+  const wired = s.nodes.filter((n) => n.ready && n.peers >= n.expectedPeers).length;
+  const line = `${ref.name}: ${s.readyNodes}/${s.nodes.length} ready, ${wired}/${s.nodes.length} wired, height ${s.height}`;
+  if (line !== last.line) process.stderr.write(`${line}\n`);
+  last.line = line;
 }
 
 function kubeConfigOf(props: Props): k8s.KubeConfig {
@@ -59,10 +82,14 @@ async function converge(id: string, props: Props): Promise<Props> {
   const timeoutSeconds = props.convergeTimeoutSeconds ?? DEFAULT_CONVERGE_TIMEOUT_SECONDS;
   return withEngine(props, async (engine, ref) => {
     const log = logger().child({ network: `${ref.namespace}/${ref.name}` });
+    const last = {};
     try {
       const status = await engine.converge(ref, spec, {
         timeoutMs: timeoutSeconds * 1000,
-        onProgress: (s, changes) => log.info({ readyNodes: s.readyNodes, wired: s.wired, height: s.height, changes: changes.length }, "converging"),
+        onProgress: (s, changes) => {
+          progress(ref, s, last);
+          log.info({ readyNodes: s.readyNodes, wired: s.wired, height: s.height, changes }, "converging");
+        },
       });
       return outputsOf(props, status);
     } catch (err) {

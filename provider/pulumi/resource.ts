@@ -17,7 +17,8 @@ export interface BitcoinNetworkArgs {
   /** The network's name in the cluster; defaults to the resource name. */
   name?: pulumi.Input<string>;
   namespace: pulumi.Input<string>;
-  spec: pulumi.Input<BitcoinNetworkSpecArgs>;
+  /** Each field may itself be an Input (e.g. `nodes` from another resource's output). */
+  spec: pulumi.Input<{ [K in keyof BitcoinNetworkSpecArgs]: pulumi.Input<BitcoinNetworkSpecArgs[K]> }>;
   /** A kubeconfig file, read by the provider on every call (default: $REGNET_KUBECONFIG, $KUBECONFIG, ~/.kube/config). */
   kubeconfigPath?: pulumi.Input<string>;
   /** Kubeconfig contents, e.g. `config.requireSecret("kubeconfig")`; stored encrypted, marked secret in outputs. */
