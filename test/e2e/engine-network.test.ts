@@ -1,0 +1,125 @@
+// The engine end to end on real btcd v0.26.2 nodes run by the sandbox's node runner: a 4-node
+// ring and a 5-node mesh reach `wired`, then `synced` at height ≥ 101 after bootstrap; a no-op
+// reconcile makes zero write RPCs; scale 5 → 2 removes the departed peers from the survivors; a
+// deleted pod comes back and is re-wired. Timings are printed. Each network is destroyed and the
+// namespace deleted at the end.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import * as k8s from "@kubernetes/client-node";
+import { createEngine, type Engine, type NetworkStatus } from "../../provider/engine";
+import { readCredentials } from "../../provider/engine/desired";
+import { validateSpec, type BitcoinNetworkSpec, type BitcoinNetworkSpecInput } from "../../provider/spec";
+import { RpcClient } from "../../provider/rpc";
+import { kubeConfig, tempNamespace, waitFor } from "../support/cluster";
+
+const kc = kubeConfig();
+const core = kc.makeApiClient(k8s.CoreV1Api);
+let ns: { name: string; cleanup: () => Promise<void> };
+let engine: Engine;
+let probe: RpcClient;
+
+function spec(input: BitcoinNetworkSpecInput): BitcoinNetworkSpec {
+  const r = validateSpec(input);
+  if (!r.ok) throw new Error(JSON.stringify(r.issues));
+  return r.spec;
+}
+
+const timed = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
+  const t = Date.now();
+  const out = await fn();
+  console.log(`# timing: ${label}: ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  return out;
+};
+
+const progress = (label: string) => (s: NetworkStatus) =>
+  console.log(`# ${label}: ready ${s.readyNodes}, wired ${s.wired}, synced ${s.synced}, height ${s.height}, peers ${s.nodes.map((n) => `${n.peers}/${n.expectedPeers}`).join(" ")}`);
+
+/** What a node itself says: the addresses it was told to dial (independent of the engine's status). */
+async function addedPeers(network: string, pod: string): Promise<string[]> {
+  const secret = await core.readNamespacedSecret({ name: `${network}-rpc`, namespace: ns.name });
+  const c = readCredentials(secret)!;
+  const p = await core.readNamespacedPod({ name: pod, namespace: ns.name });
+  const ops = probe.node({ namespace: ns.name, pod, ip: p.status!.podIP!, implementation: "btcd" }, { user: c.user, password: c.password, certPem: c.tlsCert });
+  return (await ops.addedPeers()).map((a) => a.address);
+}
+
+before(async () => {
+  ns = await tempNamespace("engine-e2e");
+  engine = createEngine({ kubeConfig: kc, rpcAccess: "direct" });
+  probe = new RpcClient({ kubeConfig: kc, access: "direct" });
+});
+
+after(async () => {
+  await engine.close();
+  await probe.close();
+  await ns.cleanup();
+});
+
+function assertConverged(s: NetworkStatus, nodes: number) {
+  assert.equal(s.readyNodes, nodes);
+  assert.ok(s.wired, "wired");
+  assert.ok(s.synced, "synced");
+  assert.ok(s.height >= 101, `height ${s.height} ≥ 101`);
+  for (const n of s.nodes) {
+    assert.equal(n.peers, n.expectedPeers, `node ${n.ordinal} has its expected peers`);
+    assert.equal(n.height, s.height);
+    assert.match(n.version ?? "", /btcd/);
+  }
+}
+
+test("a 4-node ring converges; a no-op reconcile writes nothing; a deleted pod comes back re-wired", async () => {
+  const ref = { name: "ring", namespace: ns.name };
+  const s = spec({ nodes: 4, implementation: "btcd", topology: { type: "ring" } });
+  const status = await timed("4-node ring: create → wired + synced at 101", () => engine.converge(ref, s, { timeoutMs: 120_000, onProgress: progress("ring") }));
+  assertConverged(status, 4);
+  assert.deepEqual(status.nodes.map((n) => n.expectedPeers), [2, 2, 2, 2]);
+  assert.equal(status.height, 101, "initial blocks mined once");
+
+  const before = engine.rpcCounters();
+  const noop = await timed("no-op reconcile", () => engine.reconcile(ref, s));
+  const delta = { reads: engine.rpcCounters().reads - before.reads, writes: engine.rpcCounters().writes - before.writes };
+  console.log(`# no-op reconcile RPC calls: ${delta.reads} reads, ${delta.writes} writes`);
+  assert.deepEqual(noop.changes, []);
+  assert.equal(delta.writes, 0);
+  assert.ok(delta.reads > 0);
+  assert.equal(noop.requeueAfterMs, undefined);
+
+  // Delete pod 1: the StatefulSet brings it back (a new netns, so possibly a new IP), empty-handed.
+  const oldIp = status.nodes[1].ip;
+  const oldUid = (await core.readNamespacedPod({ name: "ring-1", namespace: ns.name })).metadata?.uid;
+  await core.deleteNamespacedPod({ name: "ring-1", namespace: ns.name, gracePeriodSeconds: 0 });
+  await waitFor("ring-1 replaced", async () => {
+    const p = await core.readNamespacedPod({ name: "ring-1", namespace: ns.name }).catch(() => undefined);
+    return !!p && p.metadata?.uid !== oldUid && !p.metadata?.deletionTimestamp;
+  }, { timeoutMs: 60_000 });
+  const again = await timed("pod ring-1 deleted → re-wired + synced", () => engine.converge(ref, s, { timeoutMs: 120_000, onProgress: progress("ring re-wire") }));
+  assertConverged(again, 4);
+  const newIp = again.nodes[1].ip!;
+  console.log(`# ring-1: ${oldIp} → ${newIp}`);
+  // Ring dials go lower → higher: node 0 dials 1 and 3, node 1 dials 2, node 2 dials 3.
+  assert.deepEqual((await addedPeers("ring", "ring-0")).sort(), [`${newIp}:18444`, `${again.nodes[3].ip}:18444`].sort());
+  if (oldIp !== newIp) assert.ok(!(await addedPeers("ring", "ring-0")).includes(`${oldIp}:18444`), "the old address is gone");
+  await engine.destroy(ref, { wait: true, timeoutMs: 60_000 });
+});
+
+test("a 5-node mesh converges; scale 5 → 2 removes the departed peers from the survivors", async () => {
+  const ref = { name: "mesh", namespace: ns.name };
+  const five = spec({ nodes: 5, implementation: "btcd" });
+  const status = await timed("5-node mesh: create → wired + synced at 101", () => engine.converge(ref, five, { timeoutMs: 150_000, onProgress: progress("mesh") }));
+  assertConverged(status, 5);
+  assert.deepEqual(status.nodes.map((n) => n.expectedPeers), [4, 4, 4, 4, 4]);
+  const departed = status.nodes.slice(2).map((n) => `${n.ip}:18444`);
+  assert.ok((await addedPeers("mesh", "mesh-0")).some((a) => departed.includes(a)), "node 0 dialled the nodes that will leave");
+
+  const two = spec({ nodes: 2, implementation: "btcd" });
+  const after = await timed("mesh scale 5 → 2 → converged", () => engine.converge(ref, two, { timeoutMs: 120_000, onProgress: progress("mesh 5→2") }));
+  assertConverged(after, 2);
+  assert.deepEqual(after.nodes.map((n) => n.ordinal), [0, 1]);
+  for (const pod of ["mesh-0", "mesh-1"]) {
+    const added = await addedPeers("mesh", pod);
+    assert.deepEqual(added.filter((a) => departed.includes(a)), [], `${pod} forgot the departed peers`);
+  }
+  assert.deepEqual(await addedPeers("mesh", "mesh-0"), [`${after.nodes[1].ip}:18444`]);
+  await timed("destroy mesh", () => engine.destroy(ref, { wait: true, timeoutMs: 60_000 }));
+  assert.equal((await core.listNamespacedPod({ namespace: ns.name, labelSelector: "regnet.dev/network=mesh" })).items.length, 0);
+});

@@ -1,0 +1,61 @@
+// The same engine reaching its nodes only through the API server's port-forward
+// (rpcAccess: "port-forward"), as it must from outside a cluster whose pod IPs it cannot route:
+// a 3-node ring converges at height ≥ 101, a no-op reconcile writes nothing, and a deleted pod
+// comes back re-wired.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import * as k8s from "@kubernetes/client-node";
+import { createEngine, type Engine, type NetworkStatus } from "../../provider/engine";
+import { validateSpec, type BitcoinNetworkSpec } from "../../provider/spec";
+import { kubeConfig, tempNamespace, waitFor } from "../support/cluster";
+
+const kc = kubeConfig();
+const core = kc.makeApiClient(k8s.CoreV1Api);
+let ns: { name: string; cleanup: () => Promise<void> };
+let engine: Engine;
+
+const timed = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
+  const t = Date.now();
+  const out = await fn();
+  console.log(`# timing: ${label}: ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  return out;
+};
+const progress = (s: NetworkStatus) =>
+  console.log(`# pf ring: ready ${s.readyNodes}, wired ${s.wired}, synced ${s.synced}, height ${s.height}, peers ${s.nodes.map((n) => `${n.peers}/${n.expectedPeers}`).join(" ")}`);
+
+before(async () => {
+  ns = await tempNamespace("engine-pf");
+  engine = createEngine({ kubeConfig: kc, rpcAccess: "port-forward" });
+});
+
+after(async () => {
+  await engine.close();
+  await ns.cleanup();
+});
+
+test("over port-forward: a 3-node ring converges, a no-op reconcile writes nothing, a deleted pod is re-wired", async () => {
+  const ref = { name: "pf", namespace: ns.name };
+  const r = validateSpec({ nodes: 3, implementation: "btcd", topology: { type: "ring" } });
+  assert.ok(r.ok);
+  const s: BitcoinNetworkSpec = r.spec;
+  const status = await timed("3-node ring over port-forward → wired + synced", () => engine.converge(ref, s, { timeoutMs: 120_000, onProgress: progress }));
+  assert.equal(status.readyNodes, 3);
+  assert.ok(status.wired && status.synced && status.height >= 101, JSON.stringify(status.conditions));
+
+  const before = engine.rpcCounters();
+  const noop = await timed("no-op reconcile over port-forward", () => engine.reconcile(ref, s));
+  assert.deepEqual(noop.changes, []);
+  assert.equal(engine.rpcCounters().writes - before.writes, 0);
+  assert.ok(engine.rpcCounters().reads > before.reads);
+
+  const uid = (await core.readNamespacedPod({ name: "pf-2", namespace: ns.name })).metadata?.uid;
+  await core.deleteNamespacedPod({ name: "pf-2", namespace: ns.name, gracePeriodSeconds: 0 });
+  await waitFor("pf-2 replaced", async () => {
+    const p = await core.readNamespacedPod({ name: "pf-2", namespace: ns.name }).catch(() => undefined);
+    return !!p && p.metadata?.uid !== uid && !p.metadata?.deletionTimestamp;
+  }, { timeoutMs: 60_000 });
+  const again = await timed("pf-2 deleted → re-wired over port-forward", () => engine.converge(ref, s, { timeoutMs: 120_000, onProgress: progress }));
+  assert.ok(again.wired && again.synced && again.height >= 101);
+  assert.deepEqual(again.nodes.map((n) => n.peers), [2, 2, 2]);
+  await engine.destroy(ref, { wait: true, timeoutMs: 60_000 });
+});
