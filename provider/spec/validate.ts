@@ -114,12 +114,12 @@ export function validateNetworkName(name: unknown): SpecIssue[] {
   if (name.length > MAX_NETWORK_NAME_LENGTH)
     issues.push({
       field,
-      message: `"${name}" is ${name.length} characters; at most ${MAX_NETWORK_NAME_LENGTH} fit, so that pod names and their labels stay under 63: shorten the name`,
+      message: `the name "${name}" is ${name.length} characters; at most ${MAX_NETWORK_NAME_LENGTH} fit, so that pod names and their labels stay under 63: shorten the name`,
     });
   if (!DNS1123_LABEL.test(name))
     issues.push({
       field,
-      message: `"${name}" is not a DNS-1123 label: use lowercase letters, digits and '-', starting and ending with a letter or digit`,
+      message: `the name "${name}" is not a DNS-1123 label: rename it with lowercase letters, digits and '-', starting and ending with a letter or digit`,
     });
   return issues;
 }
