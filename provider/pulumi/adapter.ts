@@ -14,7 +14,7 @@ import { createLogger, type Logger } from "../log";
 import { validateNetworkName, validateSpec, type BitcoinNetworkSpec } from "../spec";
 import { checkNetwork } from "./check";
 import { diffNetwork } from "./diff";
-import { describeLag, outputsOf } from "./outputs";
+import { outputsOf } from "./outputs";
 import type { NetworkInputs } from "./types";
 
 type Props = Record<string, any>;
@@ -58,13 +58,17 @@ function kubeConfigOf(props: Props): k8s.KubeConfig {
   return kc;
 }
 
-async function withEngine<T>(props: Props, fn: (engine: Engine, ref: NetworkRef) => Promise<T>): Promise<T> {
+/** Only create/update/read/delete get here: check and diff never open an engine, so a preview
+ * neither calls the API server nor a node. Each call is logged with its RPC counts. */
+async function withEngine<T>(call: string, props: Props, fn: (engine: Engine, ref: NetworkRef) => Promise<T>): Promise<T> {
   const engine = createEngine({ kubeConfig: kubeConfigOf(props), logger: logger() });
+  const network = `${props.namespace}/${props.name}`;
+  logger().info({ call, network }, "provider call");
   try {
     return await fn(engine, { name: props.name, namespace: props.namespace });
   } finally {
     const { reads, writes } = engine.rpcCounters();
-    logger().debug({ network: `${props.namespace}/${props.name}`, rpcReads: reads, rpcWrites: writes }, "provider call done");
+    logger().info({ call, network, rpcReads: reads, rpcWrites: writes }, "provider call done");
     await engine.close();
   }
 }
@@ -75,12 +79,11 @@ function specOf(props: Props): BitcoinNetworkSpec {
   return result.spec;
 }
 
-/** Reconciles until ready, wired and bootstrapped. On failure the error carries the resource's id and
- * what was observed, so Pulumi keeps it in state (and the next `up` retries, `destroy` removes it). */
-async function converge(id: string, props: Props): Promise<Props> {
+/** Reconciles until ready, wired, bootstrapped and synced, within the bounded wait. */
+async function converge(call: string, id: string, props: Props): Promise<Props> {
   const spec = specOf(props);
   const timeoutSeconds = props.convergeTimeoutSeconds ?? DEFAULT_CONVERGE_TIMEOUT_SECONDS;
-  return withEngine(props, async (engine, ref) => {
+  return withEngine(call, props, async (engine, ref) => {
     const log = logger().child({ network: `${ref.namespace}/${ref.name}` });
     const last = {};
     try {
@@ -93,11 +96,15 @@ async function converge(id: string, props: Props): Promise<Props> {
       });
       return outputsOf(props, status);
     } catch (err) {
-      const observed: NetworkStatus | undefined = await engine.observe(ref).catch(() => undefined);
-      const lag = observed ? describeLag(observed, spec.nodes, spec.mining.initialBlocks) : "no StatefulSet found";
-      const e = new Error(`network ${ref.namespace}/${ref.name} did not converge within ${timeoutSeconds}s: ${(err as Error).message} [now: ${lag}]`);
-      Object.assign(e, { id, properties: observed ? outputsOf(props, observed) : props, reasons: [lag] });
-      throw e;
+      // The engine's error already names each node and what it lacks. Attaching the id and what is
+      // there now makes Pulumi keep the resource in state (an "initialization error"), so the next
+      // `up` retries it and `destroy` removes it: nothing is left behind untracked.
+      const observed = await engine.observe(ref).catch(() => undefined);
+      throw Object.assign(new Error((err as Error).message), {
+        id,
+        properties: observed ? outputsOf(props, observed) : props,
+        reasons: [(err as Error).message],
+      });
     }
   });
 }
@@ -117,15 +124,15 @@ export const provider: Required<Omit<pulumi.dynamic.ResourceProvider, "configure
 
   async create(inputs) {
     const id = idOf(inputs);
-    return { id, outs: await converge(id, inputs) };
+    return { id, outs: await converge("create", id, inputs) };
   },
 
   async update(id, _olds, news) {
-    return { outs: await converge(id, news) };
+    return { outs: await converge("update", id, news) };
   },
 
   async read(id, props) {
-    return withEngine(props, async (engine, ref) => {
+    return withEngine("read", props, async (engine, ref) => {
       const status = await engine.observe(ref);
       if (!status) return { id: undefined, props: {} }; // gone: refresh drops it from state
       const outs = outputsOf(props, status);
@@ -138,7 +145,7 @@ export const provider: Required<Omit<pulumi.dynamic.ResourceProvider, "configure
   },
 
   async delete(_id, props) {
-    await withEngine(props, (engine, ref) => engine.destroy(ref, { wait: true, timeoutMs: (props.convergeTimeoutSeconds ?? DEFAULT_CONVERGE_TIMEOUT_SECONDS) * 1000 }));
+    await withEngine("delete", props, (engine, ref) => engine.destroy(ref, { wait: true, timeoutMs: (props.convergeTimeoutSeconds ?? DEFAULT_CONVERGE_TIMEOUT_SECONDS) * 1000 }));
   },
 };
 

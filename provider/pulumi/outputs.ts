@@ -62,19 +62,3 @@ export function dropUndefined<T extends Record<string, unknown>>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
-/** Which node lacks what, for errors: "node 2 (net-2): not ready; node 0 (net-0): 1/2 peers, height 0 < 101". */
-export function describeLag(status: ObservedStatus, wantNodes: number, wantHeight: number): string {
-  const problems: string[] = [];
-  if (status.nodes.length !== wantNodes) problems.push(`${status.nodes.length}/${wantNodes} pods exist`);
-  for (const n of [...status.nodes].sort((a, b) => a.ordinal - b.ordinal)) {
-    const lacks: string[] = [];
-    if (!n.ready) lacks.push("not ready");
-    else {
-      if ((n.peers ?? 0) < (n.expectedPeers ?? 0)) lacks.push(`${n.peers ?? 0}/${n.expectedPeers} peers`);
-      if ((n.height ?? 0) < wantHeight) lacks.push(`height ${n.height ?? "unknown"} < ${wantHeight}`);
-    }
-    if (lacks.length) problems.push(`node ${n.ordinal} (${n.pod}): ${lacks.join(", ")}`);
-  }
-  if (!problems.length && !status.synced) problems.push("nodes disagree on the best block");
-  return problems.length ? problems.join("; ") : "all nodes ready, wired and at height";
-}

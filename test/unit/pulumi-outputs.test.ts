@@ -1,8 +1,7 @@
-// Outputs: inputs merged with the observation, node list sorted, nulls dropped; and the lag report a
-// converge timeout carries ("which node lacks what").
+// Outputs: inputs merged with the observation, node list sorted, nulls dropped.
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { describeLag, outputsOf, type ObservedStatus } from "../../provider/pulumi/outputs";
+import { outputsOf, type ObservedStatus } from "../../provider/pulumi/outputs";
 
 const node = (ordinal: number, patch: Partial<ObservedStatus["nodes"][number]> = {}) => ({
   ordinal,
@@ -42,9 +41,3 @@ test("outputs merge inputs with the observation, without __provider or undefined
   assert.equal(outs.readyNodes, 3);
 });
 
-test("describeLag names each node and what it lacks", () => {
-  const s = status([node(0, { peers: 1 }), node(1, { ready: false }), node(2, { height: 0 })], { wired: false });
-  assert.equal(describeLag(s, 4, 101), "3/4 pods exist; node 0 (alpha-0): 1/2 peers; node 1 (alpha-1): not ready; node 2 (alpha-2): height 0 < 101");
-  assert.equal(describeLag(status([node(0), node(1)]), 2, 101), "all nodes ready, wired and at height");
-  assert.equal(describeLag(status([node(0)], { synced: false }), 1, 101), "nodes disagree on the best block");
-});
