@@ -1,0 +1,106 @@
+// The wiring plan: add what is missing, remove what departed or moved, leave not-ready peers be, and
+// nothing at all for a settled network.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { desiredEdges } from "../../provider/engine/topology";
+import { type NodeWiring, type WiringNode, peerAddress, planWiring } from "../../provider/engine/wiring";
+
+const ip = (o: number) => `10.244.0.${10 + o}`;
+const addr = (o: number) => `${ip(o)}:18444`;
+const node = (ordinal: number, added: string[] = [], ready = true, nodeIp: string | undefined = ip(ordinal)): WiringNode => ({
+  ordinal,
+  ip: nodeIp,
+  ready,
+  added,
+});
+
+test("peerAddress", () => {
+  assert.equal(peerAddress("10.0.0.1"), "10.0.0.1:18444");
+  assert.equal(peerAddress("fd00::5", 18444), "[fd00::5]:18444");
+});
+
+const ring4 = desiredEdges({ type: "ring" }, 4); // 0-1 0-3 1-2 2-3
+const mesh3 = desiredEdges({ type: "mesh" }, 3);
+
+const cases: [string, ReturnType<typeof desiredEdges>, WiringNode[], NodeWiring[]][] = [
+  [
+    "fresh ring of 4: the lower ordinal of each edge dials the higher",
+    ring4,
+    [node(0), node(1), node(2), node(3)],
+    [
+      { ordinal: 0, add: [addr(1), addr(3)], remove: [] },
+      { ordinal: 1, add: [addr(2)], remove: [] },
+      { ordinal: 2, add: [addr(3)], remove: [] },
+    ],
+  ],
+  ["settled ring of 4: empty plan", ring4, [node(0, [addr(1), addr(3)]), node(1, [addr(2)]), node(2, [addr(3)]), node(3)], []],
+  [
+    "address case and spacing do not cause churn",
+    mesh3,
+    [node(0, [` ${addr(1)}`, addr(2).toUpperCase()]), node(1, [addr(2)]), node(2)],
+    [],
+  ],
+  [
+    "partially wired: only the missing edge is added",
+    mesh3,
+    [node(0, [addr(1)]), node(1, [addr(2)]), node(2)],
+    [{ ordinal: 0, add: [addr(2)], remove: [] }],
+  ],
+  [
+    "scale 5 → 2: survivors drop the departed peers",
+    desiredEdges({ type: "mesh" }, 2),
+    [node(0, [addr(1), addr(2), addr(3), addr(4)]), node(1, [addr(2), addr(3), addr(4)])],
+    [
+      { ordinal: 0, add: [], remove: [addr(2), addr(3), addr(4)] },
+      { ordinal: 1, add: [], remove: [addr(2), addr(3), addr(4)] },
+    ],
+  ],
+  [
+    "a pod came back with a new IP: the old address goes, the new one comes",
+    mesh3,
+    [node(0, [addr(1), addr(2)]), node(1, [addr(2)]), node(2, [], true, "10.244.0.99")],
+    [
+      { ordinal: 0, add: ["10.244.0.99:18444"], remove: [addr(2)] },
+      { ordinal: 1, add: ["10.244.0.99:18444"], remove: [addr(2)] },
+    ],
+  ],
+  [
+    "a peer that is restarting (not ready, same IP) keeps its entry and is not dialled anew",
+    mesh3,
+    [node(0, [addr(1)]), node(1, []), node(2, [], false)],
+    [],
+  ],
+  [
+    "a not-ready node is not asked to change, and a peer without an IP is not dialled",
+    mesh3,
+    [node(0, [], false), node(1, ["10.9.9.9:18444"]), { ordinal: 2, ready: true, added: [] }],
+    [{ ordinal: 1, add: [], remove: ["10.9.9.9:18444"] }],
+  ],
+  ["no nodes", [], [], []],
+  ["one node, nothing to wire", [], [node(0)], []],
+  [
+    "duplicate stale entries are removed once",
+    [],
+    [node(0, ["10.1.1.1:18444", "10.1.1.1:18444"])],
+    [{ ordinal: 0, add: [], remove: ["10.1.1.1:18444"] }],
+  ],
+];
+
+for (const [name, edges, nodes, want] of cases) {
+  test(`plan: ${name}`, () => {
+    assert.deepEqual(planWiring(edges, nodes), want);
+  });
+}
+
+test("applying a plan gives an empty plan next time (no-op reconcile makes no writes)", () => {
+  for (const edges of [ring4, desiredEdges({ type: "random", degree: 2, seed: 3 }, 4), desiredEdges({ type: "mesh" }, 4)]) {
+    const nodes = [node(0), node(1), node(2), node(3)];
+    for (const step of planWiring(edges, nodes)) {
+      const n = nodes[step.ordinal];
+      n.added = [...n.added.filter((a) => !step.remove.includes(a)), ...step.add];
+    }
+    assert.deepEqual(planWiring(edges, nodes), []);
+    // Every edge is dialled exactly once across the network.
+    assert.equal(nodes.reduce((s, n) => s + n.added.length, 0), edges.length);
+  }
+});
