@@ -44,19 +44,26 @@ function vethNames(podUid: string): { host: string; peer: string } {
   return { host: `rv${tag}${id}`, peer: `rp${tag}${id}` };
 }
 
-/** Pod addresses in the /16 of the gateway (x.y.0.1), from x.y.0.2 up, lowest free first. */
+/**
+ * Pod addresses in the /16 of the gateway (x.y.0.1), from x.y.0.2 up. Handed out round-robin, so
+ * a released address is not reused at once: neighbours (the host, other pods) may still have the
+ * old pod's MAC address cached for it.
+ */
 export class AddressPool {
   private readonly used = new Set<number>();
   private readonly base: string;
+  private last = 1;
 
   constructor(gateway: string = NET.gateway) {
     this.base = gateway.split(".").slice(0, 2).join(".");
   }
 
   allocate(): string {
-    for (let n = 2; n < 65535; n++) {
+    for (let i = 0; i < 65533; i++) {
+      const n = ((this.last - 1 + i) % 65533) + 2; // 2 .. 65534
       if (!this.used.has(n)) {
         this.used.add(n);
+        this.last = n;
         return `${this.base}.${n >> 8}.${n & 255}`;
       }
     }
@@ -99,11 +106,15 @@ export async function createPodNetwork(podUid: string, address: string): Promise
   return ns;
 }
 
-/** Deleting the namespace destroys its veth end, and with it the bridge end. */
-export async function deletePodNetwork(podUid: string): Promise<void> {
+/**
+ * Deleting the namespace destroys its veth end, and with it the bridge end; the host forgets the
+ * pod's MAC address, so a later pod with the same address is reachable at once.
+ */
+export async function deletePodNetwork(podUid: string, address?: string): Promise<void> {
   const ns = netnsName(podUid);
   await ip("netns", "delete", ns).catch(() => undefined);
   await ip("link", "delete", vethNames(podUid).host).catch(() => undefined);
+  if (address) await ip("neigh", "flush", "to", address, "dev", NET.bridge).catch(() => undefined);
 }
 
 /** Namespaces this runner's kind made (for clean-up of a previous run's leftovers). */

@@ -419,7 +419,7 @@ export class PodWorker {
         // gone
       }
     }
-    await deletePodNetwork(this.uid);
+    await deletePodNetwork(this.uid, this.podIP);
     if (this.podIP) this.ctx.pool.release(this.podIP);
     for (const release of this.mountReleases.values()) release();
     this.mountReleases.clear();

@@ -189,14 +189,20 @@ describe("process plumbing", () => {
     assert.match(s, /exec "\$@"\n$/);
   });
 
-  it("addresses skip the bridge's .0.1, are reused after release and cross octets", () => {
-    const pool = new AddressPool();
+  it("addresses skip the bridge's .0.1, are not reused at once, cross octets and wrap", () => {
+    const pool = new AddressPool("10.244.0.1");
     assert.equal(pool.allocate(), "10.244.0.2");
     assert.equal(pool.allocate(), "10.244.0.3");
     pool.release("10.244.0.2");
-    assert.equal(pool.allocate(), "10.244.0.2");
-    for (let i = 4; i < 256; i++) pool.allocate();
+    assert.equal(pool.allocate(), "10.244.0.4");
+    for (let i = 5; i < 256; i++) pool.allocate();
     assert.equal(pool.allocate(), "10.244.1.0");
+    const other = new AddressPool("10.247.0.1");
+    assert.equal(other.allocate(), "10.247.0.2");
+    for (let i = 3; i <= 65534; i++) other.allocate();
+    other.release("10.247.0.9");
+    assert.equal(other.allocate(), "10.247.0.9");
+    assert.throws(() => other.allocate(), /exhausted/);
   });
 
   it("network namespace names fit and come from the pod UID", () => {
