@@ -22,6 +22,8 @@ export interface NodeFacts {
   version?: string;
   /** The node's added peers and whether each is connected now. */
   added?: readonly { address: string; connected: boolean }[];
+  /** IPs of the peers connected now, inbound or outbound (getpeerinfo), if read. */
+  peerIps?: readonly string[];
 }
 
 export interface StatusInputs {
@@ -64,12 +66,17 @@ function condition(
   return c;
 }
 
-/** True when the lower end of the edge has the higher end as an added, connected peer. */
+/**
+ * True when the edge is connected: the lower end lists the higher as an added, connected peer, or
+ * either end sees the other's IP among its connected peers.
+ */
 function edgeConnected([a, b]: Edge, ips: Map<number, string>, facts: ReadonlyMap<number, NodeFacts>, port: number): boolean {
-  const ip = ips.get(b);
-  if (!ip) return false;
-  const want = peerAddress(ip, port).toLowerCase();
-  return (facts.get(a)?.added ?? []).some((p) => p.connected && p.address.trim().toLowerCase() === want);
+  const ipA = ips.get(a);
+  const ipB = ips.get(b);
+  if (!ipA || !ipB) return false;
+  const want = peerAddress(ipB, port).toLowerCase();
+  if ((facts.get(a)?.added ?? []).some((p) => p.connected && p.address.trim().toLowerCase() === want)) return true;
+  return !!(facts.get(a)?.peerIps?.includes(ipB) || facts.get(b)?.peerIps?.includes(ipA));
 }
 
 export function computeStatus(inputs: StatusInputs): NetworkStatus {

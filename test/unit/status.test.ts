@@ -83,6 +83,16 @@ test("a missing peer: not wired, the message names the node and its count", () =
   assert.equal(w.message, "node 0: 1/2 peers; node 2: 1/2 peers");
 });
 
+test("connections seen in getpeerinfo (either direction) count too", () => {
+  const bare = (peerIps?: string[]): NodeFacts => ({ height: 101, bestBlockHash: HASH, peerIps });
+  // 0-1 seen by node 0 (outbound), 0-2 seen only by node 2 (inbound), 1-2 seen by nobody.
+  const s = computeStatus(inputs({ facts: new Map([[0, bare([ip(1)])], [1, bare()], [2, bare([ip(0)])]]) }));
+  assert.deepEqual(s.nodes.map((n) => n.peers), [2, 1, 1]);
+  assert.equal(s.wired, false);
+  const all = computeStatus(inputs({ facts: new Map([[0, bare([ip(1), ip(2)])], [1, bare([ip(2)])], [2, bare()]]) }));
+  assert.equal(all.wired, true);
+});
+
 test("an added peer that is not connected does not count", () => {
   const f = facts([1, 2]);
   const s = computeStatus(
