@@ -17,7 +17,6 @@ export function toStructural(node: JSONSchemaProps): JSONSchemaProps {
   for (const [key, value] of Object.entries(node)) {
     switch (key) {
       case "$schema":
-      case "id":
         break;
       case "additionalProperties":
         if (value !== false) out[key] = typeof value === "object" ? toStructural(value as JSONSchemaProps) : value;
@@ -49,9 +48,6 @@ export function toStructural(node: JSONSchemaProps): JSONSchemaProps {
       case "anyOf":
       case "oneOf":
         Object.assign(out, intOrString(value as JSONSchemaProps[]));
-        break;
-      case "default":
-        out[key] = value;
         break;
       default:
         if (key.startsWith("$")) throw new Error(`crd schema: unsupported keyword ${key}`);
