@@ -24,7 +24,6 @@ export function lacking(spec: BitcoinNetworkSpec, status: NetworkStatus | undefi
     if (n.peers < n.expectedPeers) out.push(`node ${i} (pod ${n.pod}): ${n.peers}/${n.expectedPeers} peers`);
     if (n.height === undefined) out.push(`node ${i} (pod ${n.pod}): RPC not answering`);
   }
-  for (const n of status.nodes) if (n.ordinal >= spec.nodes) out.push(`node ${n.ordinal} (pod ${n.pod}): still present after scale-down`);
   if (spec.nodes > 0 && status.height < spec.mining.initialBlocks) out.push(`chain: height ${status.height} < ${spec.mining.initialBlocks} initial blocks`);
   if (spec.nodes > 0 && !status.synced) {
     const tips = status.nodes.filter((n) => n.ready && n.height !== undefined).map((n) => `node ${n.ordinal} at ${n.height}`);

@@ -76,5 +76,5 @@ export async function observe(ctx: EngineContext, ref: NetworkRef): Promise<Netw
   const nodes = credentials
     ? await readNodes(ctx, ref, spec.implementation, rpcCredentials(credentials), pods.filter((p) => p.ordinal < spec.nodes))
     : pods;
-  return statusOf(ctx, ref, spec, [...nodes, ...pods.filter((p) => p.ordinal >= spec.nodes)], undefined);
+  return statusOf(ctx, ref, spec, nodes, undefined);
 }

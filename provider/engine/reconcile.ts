@@ -10,14 +10,14 @@ import type { BitcoinNetworkSpec } from "../spec";
 import type { RpcCredentials } from "../rpc";
 import type { RpcCredentialSet } from "./credentials";
 import { rpcSecretName } from "./desired";
-import { selectorString } from "./labels";
 import { applyObjects } from "./apply";
 import { readNodes, readPods, type NodeView } from "./observe";
-import { connectedExpected, wire } from "./wire";
+import { wire } from "./wire";
 import { bootstrap } from "./bootstrap";
-import { computeStatus, neighbours, plannedDials, topologyEdges } from "./plan";
+import { desiredEdges } from "./topology";
+import { computeStatus, type NodeFacts } from "./status";
 import type { EngineContext } from "./context";
-import type { Change, NetworkRef, NetworkStatus, NodeStatus } from "./types";
+import type { Change, NetworkRef, NetworkStatus } from "./types";
 import type { ReconcileResult } from "./engine";
 
 /** How soon to look again while the network is still coming together. */
@@ -27,11 +27,8 @@ export function rpcCredentials(c: RpcCredentialSet): RpcCredentials {
   return { user: c.user, password: c.password, certPem: c.tlsCert };
 }
 
-/** The ready, in-spec nodes' topology: edges among them. */
-function edgesFor(spec: BitcoinNetworkSpec, nodes: NodeView[]) {
-  const ordinals = nodes.filter((n) => n.ready && n.ordinal < spec.nodes).map((n) => n.ordinal);
-  return topologyEdges(spec.topology, ordinals);
-}
+/** The host part of `ip:port` / `[v6]:port`. */
+const hostOf = (addr: string) => addr.slice(0, addr.lastIndexOf(":")).replace(/^\[|\]$/g, "");
 
 export function statusOf(
   ctx: EngineContext,
@@ -40,40 +37,36 @@ export function statusOf(
   nodes: NodeView[],
   generation: number | undefined,
 ): NetworkStatus {
-  const edges = edgesFor(spec, nodes);
-  const nodeStatus: NodeStatus[] = nodes.map((n) => {
-    const expected = n.ready && n.ordinal < spec.nodes ? neighbours(edges, n.ordinal) : [];
-    return {
-      ordinal: n.ordinal,
-      pod: n.pod,
-      ip: n.ip,
-      ready: n.ready,
-      peers: connectedExpected(n, expected, nodes),
-      expectedPeers: expected.length,
-      height: n.rpc?.tip.height,
-      bestBlockHash: n.rpc?.tip.bestBlockHash,
-      version: n.rpc?.version,
-    };
-  });
+  const facts = new Map<number, NodeFacts>();
+  for (const n of nodes) {
+    if (!n.rpc) continue;
+    facts.set(n.ordinal, {
+      height: n.rpc.tip.height,
+      bestBlockHash: n.rpc.tip.bestBlockHash,
+      version: n.rpc.version,
+      added: n.rpc.added,
+      peerIps: n.rpc.peers.map((p) => hostOf(p.addr)),
+    });
+  }
   const key = `${ref.namespace}/${ref.name}`;
   const status = computeStatus({
-    nodes: nodeStatus,
-    desiredNodes: spec.nodes,
-    selector: selectorString(ref.name),
+    name: ref.name,
+    spec,
+    pods: nodes.map((n) => ({ ordinal: n.ordinal, name: n.pod, ip: n.ip, ready: n.ready })),
+    facts,
     rpcSecretName: rpcSecretName(ref, spec),
     generation,
     previous: ctx.lastConditions.get(key),
+    now: new Date(),
   });
   ctx.lastConditions.set(key, status.conditions);
   return status;
 }
 
 export function settled(spec: BitcoinNetworkSpec, s: NetworkStatus): boolean {
-  const nodes = s.nodes.filter((n) => n.ordinal < spec.nodes);
   return (
     s.readyNodes === spec.nodes &&
-    s.nodes.length === spec.nodes &&
-    nodes.every((n) => n.height !== undefined) &&
+    s.nodes.every((n) => n.height !== undefined) &&
     s.wired &&
     (spec.nodes === 0 || (s.synced && s.height >= spec.mining.initialBlocks))
   );
@@ -97,7 +90,7 @@ export async function reconcile(
   let nodes = await readNodes(ctx, ref, spec.implementation, creds, pods.filter(inSpec));
 
   const rpcErrors = nodes.filter((n) => n.error).map((n) => n.error!);
-  const wireErrors = await wire(ctx, ref, spec.implementation, creds, plannedDials(edgesFor(spec, nodes)), nodes, changes);
+  const wireErrors = await wire(ctx, ref, spec.implementation, creds, desiredEdges(spec.topology, spec.nodes), nodes, changes);
   const boot = await bootstrap(ctx, ref, spec, creds, nodes, changes).catch((err: unknown) => {
     rpcErrors.push(err instanceof Error ? err.message : String(err));
     return "waiting" as const;
@@ -105,8 +98,7 @@ export async function reconcile(
   if (changes.some((c) => c.action === "wire" || c.action === "unwire" || c.action === "mine")) {
     nodes = await readNodes(ctx, ref, spec.implementation, creds, pods.filter(inSpec));
   }
-  const departing = pods.filter((p) => !inSpec(p));
-  const status = statusOf(ctx, ref, spec, [...nodes, ...departing], opts.generation);
+  const status = statusOf(ctx, ref, spec, nodes, opts.generation);
 
   const errors = [...rpcErrors, ...wireErrors];
   for (const e of errors) ctx.logger.warn({ network: ref.name, namespace: ref.namespace, err: e }, "node RPC failed; will retry");
