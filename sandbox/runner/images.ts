@@ -3,6 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { repoRoot, toolPath, type BinaryName } from "../toolchain/paths";
+import { z } from "zod";
 import imageMap from "./images.json";
 
 export interface ProgramSource {
@@ -15,10 +16,29 @@ export interface ImageProfile {
   name: string;
   match: string[];
   entrypoint: string[];
+  cmd: string[];
   programs: Record<string, ProgramSource>;
 }
 
-export const PROFILES: ImageProfile[] = imageMap.images as ImageProfile[];
+const profileSchema = z.array(
+  z.object({
+    name: z.string(),
+    match: z.array(z.string()).min(1),
+    entrypoint: z.array(z.string()),
+    cmd: z.array(z.string()),
+    programs: z.record(z.string(), z.object({ tool: z.string().optional(), host: z.string().optional(), node: z.string().optional() })),
+  }),
+);
+
+/** The profiles of images.json, checked at load so a broken entry names itself. */
+export const PROFILES: ImageProfile[] = (() => {
+  const r = profileSchema.safeParse(imageMap.images);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw new Error(`sandbox/runner/images.json: images.${i.path.join(".")}: ${i.message}`);
+  }
+  return r.data;
+})();
 
 /** Glob match where `*` is any run of characters (also `/`); everything else is literal. */
 export function globMatch(pattern: string, value: string): boolean {
@@ -48,8 +68,8 @@ export type Resolution =
   | { ok: false; reason: string; message: string };
 
 /**
- * The argv a container runs, as Kubernetes composes it (command replaces the entrypoint; args
- * replace the image's default arguments), with argv[0] resolved through the image's programs.
+ * The argv a container runs, as Kubernetes composes it (command replaces the image's entrypoint
+ * and cmd; args replace its cmd), with argv[0] resolved through the image's programs.
  * `pathDirs` are folders that go first on the container's PATH, so the image's other programs
  * (btcctl next to btcd) are found by name inside the container as they would be in the image.
  */
@@ -68,7 +88,8 @@ export function resolveCommand(
       message: `image "${image}" has no program in sandbox/runner/images.json; add an entry whose "match" covers it`,
     };
   }
-  const argv = command && command.length > 0 ? [...command, ...(args ?? [])] : [...profile.entrypoint, ...(args ?? [])];
+  const hasCommand = command !== undefined && command.length > 0;
+  const argv = [...(hasCommand ? command : profile.entrypoint), ...(args ?? (hasCommand ? [] : profile.cmd))];
   if (argv.length === 0) {
     return { ok: false, reason: "NoCommand", message: `image "${image}" has no entrypoint and the container sets no command` };
   }

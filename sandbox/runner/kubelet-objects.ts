@@ -14,8 +14,60 @@ const GROUP = "kwok.x-k8s.io";
 const VERSION = "v1alpha1";
 const FIELD_MANAGER = "regnet-node-runner";
 
-/** The KWOK CRDs the cluster must enable (KwokctlConfiguration options.enableCRDs) for the runner. */
-export const KWOK_CRDS = ["Logs", "Exec", "PortForward"] as const;
+/** The KWOK CRDs the runner uses (kwok-controller watches them: kwok.yaml's KwokConfiguration). */
+export const KWOK_CRDS = [
+  { kind: "Logs", plural: "logs", singular: "logs" },
+  { kind: "Exec", plural: "execs", singular: "exec" },
+  { kind: "PortForward", plural: "portforwards", singular: "portforward" },
+] as const;
+
+/**
+ * Makes the CRDs when kwokctl did not (it does only when its own configuration enables them); a
+ * schema that keeps every field is enough for objects only this runner writes and kwok reads.
+ */
+export async function ensureKwokCrds(ext: k8s.ApiextensionsV1Api): Promise<string[]> {
+  const made: string[] = [];
+  for (const c of KWOK_CRDS) {
+    const name = `${c.plural}.${GROUP}`;
+    const exists = await ext.readCustomResourceDefinition({ name }).then(
+      () => true,
+      () => false,
+    );
+    if (exists) continue;
+    await ext
+      .createCustomResourceDefinition({
+        body: {
+          metadata: { name },
+          spec: {
+            group: GROUP,
+            scope: "Namespaced",
+            names: { kind: c.kind, plural: c.plural, singular: c.singular, listKind: `${c.kind}List` },
+            versions: [
+              {
+                name: VERSION,
+                served: true,
+                storage: true,
+                schema: { openAPIV3Schema: { type: "object", x_kubernetes_preserve_unknown_fields: true } },
+              },
+            ],
+          },
+        },
+      })
+      .catch((err: { code?: number }) => {
+        if (err.code !== 409) throw err;
+      });
+    made.push(name);
+  }
+  // Objects can be written once the API server serves the new resources.
+  for (const name of made) {
+    for (let i = 0; i < 50; i++) {
+      const crd = await ext.readCustomResourceDefinition({ name });
+      if (crd.status?.conditions?.some((cond) => cond.type === "Established" && cond.status === "True")) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return made;
+}
 
 export function containerPidFile(podDir: string, container: string): string {
   return path.join(podDir, "containers", container, "pid");

@@ -7,7 +7,7 @@ import * as k8s from "@kubernetes/client-node";
 import type { Logger } from "../../provider/log";
 import type { RefReader } from "./env";
 import { hostLookup, PROFILES } from "./images";
-import { KubeletObjects, KWOK_CRDS } from "./kubelet-objects";
+import { ensureKwokCrds, KubeletObjects } from "./kubelet-objects";
 import { AddressPool, bridgeExists, deletePodNetwork, listPodNetns, NET, netnsName, netnsPids } from "./netns";
 import { PodWorker } from "./pod";
 import { MountPoints } from "./volumes";
@@ -107,22 +107,10 @@ export class Runner {
       log.warn({ error: String(err) }, "pod watch failed; restarting in 1s");
       setTimeout(() => void informer.start().catch(() => undefined), 1000);
     });
+    const madeCrds = await ensureKwokCrds(this.kc.makeApiClient(k8s.ApiextensionsV1Api));
+    if (madeCrds.length) log.info({ crds: madeCrds }, "made KWOK CRDs for kubectl logs/exec/port-forward");
     await informer.start();
-    await this.checkKwokCrds();
     log.info({ stateDir, apiserverPort, bridge: NET.bridge, gateway: NET.gateway }, "node runner watching pods");
-  }
-
-  /** Without KWOK's Logs/Exec/PortForward CRDs pods still run, but kubectl logs/exec/port-forward cannot. */
-  private async checkKwokCrds(): Promise<void> {
-    const ext = this.kc.makeApiClient(k8s.ApiextensionsV1Api);
-    for (const plural of ["logs", "execs", "portforwards"]) {
-      await ext.readCustomResourceDefinition({ name: `${plural}.kwok.x-k8s.io` }).catch(() =>
-        this.opts.log.warn(
-          { crd: `${plural}.kwok.x-k8s.io`, fix: `KwokctlConfiguration options.enableCRDs: ${KWOK_CRDS.join(", ")}` },
-          "KWOK CRD missing: kubectl logs/exec/port-forward will not work for pods",
-        ),
-      );
-    }
   }
 
   /** Stops every pod's processes and removes their namespaces (the pods stay in the API). */

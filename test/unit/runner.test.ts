@@ -66,6 +66,13 @@ describe("image -> program", () => {
     assert.ok(ok.ok && ok.argv[0] === "/usr/bin/bitcoind");
   });
 
+  it("a shell image's default command is sh, which args replace (kubectl run busybox -- sh -c ...)", () => {
+    const plain = resolveCommand("busybox:1.36", undefined, undefined, lookup(["sh"]));
+    assert.ok(plain.ok && plain.argv.join(" ") === "/usr/bin/sh");
+    const withArgs = resolveCommand("busybox:1.36", undefined, ["sh", "-c", "echo hi"], lookup(["sh"]));
+    assert.ok(withArgs.ok && withArgs.argv.join(" ") === "/usr/bin/sh -c echo hi");
+  });
+
   it("an unmapped image names the config file to extend", () => {
     const r = resolveCommand("nginx:1.27", undefined, undefined, lookup(["nginx"]));
     assert.ok(!r.ok && r.reason === "ImageNotMapped" && /images\.json/.test(r.message));
