@@ -11,7 +11,7 @@ import * as assert from "node:assert/strict";
 import * as k8s from "@kubernetes/client-node";
 import { GROUP, PLURAL, VERSION } from "../../provider/spec";
 import { kubeConfig, tempNamespace } from "../support/cluster";
-import { applyPlatform, chartsOut, kubectl } from "./platform-helpers";
+import { applyPlatform, chartFiles, chartObjects, chartsOut, kubectl, PLATFORM_FILES, toYaml } from "./platform-helpers";
 
 let ns: { name: string; cleanup: () => Promise<void> };
 let custom: k8s.CustomObjectsApi;
@@ -24,7 +24,7 @@ before(async () => {
 
 after(async () => {
   await ns?.cleanup();
-  // The example chart's Namespace was applied for real (the dry run of its networks needs it).
+  // The example chart's Namespace was applied for real (see the first test).
   kubectl(["delete", "namespace", "regnet-examples", "--ignore-not-found", "--wait=false"], { allowFail: true });
 });
 
@@ -55,6 +55,13 @@ test("all of charts-out applies with server-side apply (platform for real, then 
   // A second real apply of the platform is a no-op, not a conflict.
   const again = applyPlatform();
   assert.match(again.stdout, /customresourcedefinition\.apiextensions\.k8s\.io\/bitcoinnetworks\.regnet\.dev serverside-applied/);
+  // The example networks' Namespace for real: a dry run of objects inside it needs it to exist.
+  const examples = chartFiles()
+    .filter((f) => !PLATFORM_FILES.includes(f))
+    .flatMap(chartObjects)
+    .filter((o) => o.kind === "Namespace");
+  assert.deepEqual(examples.map((o) => o.metadata.name), ["regnet-examples"]);
+  kubectl(["apply", "--server-side", "-f", "-"], { input: toYaml(examples) });
   const r = kubectl(["apply", "--server-side", "--dry-run=server", "-f", chartsOut]);
   const lines = r.stdout.trim().split("\n");
   console.log(r.stdout.trim());

@@ -43,15 +43,16 @@ export function toYaml(objects: Manifest[]): string {
   return objects.map((o) => stringify(o)).join("---\n");
 }
 
+/** The platform's charts (the rest of charts-out/ is examples). */
+export const PLATFORM_FILES = ["regnet-cluster.k8s.yaml", "regnet-controller.k8s.yaml"];
+
 /**
- * Server-side applies the platform for real — every object of charts-out/ except the controller
- * Deployment and the example networks (see platform-apply.test.ts for why those are applied as a
- * server dry run) — and waits until the CRD is established.
+ * Server-side applies the platform for real — every object of its charts except the controller
+ * Deployment (see platform-apply.test.ts for why that one is applied as a server dry run) — and
+ * waits until the CRD is established.
  */
 export function applyPlatform(): KubectlResult {
-  const objects = chartFiles()
-    .flatMap(chartObjects)
-    .filter((o) => o.kind !== "Deployment" && o.kind !== "BitcoinNetwork");
+  const objects = PLATFORM_FILES.flatMap(chartObjects).filter((o) => o.kind !== "Deployment");
   const r = kubectl(["apply", "--server-side", "-f", "-"], { input: toYaml(objects) });
   kubectl(["wait", "--for=condition=Established", `crd/${CRD_NAME}`, "--timeout=60s"]);
   return r;
