@@ -97,9 +97,10 @@ export function crdOpenApiSchema(): JSONSchemaProps {
       apiVersion: { type: "string" },
       kind: { type: "string" },
       metadata: { type: "object" },
-      spec: specOpenApiSchema(),
+      // An object with no spec gets every default (one Bitcoin Core node). Spelled out in full: the
+      // API server checks the CEL rules against a default as written, before nested defaults.
+      spec: { ...specOpenApiSchema(), default: specSchema.parse({}) },
       status: statusOpenApiSchema(),
     },
-    required: ["spec"],
   };
 }

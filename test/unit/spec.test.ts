@@ -218,6 +218,8 @@ test("the CRD schema keeps defaults, enums, bounds, and carries every CEL rule o
   assert.deepEqual(p.persistence.required, ["size"]);
   assert.ok(p.extraArgs.maxItems > 0 && p.extraArgs.items.maxLength > 0, "lists and strings used by CEL rules are bounded (cost)");
   assert.equal(p.image.default, undefined, "the image default depends on the implementation: filled by the engine");
+  const { image: _image, ...withoutImage } = valid({});
+  assert.deepEqual(spec.default, withoutImage, "a missing spec defaults to every default, spelled out");
   const rules = spec["x-kubernetes-validations"] as Schema[];
   assert.deepEqual(rules.map((r) => r.rule), [...specRules, ...transitionRules].map((r) => r.rule));
   assert.ok(rules.some((r) => r.rule.includes("oldSelf")), "the immutability rule is a transition rule");
