@@ -204,7 +204,8 @@ test("interval mining: a sidecar on every pod that mines only on ordinal 0", () 
     assert.equal(m.image, impl === "btcd" ? "ghcr.io/regnet-dev/btcd:v0.26.2" : "bitcoin/bitcoin:30.2");
     assert.equal(m.command![0], "sh");
     const script = m.command![2];
-    assert.ok(script.includes(`sleep 7; ${mine}`), script);
+    assert.ok(script.includes(`sleep 7 & wait $!; ${mine}`), script);
+    assert.ok(script.startsWith("trap 'exit 0' TERM"), "stops at once on SIGTERM");
     assert.ok(script.includes('case "$POD_NAME" in *-0)'), "ordinal from the pod name");
     assert.deepEqual(m.env, [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }]);
   }

@@ -118,10 +118,12 @@ function minerContainer(spec: BitcoinNetworkSpec, intervalSeconds: number): V1Co
     spec.implementation === "btcd"
       ? cliCommand("btcd", "generate", "1")
       : cliCommand("bitcoin-core", "generatetoaddress", "1", MINING_ADDRESS);
-  // Every pod has the sidecar (one template); only the pod whose name ends in -0 mines.
+  // Every pod has the sidecar (one template); only the pod whose name ends in -0 mines. As PID 1 the
+  // shell would ignore SIGTERM, so it traps it, and sleeps in the background so the trap runs at once.
   const script = [
-    'case "$POD_NAME" in *-0) ;; *) while :; do sleep 3600; done ;; esac',
-    `while :; do sleep ${intervalSeconds}; ${mine.join(" ")} >/dev/null || echo "regnet miner: block not mined (node not ready?)" >&2; done`,
+    "trap 'exit 0' TERM INT",
+    'case "$POD_NAME" in *-0) ;; *) while :; do sleep 3600 & wait $!; done ;; esac',
+    `while :; do sleep ${intervalSeconds} & wait $!; ${mine.join(" ")} >/dev/null || echo "regnet miner: block not mined (node not ready?)" >&2; done`,
   ].join("\n");
   return {
     name: "miner",
