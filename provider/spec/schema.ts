@@ -49,7 +49,7 @@ export const topologySchema = z
       .min(1, { error: "must be at least 1: set topology.degree to the peers per node you want" })
       .max(MAX_NODES - 1, { error: `must be below ${MAX_NODES}: lower topology.degree` })
       .optional()
-      .describe("random only: target number of peers per node (less than nodes)"),
+      .describe("random only: every node gets at least this many peers, few more (less than nodes)"),
     seed: z
       .int({ error: "must be an integer: set topology.seed to any whole number" })
       .min(0, { error: "must be ≥ 0: set topology.seed to a non-negative whole number" })
