@@ -55,7 +55,7 @@ export function managedInformer(kubeConfig: k8s.KubeConfig, opts: InformerOption
     failedDuringStart = true;
     if (stopped) return;
     opts.onError?.(err);
-    log.warn({ err: errorText(err), retryInMs: delay }, "watch failed; restarting the informer");
+    log.warn({ err: errorText(err), retryInMs: delay }, "list/watch failed; restarting the informer");
     scheduleRestart();
   });
 
