@@ -160,7 +160,12 @@ export class Controller {
       if (outcome.requeueAfterMs !== undefined) this.queue.addAfter(key, outcome.requeueAfterMs);
       this.metrics.reconciles.inc({ result: outcome.result });
       this.metrics.duration.observe({ result: outcome.result }, elapsed());
-      this.log.info({ network: key, result: outcome.result, requeueAfterMs: outcome.requeueAfterMs, seconds: round(elapsed()) }, "reconcile done");
+      // A network that is coming up is re-checked every few seconds: log those passes only when they did something.
+      const quiet = outcome.result === "requeue" && !outcome.changes;
+      this.log[quiet ? "debug" : "info"](
+        { network: key, result: outcome.result, changes: outcome.changes, requeueAfterMs: outcome.requeueAfterMs, seconds: round(elapsed()) },
+        "reconcile done",
+      );
     } catch (err) {
       const retryInMs = this.queue.addRateLimited(key);
       this.metrics.reconciles.inc({ result: "error" });

@@ -21,6 +21,8 @@ export interface NetworkObject extends k8s.KubernetesObject {
 export interface Outcome {
   result: Exclude<ReconcileResultLabel, "error">;
   requeueAfterMs?: number;
+  /** What the pass changed (objects, peers, blocks). */
+  changes?: number;
 }
 
 export interface ReconcilerDeps {
@@ -67,7 +69,8 @@ export class Reconciler {
       await this.deps.events.record(target, { type: "Normal", reason: "NetworkReady", message: truncate(ready.message || `${status.readyNodes} nodes ready, wired and synced`, 1024) });
     }
     this.deps.logger.debug({ network: key, generation, changes: result.changes.length, requeueAfterMs: result.requeueAfterMs }, "reconciled");
-    return result.requeueAfterMs !== undefined ? { result: "requeue", requeueAfterMs: result.requeueAfterMs } : { result: "success" };
+    const changes = result.changes.length;
+    return result.requeueAfterMs !== undefined ? { result: "requeue", requeueAfterMs: result.requeueAfterMs, changes } : { result: "success", changes };
   }
 
   /** Records an Event about a network (used for failures the caller handles). */
