@@ -1,6 +1,7 @@
 // The sandbox's life cycle: up (bridge, control plane, one Ready KWOK node, node runner), down
 // (nothing left: no process, listener, namespace or bridge), status.
 import * as fs from "node:fs";
+import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { TOOLS, type ToolName, toolBinDir, toolPath } from "../toolchain/paths";
 import { type SandboxInstance, claimInstance, currentInstance, releaseInstance } from "./instance";
@@ -15,7 +16,7 @@ import {
   kwokctlConfigFile,
 } from "./kwok";
 import { bridgeExists, checkIproute2, createBridge, deleteBridge, deleteNetns, listNetns, netnsPids } from "./net";
-import { alive, listeningPorts, processesMentioning, sleep, terminate } from "./procs";
+import { alive, listeningPorts, processesMentioning, sleep, terminate, withPidLock } from "./procs";
 import { extraKwokEnv, runnerExists, runnerPid, startRunner, stopRunner } from "./runner";
 
 export type Say = (line: string) => void;
@@ -55,11 +56,25 @@ export async function isUp(inst: SandboxInstance = currentInstance()): Promise<b
   return (await clusterHealthy(inst)) && (!runnerExists() || runnerPid(inst) !== undefined);
 }
 
+/** One `up` or `down` at a time per sandbox: a second one waits, then finds the work done. */
+function exclusive<T>(inst: SandboxInstance, say: Say, fn: () => Promise<T>): Promise<T> {
+  fs.mkdirSync(inst.dir, { recursive: true });
+  return withPidLock(
+    path.join(inst.dir, "sandbox.lock"),
+    (owner) => say(`sandbox ${inst.name}: waiting for another sandbox up/down (pid ${owner}) ...`),
+    fn,
+  );
+}
+
 export async function up(say: Say): Promise<SandboxInstance> {
-  const started = Date.now();
   checkIproute2();
   checkToolchain();
-  const inst = claimInstance();
+  const claimed = claimInstance();
+  return exclusive(claimed, say, () => upLocked(claimed, say));
+}
+
+async function upLocked(inst: SandboxInstance, say: Say): Promise<SandboxInstance> {
+  const started = Date.now();
   if (await clusterHealthy(inst)) {
     if (!runnerExists() || runnerPid(inst)) {
       say(`sandbox ${inst.name} is already up (kubeconfig ${inst.kubeconfig})`);
@@ -134,9 +149,13 @@ async function waitClusterReady(inst: SandboxInstance, timeoutMs = 90_000): Prom
 }
 
 export async function down(say: Say): Promise<void> {
-  const started = Date.now();
   checkIproute2();
   const inst = currentInstance();
+  await exclusive(inst, say, () => downLocked(inst, say));
+}
+
+async function downLocked(inst: SandboxInstance, say: Say): Promise<void> {
+  const started = Date.now();
   await clearAll(inst, say);
   const left = leftovers(inst);
   fs.rmSync(inst.kubeconfig, { force: true });

@@ -71,8 +71,9 @@ export function kwokctl(inst: SandboxInstance, args: string[], env = kwokEnv(ins
   const log = path.join(inst.dir, "kwokctl.log");
   fs.appendFileSync(log, `\n$ kwokctl --name ${inst.clusterName} ${args.join(" ")}\n`);
   return new Promise((resolve, reject) => {
-    // Ports are picked by probing what is free: one create at a time on this machine.
-    const child = spawn("flock", ["/tmp/regnet-kwokctl.lock", toolPath("kwokctl"), "--name", inst.clusterName, ...args], {
+    // Ports are picked by probing what is free: one kwokctl at a time on this machine. `-o`: the
+    // daemons kwokctl starts must not inherit (and so hold) the lock.
+    const child = spawn("flock", ["-o", "/tmp/regnet-kwokctl.lock", toolPath("kwokctl"), "--name", inst.clusterName, ...args], {
       env,
       stdio: ["ignore", "pipe", "pipe"],
     });

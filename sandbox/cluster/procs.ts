@@ -85,3 +85,29 @@ export function listeningPorts(): Set<number> {
   }
   return ports;
 }
+
+/** Runs `fn` holding a lock file that records our pid; a lock whose owner died is taken over. */
+export async function withPidLock<T>(file: string, onWait: (owner: number) => void, fn: () => Promise<T>): Promise<T> {
+  let announced = false;
+  for (;;) {
+    try {
+      fs.writeFileSync(file, `${process.pid}\n`, { flag: "wx" });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      const owner = readPid(file);
+      if (!owner || !alive(owner)) {
+        fs.rmSync(file, { force: true });
+        continue;
+      }
+      if (!announced) onWait(owner);
+      announced = true;
+      await sleep(500);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+}
