@@ -51,8 +51,10 @@ export class Controller {
       logger: this.log,
       onNetwork: (event, obj) => this.onNetwork(event, obj),
       onOwned: (_event, obj) => {
+        // Networks made by the Pulumi provider carry the same labels but have no BitcoinNetwork
+        // object: not ours. (A network's own add event queues it if its objects are seen first.)
         const key = ownerNetworkKey(obj);
-        if (key) this.queue.add(key);
+        if (key && this.hasNetwork(key)) this.queue.add(key);
       },
       onError: () => this.metrics.errors.inc({ kind: "informer" }),
     });
@@ -115,6 +117,11 @@ export class Controller {
       const key = networkKey(obj);
       if (key) this.queue.add(key);
     }
+  }
+
+  private hasNetwork(key: string): boolean {
+    const { namespace, name } = splitKey(key);
+    return this.networks.cache.get(name, namespace) !== undefined;
   }
 
   private onNetwork(event: "add" | "update" | "delete", obj: k8s.KubernetesObject): void {
