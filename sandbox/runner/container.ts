@@ -86,7 +86,9 @@ export class ContainerProcess {
       { env: Object.fromEntries(spec.env), stdio: ["ignore", "pipe", "pipe"], detached: true },
     );
     this.pid = this.child.pid ?? -1;
-    if (this.pid > 0) fs.writeFileSync(path.join(spec.dir, "pid"), String(this.pid));
+    // What `kubectl exec` enters (exec-shim.ts); removed on exit so a reused pid is never entered.
+    const pidFile = path.join(spec.dir, "pid");
+    if (this.pid > 0) fs.writeFileSync(pidFile, String(this.pid));
     const logsDone = Promise.all([
       pipeToCriLog(this.child.stdout!, "stdout", log),
       pipeToCriLog(this.child.stderr!, "stderr", log),
@@ -98,6 +100,7 @@ export class ContainerProcess {
       });
       this.child.on("close", (code, signal) => {
         this.done = true;
+        fs.rmSync(pidFile, { force: true });
         void logsDone.then(() => {
           if (spawnError) log.write(`${new Date().toISOString()} stderr F regnet runner: ${spawnError.message}\n`);
           log.end();

@@ -350,3 +350,95 @@ describe("sandbox node runner: service-account token, RBAC and per-container vol
     for (const s of done.status?.containerStatuses ?? []) assert.equal(s.state?.terminated?.exitCode, 0, s.name);
   });
 });
+
+// Container lifecycle as a kubelet runs it: restarts with back-off and restartCount, OnFailure,
+// liveness kills, and a Bitcoin Core image on a machine without bitcoind.
+describe("sandbox node runner: restarts, liveness and unmapped programs", { timeout: 120_000 }, () => {
+  let ns: string;
+  let cleanup: () => Promise<void>;
+  const core = kubeConfig().makeApiClient(k8s.CoreV1Api);
+  const status = (name: string) => core.readNamespacedPod({ name, namespace: ns }).then((p) => p.status);
+  const make = (name: string, spec: k8s.V1PodSpec) => core.createNamespacedPod({ namespace: ns, body: { metadata: { name }, spec } });
+
+  before(async () => {
+    ({ name: ns, cleanup } = await tempNamespace("sandbox-life"));
+    await waitFor("the default service account", () => core.readNamespacedServiceAccount({ name: "default", namespace: ns }).then(() => true));
+  });
+
+  after(async () => {
+    await cleanup?.();
+  });
+
+  it("restarts a crashing container after a back-off, counting restarts; OnFailure lets success end", async () => {
+    await make("crash", { containers: [{ name: "c", image: "busybox:1.36", command: ["sh", "-c", "echo run; exit 3"] }] });
+    await make("once", { restartPolicy: "OnFailure", containers: [{ name: "c", image: "busybox:1.36", command: ["sh", "-c", "exit 0"] }] });
+    const backoff = await waitFor(
+      "crash in CrashLoopBackOff after its exit",
+      async () => {
+        const c = (await status("crash"))?.containerStatuses?.[0];
+        return c?.state?.waiting?.reason === "CrashLoopBackOff" ? c : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
+    assert.equal(backoff.lastState?.terminated?.exitCode, 3);
+    assert.match(backoff.state?.waiting?.message ?? "", /back-off 10s/);
+    assert.equal(backoff.ready, false);
+    const restarted = await waitFor(
+      "crash restarted after the back-off",
+      async () => {
+        const c = (await status("crash"))?.containerStatuses?.[0];
+        return c && c.restartCount >= 1 ? c : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
+    assert.ok(restarted.restartCount >= 1);
+    assert.match((await kubectl("logs", "-n", ns, "crash", "--previous")).stdout, /^run$/m);
+    const once = await status("once");
+    assert.equal(once?.phase, "Succeeded");
+    assert.equal(once?.containerStatuses?.[0]?.restartCount, 0);
+    assert.equal(once?.containerStatuses?.[0]?.state?.terminated?.reason, "Completed");
+  });
+
+  it("kills a container whose liveness probe fails", async () => {
+    await make("live", {
+      volumes: [{ name: "state", emptyDir: {} }],
+      containers: [
+        {
+          name: "c",
+          image: "busybox:1.36",
+          command: ["sh", "-c", "touch /state/alive; sleep 2; rm /state/alive; exec sleep 3600"],
+          volumeMounts: [{ name: "state", mountPath: "/state" }],
+          livenessProbe: { exec: { command: ["test", "-e", "/state/alive"] }, periodSeconds: 1, failureThreshold: 2 },
+        },
+      ],
+    });
+    const killed = await waitFor(
+      "live killed by its liveness probe",
+      async () => {
+        const c = (await status("live"))?.containerStatuses?.[0];
+        return c?.lastState?.terminated ? c : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
+    assert.notEqual(killed.lastState?.terminated?.exitCode, 0);
+    const events = await core.listNamespacedEvent({ namespace: ns, fieldSelector: "involvedObject.name=live" });
+    assert.ok(events.items.some((e) => e.reason === "Unhealthy" && /Liveness probe failed/.test(e.message ?? "")));
+  });
+
+  it("reports a Bitcoin Core image that this machine cannot run, or runs it", async () => {
+    await make("core", { containers: [{ name: "bitcoind", image: "bitcoin/bitcoin:29.0", args: ["-regtest", "-printtoconsole"] }] });
+    const haveBitcoind = (process.env.PATH ?? "").split(":").some((d) => d && fs.existsSync(`${d}/bitcoind`));
+    if (haveBitcoind) {
+      await waitFor("core running", async () => (await status("core"))?.containerStatuses?.[0]?.state?.running !== undefined);
+      return;
+    }
+    const waiting = await waitFor("core waiting", async () => (await status("core"))?.containerStatuses?.[0]?.state?.waiting?.reason === "ProgramNotFound" ? true : undefined);
+    assert.ok(waiting);
+    const events = await waitFor("a ProgramNotFound event", async () => {
+      const list = await core.listNamespacedEvent({ namespace: ns, fieldSelector: "involvedObject.name=core" });
+      return list.items.find((e) => e.reason === "ProgramNotFound");
+    });
+    assert.match(events.message ?? "", /bitcoind.*not on this machine's PATH/);
+    assert.equal((await status("core"))?.phase, "Pending");
+  });
+});
