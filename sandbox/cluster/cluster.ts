@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { TOOLS, type ToolName, toolBinDir, toolPath } from "../toolchain/paths";
-import { type SandboxInstance, claimInstance, currentInstance, releaseInstance } from "./instance";
+import { type SandboxInstance, claimInstance, currentInstance, releaseInstance, sandboxDir, sandboxName } from "./instance";
 import {
   COMPONENTS,
   RUNNER_KWOK_CONFIG,
@@ -57,11 +57,12 @@ export async function isUp(inst: SandboxInstance = currentInstance()): Promise<b
 }
 
 /** One `up` or `down` at a time per sandbox: a second one waits, then finds the work done. */
-function exclusive<T>(inst: SandboxInstance, say: Say, fn: () => Promise<T>): Promise<T> {
-  fs.mkdirSync(inst.dir, { recursive: true });
+function exclusive<T>(say: Say, fn: () => Promise<T>): Promise<T> {
+  const dir = sandboxDir();
+  fs.mkdirSync(dir, { recursive: true });
   return withPidLock(
-    path.join(inst.dir, "sandbox.lock"),
-    (owner) => say(`sandbox ${inst.name}: waiting for another sandbox up/down (pid ${owner}) ...`),
+    path.join(dir, "sandbox.lock"),
+    (owner) => say(`sandbox ${sandboxName()}: waiting for another sandbox up/down (pid ${owner}) ...`),
     fn,
   );
 }
@@ -69,25 +70,35 @@ function exclusive<T>(inst: SandboxInstance, say: Say, fn: () => Promise<T>): Pr
 export async function up(say: Say): Promise<SandboxInstance> {
   checkIproute2();
   checkToolchain();
-  const claimed = claimInstance();
-  return exclusive(claimed, say, () => upLocked(claimed, say));
+  return exclusive(say, () => upLocked(claimInstance(), say));
 }
 
 async function upLocked(inst: SandboxInstance, say: Say): Promise<SandboxInstance> {
-  const started = Date.now();
   if (await clusterHealthy(inst)) {
     if (!runnerExists() || runnerPid(inst)) {
       say(`sandbox ${inst.name} is already up (kubeconfig ${inst.kubeconfig})`);
       return inst;
     }
     const pid = await startRunner(inst, apiserverPort(inst));
-    say(`sandbox ${inst.name}: control plane was up; node runner started (pid ${pid}) in ${secs(started)}`);
+    say(`sandbox ${inst.name}: control plane was up; node runner started (pid ${pid})`);
     return inst;
   }
 
   say(`sandbox ${inst.name}: clearing leftovers ...`);
   await clearAll(inst, say);
+  try {
+    return await create(inst, say);
+  } catch (err) {
+    // Nothing half-made stays behind; the logs (kwokctl.log, runner.log) do.
+    say(`sandbox ${inst.name}: up failed, removing what it made ...`);
+    await clearAll(inst, say).catch(() => undefined);
+    releaseInstance(inst);
+    throw err;
+  }
+}
 
+async function create(inst: SandboxInstance, say: Say): Promise<SandboxInstance> {
+  const started = Date.now();
   createBridge(inst);
   say(`sandbox ${inst.name}: bridge ${inst.bridge} ${inst.gateway}/${inst.prefixLen} (${secs(started)})`);
 
@@ -150,8 +161,7 @@ async function waitClusterReady(inst: SandboxInstance, timeoutMs = 90_000): Prom
 
 export async function down(say: Say): Promise<void> {
   checkIproute2();
-  const inst = currentInstance();
-  await exclusive(inst, say, () => downLocked(inst, say));
+  await exclusive(say, () => downLocked(currentInstance(), say));
 }
 
 async function downLocked(inst: SandboxInstance, say: Say): Promise<void> {
