@@ -10,7 +10,7 @@ export interface EngineContext {
   kube: KubeObjects;
   rpc: RpcClient;
   logger: Logger;
-  /** `<namespace>/<pod>→<address>` → time of the last `addnode add`. */
+  /** `<pod uid>→<address>` → time of the last `addnode add`. */
   recentAdds: Map<string, number>;
   /** `<namespace>/<name>` → the conditions last reported, to keep lastTransitionTime stable. */
   lastConditions: Map<string, Condition[]>;

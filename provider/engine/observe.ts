@@ -14,6 +14,8 @@ import type { NetworkRef, NetworkStatus } from "./types";
 export interface PodView {
   ordinal: number;
   pod: string;
+  /** Pod UID: a re-created pod with the same name is another node. */
+  uid: string;
   ip?: string;
   ready: boolean;
 }
@@ -32,7 +34,7 @@ export async function readPods(ctx: EngineContext, ref: NetworkRef): Promise<Pod
     .map((p: k8s.V1Pod) => {
       const name = p.metadata?.name ?? "";
       const ordinal = name.startsWith(prefix) ? Number(name.slice(prefix.length)) : NaN;
-      return { ordinal, pod: name, ip: p.status?.podIP, ready: podReady(p) && !!p.status?.podIP };
+      return { ordinal, pod: name, uid: p.metadata?.uid ?? "", ip: p.status?.podIP, ready: podReady(p) && !!p.status?.podIP };
     })
     .filter((p) => Number.isInteger(p.ordinal))
     .sort((a, b) => a.ordinal - b.ordinal);

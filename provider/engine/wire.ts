@@ -9,21 +9,22 @@ import type { Edge } from "./topology";
 import { planWiring, type NodeWiring } from "./wiring";
 import type { Change, NetworkRef } from "./types";
 
-const addKey = (namespace: string, pod: string, address: string) => `${namespace}/${pod}→${address}`;
+/** Keyed by pod UID: a re-created pod (same name) starts with an empty list and must be told again. */
+const addKey = (uid: string, address: string) => `${uid}→${address}`;
 
 /**
  * The plan over the nodes that answered (a Ready node whose list could not be read is left alone
  * this pass). btcd lists only *connected* added peers, so an address added moments ago that is
  * still dialling is not added again until ADD_GRACE_MS has passed.
  */
-export function wiringActions(edges: readonly Edge[], nodes: NodeView[], recentAdds: ReadonlyMap<string, number>, namespace: string, now = Date.now()): NodeWiring[] {
+export function wiringActions(edges: readonly Edge[], nodes: NodeView[], recentAdds: ReadonlyMap<string, number>, now = Date.now()): NodeWiring[] {
   const plan = planWiring(
     edges,
     nodes.map((n) => ({ ordinal: n.ordinal, ip: n.ip, ready: n.ready && !!n.rpc, added: n.rpc?.added.map((a) => a.address) ?? [] })),
   );
-  const pod = new Map(nodes.map((n) => [n.ordinal, n.pod]));
+  const uid = new Map(nodes.map((n) => [n.ordinal, n.uid]));
   return plan
-    .map((w) => ({ ...w, add: w.add.filter((a) => now - (recentAdds.get(addKey(namespace, pod.get(w.ordinal)!, a)) ?? -Infinity) > ADD_GRACE_MS) }))
+    .map((w) => ({ ...w, add: w.add.filter((a) => now - (recentAdds.get(addKey(uid.get(w.ordinal)!, a)) ?? -Infinity) > ADD_GRACE_MS) }))
     .filter((w) => w.add.length || w.remove.length);
 }
 
@@ -37,16 +38,18 @@ export async function wire(
   changes: Change[],
 ): Promise<string[]> {
   const errors: string[] = [];
+  const now = Date.now();
+  for (const [k, t] of ctx.recentAdds) if (now - t > ADD_GRACE_MS) ctx.recentAdds.delete(k); // bounded memory
   const byOrdinal = new Map(nodes.map((n) => [n.ordinal, n]));
   const note = (err: unknown) => errors.push(err instanceof Error ? err.message : String(err));
   await Promise.all(
-    wiringActions(edges, nodes, ctx.recentAdds, ref.namespace).map(async ({ ordinal, add, remove }) => {
+    wiringActions(edges, nodes, ctx.recentAdds).map(async ({ ordinal, add, remove }) => {
       const node = byOrdinal.get(ordinal)!;
       const ops = ctx.rpc.node({ namespace: ref.namespace, pod: node.pod, ip: node.ip!, implementation }, creds);
       for (const a of remove) {
         try {
           await ops.removePeer(a);
-          ctx.recentAdds.delete(addKey(ref.namespace, node.pod, a));
+          ctx.recentAdds.delete(addKey(node.uid, a));
           changes.push({ kind: "Pod", name: node.pod, action: "unwire", detail: `node ${ordinal} dropped peer ${a}` });
         } catch (err) {
           note(err);
@@ -55,7 +58,7 @@ export async function wire(
       for (const a of add) {
         try {
           await ops.addPeer(a);
-          ctx.recentAdds.set(addKey(ref.namespace, node.pod, a), Date.now());
+          ctx.recentAdds.set(addKey(node.uid, a), Date.now());
           changes.push({ kind: "Pod", name: node.pod, action: "wire", detail: `node ${ordinal} added peer ${a}` });
         } catch (err) {
           note(err);

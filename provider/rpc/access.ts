@@ -43,6 +43,8 @@ export function probeRoutable(host: string, port: number, timeoutMs: number): Pr
 
 export class AccessResolver {
   private decided: "direct" | "port-forward" | undefined;
+  /** The probe in flight, shared by the calls that arrive while it runs. */
+  private probing: Promise<Probe> | undefined;
   private readonly forwards = new Map<string, Promise<Forward>>();
 
   constructor(
@@ -61,10 +63,13 @@ export class AccessResolver {
 
   async endpoint(t: PodPort): Promise<Endpoint> {
     if (!this.decided) {
-      const r = await probeRoutable(t.ip, t.port, this.probeTimeoutMs);
+      this.probing ??= probeRoutable(t.ip, t.port, this.probeTimeoutMs).finally(() => (this.probing = undefined));
+      const r = await this.probing;
       if (r === "unknown") return this.forward(t); // undecided: this call goes the safe way
-      this.decided = r === "routable" ? "direct" : "port-forward";
-      this.logger.info({ access: this.decided, probed: `${t.ip}:${t.port}` }, "RPC access path chosen");
+      if (!this.decided) {
+        this.decided = r === "routable" ? "direct" : "port-forward";
+        this.logger.info({ access: this.decided, probed: `${t.ip}:${t.port}` }, "RPC access path chosen");
+      }
     }
     return this.decided === "direct" ? { host: t.ip, port: t.port, via: "direct" } : this.forward(t);
   }

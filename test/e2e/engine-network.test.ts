@@ -31,8 +31,16 @@ const timed = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
   return out;
 };
 
-const progress = (label: string) => (s: NetworkStatus) =>
-  console.log(`# ${label}: ready ${s.readyNodes}, wired ${s.wired}, synced ${s.synced}, height ${s.height}, peers ${s.nodes.map((n) => `${n.peers}/${n.expectedPeers}`).join(" ")}`);
+/** Prints a line whenever what converge reports changes. */
+const progress = (label: string) => {
+  let last = "";
+  const t = Date.now();
+  return (s: NetworkStatus) => {
+    const line = `ready ${s.readyNodes}, wired ${s.wired}, synced ${s.synced}, height ${s.height}, peers ${s.nodes.map((n) => `${n.peers}/${n.expectedPeers}`).join(" ")}`;
+    if (line !== last) console.log(`# ${label} +${((Date.now() - t) / 1000).toFixed(1)} s: ${line}`);
+    last = line;
+  };
+};
 
 /** What a node itself says: the addresses it was told to dial (independent of the engine's status). */
 async function addedPeers(network: string, pod: string): Promise<string[]> {

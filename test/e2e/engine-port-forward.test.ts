@@ -20,8 +20,12 @@ const timed = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
   console.log(`# timing: ${label}: ${((Date.now() - t) / 1000).toFixed(1)} s`);
   return out;
 };
-const progress = (s: NetworkStatus) =>
-  console.log(`# pf ring: ready ${s.readyNodes}, wired ${s.wired}, synced ${s.synced}, height ${s.height}, peers ${s.nodes.map((n) => `${n.peers}/${n.expectedPeers}`).join(" ")}`);
+let last = "";
+const progress = (s: NetworkStatus) => {
+  const line = `ready ${s.readyNodes}, wired ${s.wired}, synced ${s.synced}, height ${s.height}, peers ${s.nodes.map((n) => `${n.peers}/${n.expectedPeers}`).join(" ")}`;
+  if (line !== last) console.log(`# pf ring: ${line}`);
+  last = line;
+};
 
 before(async () => {
   ns = await tempNamespace("engine-pf");
