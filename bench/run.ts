@@ -58,11 +58,13 @@ async function main(): Promise<void> {
   await applyPlatform();
 
   let mode = values.controller!;
-  if (mode === "auto") {
-    // A Deployment that was just applied needs a moment to become available.
-    const available = await poll("the in-cluster controller", 20_000, async () => ((await inClusterControllerAvailable(kc)) ? true : undefined)).catch(() => false);
-    mode = available ? "cluster" : "local";
+  // A Deployment that was just applied needs a moment to become available.
+  const inCluster = await poll("the in-cluster controller", mode === "local" ? 1 : 20_000, async () => ((await inClusterControllerAvailable(kc)) ? true : undefined)).catch(() => false);
+  if (mode === "auto") mode = inCluster ? "cluster" : "local";
+  if (mode === "local" && inCluster) {
+    throw new Error(`the in-cluster controller (${CONTROLLER_NAMESPACE}/${CONTROLLER_NAME}) would reconcile the bench network too: scale it to 0 first, or use --controller cluster`);
   }
+  if (mode === "cluster" && !inCluster) throw new Error(`no available in-cluster controller (${CONTROLLER_NAMESPACE}/${CONTROLLER_NAME}): use --controller local`);
   const namespace = `bench-ctl-${Date.now().toString(36)}`;
   await core.createNamespace({ body: { metadata: { name: namespace, labels: { "regnet.dev/test": "true" } } } });
   let local: LocalController | undefined;
