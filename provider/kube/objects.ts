@@ -23,6 +23,39 @@ export function isConflict(err: unknown): boolean {
   return err instanceof k8s.ApiException && err.code === 409;
 }
 
+/** An API error as one readable line: what regnet tried, on which object, and the server's reason. */
+export class KubeError extends Error {
+  override readonly name = "KubeError";
+  constructor(
+    readonly verb: string,
+    readonly kind: string,
+    readonly namespace: string,
+    readonly objectName: string,
+    readonly code: number | undefined,
+    reason: string,
+  ) {
+    super(`${verb} ${kind} ${namespace}/${objectName} failed${code ? ` (HTTP ${code})` : ""}: ${reason}`);
+  }
+}
+
+/** Rethrows client-node's ApiException (whose message holds raw headers and body) as a KubeError. */
+function explain(verb: string, kind: string, namespace: string, name: string) {
+  return (err: unknown): never => {
+    if (!(err instanceof k8s.ApiException)) throw err;
+    let reason = "";
+    try {
+      const body = typeof err.body === "string" ? JSON.parse(err.body) : err.body;
+      reason = body?.message ?? "";
+    } catch {
+      reason = String(err.body).slice(0, 300);
+    }
+    if (err.code === 422 && /Forbidden: updates to statefulset spec/.test(reason)) {
+      reason += ". A network's persistence cannot change once it exists: destroy and re-create the network to change it";
+    }
+    throw new KubeError(verb, kind, namespace, name, err.code, reason || `HTTP ${err.code}`);
+  };
+}
+
 /** An object with the network's name that is not the network's own: regnet never modifies it. */
 export class OwnershipError extends Error {
   override readonly name = "OwnershipError";
@@ -81,20 +114,22 @@ export class KubeObjects {
       }
     } catch (err) {
       if (isNotFound(err)) return undefined;
-      throw err;
+      return explain("read", kind, namespace, name)(err);
     }
   }
 
   async create<T extends k8s.KubernetesObject>(obj: T): Promise<T> {
     this.writes++;
-    return this.objects.create(obj, undefined, undefined, FIELD_MANAGER);
+    return this.objects.create(obj, undefined, undefined, FIELD_MANAGER).catch(explain("create", obj.kind!, obj.metadata!.namespace!, obj.metadata!.name!));
   }
 
   /** Server-side apply of the full desired object (see the top of this file for why). */
   async apply<T extends k8s.KubernetesObject>(obj: T): Promise<T> {
     this.writes++;
     const body = { ...obj, metadata: { ...obj.metadata, resourceVersion: undefined, managedFields: undefined } };
-    return this.objects.patch(body, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply);
+    return this.objects
+      .patch(body, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply)
+      .catch(explain("apply", obj.kind!, obj.metadata!.namespace!, obj.metadata!.name!));
   }
 
   /** Adds an owner reference, keeping the ones already there (adoption of a labelled object). */
@@ -109,7 +144,7 @@ export class KubeObjects {
       FIELD_MANAGER,
       undefined,
       k8s.PatchStrategy.MergePatch,
-    );
+    ).catch(explain("adopt", kind, namespace, name));
   }
 
   /** Deletes; true when something was there. Pods go with their StatefulSet (background cascade). */
@@ -120,7 +155,7 @@ export class KubeObjects {
       return true;
     } catch (err) {
       if (isNotFound(err)) return false;
-      throw err;
+      return explain("delete", kind, namespace, name)(err);
     }
   }
 
