@@ -1,28 +1,35 @@
-// The controller Deployment as synthesized, run in the sandbox: a second install of the platform
-// (its own namespace, ServiceAccount and RBAC; `--namespace` keeps it to that namespace, so it
-// never touches other tests' networks) must pass Pod Security "restricted", become ready (its
-// caches synced through the mounted token and the RBAC), and win its Lease.
+// The controller Deployment as synthesized, run in the sandbox (the node runner runs the image's
+// entry point): a second install of the platform (its own namespace, ServiceAccount and RBAC;
+// `--namespace` keeps it to one namespace of networks, so it never touches other tests') must pass
+// Pod Security "restricted", become ready (caches synced through the mounted token and the RBAC),
+// win its Lease, and — with nothing but the RBAC of the chart — bring a btcd network to ready.
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as k8s from "@kubernetes/client-node";
 import { Testing } from "cdk8s";
+import { GROUP, PLURAL, VERSION } from "../../provider/spec";
 import { definePlatform } from "../../infra/cdk8s/app";
 import { kubeConfig, tempNamespace, waitFor } from "../support/cluster";
 import { applyPlatform, kubectl, toYaml, type Manifest } from "./platform-helpers";
 
-test("the synthesized controller Deployment runs: restricted pod security, ready, holding its Lease", async (t) => {
+test("the synthesized controller runs in the sandbox and, with the chart's RBAC only, makes a network ready", async (t) => {
   applyPlatform(); // the CRD it watches
   const home = await tempNamespace("platform-ctl");
+  // The network's pods are the engine's, not held to "restricted": they live next door.
+  const nets = await tempNamespace("platform-ctl-net");
   const name = home.name.replace("platform-ctl", "rn-ctl");
   t.after(async () => {
     kubectl(["delete", "clusterrole,clusterrolebinding", name, "--ignore-not-found"], { allowFail: true });
-    await home.cleanup();
+    await Promise.all([home.cleanup(), nets.cleanup()]);
   });
-  const { cluster, controller } = definePlatform(Testing.app(), { namespace: home.name, name, controllerArgs: ["--namespace", home.name] });
+  const { cluster, controller } = definePlatform(Testing.app(), { namespace: home.name, name, controllerArgs: ["--namespace", nets.name] });
   // Everything but the CRD (shared, applied above); the Namespace object labels the temp namespace
   // with pod-security enforce=restricted before the Deployment's pod is admitted.
   const objects = [...cluster.toJson(), ...controller.toJson()].filter((o: Manifest) => o.kind !== "CustomResourceDefinition") as Manifest[];
   kubectl(["apply", "--server-side", "-f", "-"], { input: toYaml(objects) });
+
+  const nsLabels = JSON.parse(kubectl(["get", "namespace", home.name, "-o", "jsonpath={.metadata.labels}"]).stdout);
+  assert.equal(nsLabels["pod-security.kubernetes.io/enforce"], "restricted");
 
   const rollout = kubectl(["rollout", "status", `deployment/${name}`, "-n", home.name, "--timeout=120s"], { allowFail: true });
   const pods = kubectl(["get", "pods", "-n", home.name, "-o", "wide"], { allowFail: true }).stdout;
@@ -46,4 +53,34 @@ test("the synthesized controller Deployment runs: restricted pod security, ready
   });
   console.log(`lease ${home.name}/regnet-controller held by ${holder}`);
   assert.ok(holder.startsWith(`${pod.metadata!.name}_`), `the Lease is held by the pod ${pod.metadata!.name}, not ${holder}`);
+
+  // The controller reconciles a network with exactly the chart's RBAC: StatefulSet, Service and
+  // Secret created, pods read, status written through /status, Events recorded.
+  const custom = kubeConfig().makeApiClient(k8s.CustomObjectsApi);
+  await custom.createNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    plural: PLURAL,
+    namespace: nets.name,
+    body: { apiVersion: `${GROUP}/${VERSION}`, kind: "BitcoinNetwork", metadata: { name: "ring" }, spec: { implementation: "btcd", nodes: 2 } },
+  });
+  const started = Date.now();
+  try {
+    await waitFor(
+      "the in-cluster controller to make network ring ready, wired and synced",
+      async () => {
+        const net: any = await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace: nets.name, name: "ring" });
+        const s = net.status;
+        return s && s.readyNodes === 2 && s.wired && s.synced && s.height >= 101 ? s : undefined;
+      },
+      { timeoutMs: 180_000, intervalMs: 1000 },
+    );
+  } finally {
+    console.log(kubectl(["get", "bitcoinnetworks,statefulsets,pods,secrets", "-n", nets.name], { allowFail: true }).stdout);
+  }
+  console.log(`network ring ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const logs = kubectl(["logs", `deployment/${name}`, "-n", home.name], { allowFail: true }).stdout;
+  assert.ok(!/forbidden/i.test(logs), `the controller hit a forbidden request:\n${logs.split("\n").filter((l) => /forbidden/i.test(l)).join("\n")}`);
+  const events = kubectl(["get", "events", "-n", nets.name, "--field-selector", "involvedObject.kind=BitcoinNetwork", "-o", "name"]).stdout;
+  assert.ok(events.trim().length > 0, "the controller recorded Events about the network");
 });
