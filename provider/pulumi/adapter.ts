@@ -38,10 +38,11 @@ function logger(): Logger {
   return cachedLogger;
 }
 
-/** One line per state change, shown by the CLI while `up` waits: "alpha: 2/3 ready, 1/3 wired, height 101". */
+/** One line per state change, shown by the CLI while `up` waits: "alpha: 3/3 ready, 1/3 wired, 2/3 at height 101". */
 function progress(ref: NetworkRef, s: NetworkStatus, last: { line?: string }): void {
   const wired = s.nodes.filter((n) => n.ready && n.peers >= n.expectedPeers).length;
-  const line = `${ref.name}: ${s.readyNodes}/${s.nodes.length} ready, ${wired}/${s.nodes.length} wired, height ${s.height}`;
+  const atTip = s.nodes.filter((n) => n.ready && n.height === s.height).length;
+  const line = `${ref.name}: ${s.readyNodes}/${s.nodes.length} ready, ${wired}/${s.nodes.length} wired, ${atTip}/${s.nodes.length} at height ${s.height}`;
   if (line !== last.line) process.stderr.write(`${line}\n`);
   last.line = line;
 }
@@ -135,12 +136,11 @@ export const provider: Required<Omit<pulumi.dynamic.ResourceProvider, "configure
     return withEngine("read", props, async (engine, ref) => {
       const status = await engine.observe(ref);
       if (!status) return { id: undefined, props: {} }; // gone: refresh drops it from state
-      const outs = outputsOf(props, status);
-      // The inputs say what the cluster actually runs, so `refresh` shows a hand-made scale as a
-      // change of spec.nodes and the next `up` diffs it against the program and scales back.
-      const inputs = inputsOf(props);
-      inputs.spec = { ...(props.spec ?? {}), nodes: status.nodes.length };
-      return { id, props: outs, inputs };
+      // Record what the cluster actually runs: a hand-made scale becomes a change of spec.nodes, so
+      // `refresh` reports it (its diff compares refreshed outputs with the old inputs) and the next
+      // `up` diffs it against the program and scales back.
+      const spec = { ...(props.spec ?? {}), nodes: status.nodes.length };
+      return { id, props: outputsOf({ ...props, spec }, status), inputs: { ...inputsOf(props), spec } };
     });
   },
 

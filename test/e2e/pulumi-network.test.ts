@@ -153,10 +153,16 @@ test("neither the state nor the engine's log holds the RPC password or a kubecon
   const secret = await kubeConfig().makeApiClient(k8s.CoreV1Api).readNamespacedSecret({ name: `${NET}-rpc`, namespace: ns.name });
   const password = Buffer.from(secret.data!.password!, "base64").toString("utf8");
   assert.ok(password.length >= 16);
+  // The kubeconfig's credential: its client key (inline or in the file it names) or token.
   const kc = YAML.parse(fs.readFileSync(kubeconfigPath, "utf8")) as { users: { user: Record<string, string> }[] };
-  const credentials = kc.users.flatMap((u) => ["client-key-data", "token", "client-certificate-data"].map((k) => u.user[k]).filter((v): v is string => !!v));
+  const pemBody = (pem: string) => pem.split("\n").filter((l) => l.length >= 40 && !l.startsWith("-----"));
+  const credentials = kc.users.flatMap(({ user }) => [
+    ...(user["client-key-data"] ? [user["client-key-data"], ...pemBody(Buffer.from(user["client-key-data"], "base64").toString("utf8"))] : []),
+    ...(user["client-key"] ? pemBody(fs.readFileSync(path.resolve(path.dirname(kubeconfigPath), user["client-key"]), "utf8")) : []),
+    ...(user.token ? [user.token] : []),
+  ]);
   assert.ok(credentials.length > 0, "the sandbox kubeconfig carries a client key or token");
-  const needles = [password, Buffer.from(password).toString("base64"), ...credentials, ...credentials.map((c) => Buffer.from(c, "base64").toString("utf8").split("\n")[1] ?? c)];
+  const needles = [password, Buffer.from(password).toString("base64"), ...credentials];
 
   const files: string[] = [];
   const walk = (dir: string) => {
