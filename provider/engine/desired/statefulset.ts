@@ -96,7 +96,7 @@ function readinessProbe(implementation: Implementation): V1Probe {
 }
 
 function toResources(spec: BitcoinNetworkSpec): V1ResourceRequirements {
-  if (!spec.resources) return DEFAULT_RESOURCES[spec.implementation];
+  if (!spec.resources) return structuredClone(DEFAULT_RESOURCES[spec.implementation]);
   const side = (q?: { cpu?: string | number; memory?: string | number }) => {
     if (!q) return undefined;
     const out: Record<string, string> = {};
@@ -131,7 +131,7 @@ function minerContainer(spec: BitcoinNetworkSpec, intervalSeconds: number): V1Co
     command: ["sh", "-c", script],
     env: [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
     volumeMounts: [{ name: RPC_VOLUME, mountPath: RPC_MOUNT, readOnly: true }],
-    resources: MINER_RESOURCES,
+    resources: structuredClone(MINER_RESOURCES),
   };
 }
 
