@@ -9,7 +9,7 @@ import { EventRecorder } from "./events";
 import { controllerInformers, type ManagedInformer } from "./informers";
 import { networkKey, ownerNetworkKey, splitKey } from "./keys";
 import { createMetrics, type ControllerMetrics } from "./metrics";
-import { Reconciler, StatusWriteError } from "./reconciler";
+import { Reconciler, ReportedError, StatusWriteError } from "./reconciler";
 import { ExponentialBackoff, WorkQueue } from "./queue";
 import type { Engine } from "../engine";
 
@@ -180,7 +180,7 @@ export class Controller {
       this.metrics.duration.observe({ result: "error" }, elapsed());
       const message = errorText(err instanceof StatusWriteError ? err.cause : err);
       this.log.warn({ network: key, err: message, retries: this.queue.retries(key), retryInMs }, "reconcile failed; will retry");
-      await this.recordFailure(key, message);
+      if (!(err instanceof ReportedError)) await this.recordFailure(key, message);
     }
   }
 

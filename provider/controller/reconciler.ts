@@ -3,7 +3,7 @@
 // then report: status through /status, Events for what changed. Throws on failure; the caller
 // requeues with back-off.
 import * as k8s from "@kubernetes/client-node";
-import type { Engine } from "../engine";
+import { OwnershipError, type Engine } from "../engine";
 import type { NetworkStatus } from "../engine/types";
 import type { Logger } from "../log";
 import { API_VERSION, KIND, validateNetworkName, validateSpec, type SpecIssue } from "../spec";
@@ -11,7 +11,7 @@ import { errorText, statusCode } from "./errors";
 import { EventRecorder, type EventSpec, type EventTarget, eventsForChanges } from "./events";
 import { splitKey } from "./keys";
 import type { ReconcileResultLabel } from "./metrics";
-import { describeIssues, sameStatus, statusAfterReconcile, statusForInvalidSpec, truncate, writeStatus } from "./status";
+import { describeIssues, sameStatus, statusAfterReconcile, statusBlocked, statusForInvalidSpec, truncate, writeStatus } from "./status";
 
 export interface NetworkObject extends k8s.KubernetesObject {
   spec?: unknown;
@@ -58,7 +58,17 @@ export class Reconciler {
     }
 
     const ref = { name, namespace, owner: { apiVersion: API_VERSION, kind: KIND, name, uid: obj.metadata!.uid! } };
-    const result = await this.deps.engine.reconcile(ref, validation.spec, { generation });
+    let result;
+    try {
+      result = await this.deps.engine.reconcile(ref, validation.spec, { generation });
+    } catch (err) {
+      if (!(err instanceof OwnershipError)) throw err;
+      // An object with the network's name that is not its own is in the way: say so where users
+      // look (status, a Warning), and retry with back-off in case it is removed.
+      await this.setStatus(obj, statusBlocked(obj.status, "NotOwned", err.message, generation, new Date()));
+      await this.deps.events.record(target, { type: "Warning", reason: "NotOwned", message: truncate(err.message, 1024) });
+      throw new ReportedError(err);
+    }
     for (const e of eventsForChanges(result.changes)) await this.deps.events.record(target, e);
 
     const status = statusAfterReconcile(obj.status, result.status, generation, new Date());
@@ -86,6 +96,13 @@ export class Reconciler {
       if (statusCode(err) === 404) return; // deleted meanwhile
       throw new StatusWriteError(err);
     }
+  }
+}
+
+/** A failure already reported on the object (status, Event): retried, not reported again. */
+export class ReportedError extends Error {
+  constructor(readonly cause: Error) {
+    super(cause.message);
   }
 }
 

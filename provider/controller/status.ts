@@ -33,11 +33,18 @@ export function statusAfterReconcile(previous: Partial<NetworkStatus> | undefine
  * network looked like before (nodes, wiring) stays, since nothing was changed.
  */
 export function statusForInvalidSpec(previous: Partial<NetworkStatus> | undefined, issues: SpecIssue[], generation: number | undefined, now: Date): NetworkStatus {
-  const message = truncate(`spec cannot be applied; nothing was changed: ${describeIssues(issues)}`, 32_000);
-  const invalid: Condition[] = CONDITION_TYPES.map((type) => {
-    if (type === "Ready") return { type, status: "False", reason: "InvalidSpec", message, lastTransitionTime: "" };
+  return statusBlocked(previous, "InvalidSpec", `spec cannot be applied; nothing was changed: ${describeIssues(issues)}`, generation, now);
+}
+
+/**
+ * The status when the controller cannot act (an invalid spec, an object in the way that is not the
+ * network's own): Ready=False with `reason` and `message`; Wired/Synced and the nodes as last seen.
+ */
+export function statusBlocked(previous: Partial<NetworkStatus> | undefined, reason: string, message: string, generation: number | undefined, now: Date): NetworkStatus {
+  const blocked: Condition[] = CONDITION_TYPES.map((type) => {
+    if (type === "Ready") return { type, status: "False", reason, message: truncate(message, 32_000), lastTransitionTime: "" };
     const prev = previous?.conditions?.find((c) => c.type === type);
-    return prev ?? { type, status: "Unknown", reason: "InvalidSpec", message: "not reconciled: the spec is invalid", lastTransitionTime: "" };
+    return prev ?? { type, status: "Unknown", reason, message: "not reconciled", lastTransitionTime: "" };
   });
   return clean({
     nodes: previous?.nodes ?? [],
@@ -48,7 +55,7 @@ export function statusForInvalidSpec(previous: Partial<NetworkStatus> | undefine
     height: previous?.height ?? 0,
     rpcSecretName: previous?.rpcSecretName ?? "",
     observedGeneration: generation,
-    conditions: mergeConditions(previous?.conditions, invalid, generation, now),
+    conditions: mergeConditions(previous?.conditions, blocked, generation, now),
   });
 }
 

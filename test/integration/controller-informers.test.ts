@@ -1,11 +1,12 @@
 // The controller's plumbing against the sandbox API server (no nodes needed): informers that
-// recover from errors, a spec it cannot honour reported through /status and a Warning Event, and
-// no status-write loop. The controller runs in this process, limited to the test's namespace.
+// recover from errors, a spec it cannot honour and an object in the way reported through /status
+// and Warning Events, and no status-write loop. The controller runs in this process, limited to the test's namespace.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import * as k8s from "@kubernetes/client-node";
 import { Controller } from "../../provider/controller/controller";
+import { createEngine } from "../../provider/engine";
 import { createLogger } from "../../provider/log";
 import { GROUP, PLURAL } from "../../provider/spec";
 import { applyPlatform, createNetwork, getNetwork, metricValue } from "../../bench/harness";
@@ -136,4 +137,43 @@ test("a spec it cannot honour: Ready=False InvalidSpec in /status and a Warning 
     const mine = events.items.filter((e) => e.reason === "InvalidSpec" && e.source?.host === identity);
     return mine.length === 1 && mine[0].count === 2;
   });
+});
+
+test("an object in the way that is not the network's own: Ready=False NotOwned, a Warning, the object untouched", async () => {
+  const kc = kubeConfig();
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const name = "blocked";
+  // A Service with the network's name, made by someone else (no regnet labels).
+  await core.createNamespacedService({
+    namespace: ns.name,
+    body: { metadata: { name, labels: { team: "other" } }, spec: { ports: [{ port: 80 }], selector: { app: "other" } } },
+  });
+  const identity = `test-${randomBytes(3).toString("hex")}`;
+  const engine = createEngine({ kubeConfig: kc, rpcAccess: "direct", logger: log });
+  const c = new Controller({ kubeConfig: kc, engine, logger: log, namespace: ns.name, workers: 1, resyncMs: 60_000, identity, backoffBaseMs: 1000 });
+  controllers.push(c);
+  await c.startInformers();
+  c.startWorkers();
+  await createNetwork(kc, name, ns.name, { implementation: "btcd", nodes: 1 });
+
+  const cr = await waitFor("status Ready=False NotOwned", async () => {
+    const n = await getNetwork(kc, name, ns.name);
+    return n.status?.conditions?.find((x) => x.type === "Ready")?.reason === "NotOwned" ? n : undefined;
+  });
+  assert.match(cr.status!.conditions!.find((x) => x.type === "Ready")!.message, new RegExp(`Service ${ns.name}/${name} exists but is not network "${name}"'s own`));
+  const event = await waitFor("a Warning NotOwned event", async () => {
+    const events = await core.listNamespacedEvent({ namespace: ns.name, fieldSelector: `involvedObject.name=${name}` });
+    return events.items.find((e) => e.type === "Warning" && e.reason === "NotOwned" && e.source?.host === identity);
+  });
+  assert.match(event.message ?? "", /Delete or rename it/);
+  const svc = await core.readNamespacedService({ namespace: ns.name, name });
+  assert.deepEqual(svc.metadata?.labels, { team: "other" }, "the other Service is left as it was");
+  assert.equal(svc.metadata?.ownerReferences, undefined);
+  const apps = kc.makeApiClient(k8s.AppsV1Api);
+  assert.equal((await apps.listNamespacedStatefulSet({ namespace: ns.name, labelSelector: `regnet.dev/network=${name}` })).items.length, 0);
+  // Retried with back-off, and reported once (the repeat bumps the same Event's count).
+  await waitFor("a retry", async () => (metricValue(await c.metrics.registry.metrics(), 'regnet_controller_reconciles_total{result="error"}') ?? 0) >= 2, { timeoutMs: 30_000 });
+  const events = await core.listNamespacedEvent({ namespace: ns.name, fieldSelector: `involvedObject.name=${name}` });
+  assert.equal(events.items.filter((e) => e.source?.host === identity && e.reason === "ReconcileError").length, 0, "no second, generic warning");
+  await engine.close();
 });

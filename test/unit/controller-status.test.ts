@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Condition, NetworkStatus } from "../../provider/engine/types";
-import { mergeConditions, sameStatus, statusAfterReconcile, statusForInvalidSpec } from "../../provider/controller/status";
+import { mergeConditions, sameStatus, statusAfterReconcile, statusBlocked, statusForInvalidSpec } from "../../provider/controller/status";
 import { keyOf, networkKey, ownerNetworkKey, splitKey } from "../../provider/controller/keys";
 import { eventsForChanges } from "../../provider/controller/events";
 
@@ -72,6 +72,14 @@ test("statusForInvalidSpec: Ready=False naming each field, the last observed nod
   const fresh = statusForInvalidSpec(undefined, [{ field: "nodes", message: "bad" }], 1, t1);
   assert.deepEqual(fresh.conditions.map((c) => [c.type, c.status]), [["Ready", "False"], ["Wired", "Unknown"], ["Synced", "Unknown"]]);
   assert.deepEqual(fresh.nodes, []);
+});
+
+test("statusBlocked: Ready=False with the reason given, the rest as last observed", () => {
+  const prev = statusAfterReconcile(undefined, engineStatus(), 4, t1);
+  const s = statusBlocked(prev, "NotOwned", "Service ns/net exists but is not network \"net\"'s own", 4, t2);
+  assert.deepEqual(s.conditions.map((c) => [c.type, c.status, c.reason]), [["Ready", "False", "NotOwned"], ["Wired", "True", "R"], ["Synced", "True", "R"]]);
+  assert.equal(s.conditions[1].lastTransitionTime, t1.toISOString(), "unchanged conditions keep their time");
+  assert.equal(s.readyNodes, prev.readyNodes);
 });
 
 test("keys: a network's own key, and owned objects mapped by owner reference, else by label", () => {
