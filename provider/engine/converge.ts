@@ -25,7 +25,7 @@ export function lacking(spec: BitcoinNetworkSpec, status: NetworkStatus | undefi
     if (n.height === undefined) out.push(`node ${i} (pod ${n.pod}): RPC not answering`);
   }
   if (spec.nodes > 0 && status.height < spec.mining.initialBlocks) out.push(`chain: height ${status.height} < ${spec.mining.initialBlocks} initial blocks`);
-  if (spec.nodes > 0 && !status.synced) {
+  if (spec.nodes > 0 && !status.synced && status.nodes.every((n) => n.ready)) {
     const tips = status.nodes.filter((n) => n.ready && n.height !== undefined).map((n) => `node ${n.ordinal} at ${n.height}`);
     out.push(`not synced: ${tips.join(", ")}`);
   }

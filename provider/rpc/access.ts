@@ -1,8 +1,9 @@
 // How the engine reaches a node's RPC port: directly at the pod IP where that is routable
-// (in-cluster, the sandbox), otherwise through the API server's port-forward. "auto" probes once
-// with a short TCP connect: a connection or a refusal proves the address is routable; a timeout or
-// "unreachable" means it is not. The answer is kept for the life of the client.
-import * as net from "node:net";
+// (in-cluster, the sandbox), otherwise through the API server's port-forward. "auto" decides on
+// the first call by asking the node itself over the direct path (the caller's probe): a TCP
+// connect alone proves nothing — a transparent proxy on the way (seen on this project's build
+// machines) accepts every connection and answers HTTP for any address. The answer is kept for the
+// life of the client.
 import type * as k8s from "@kubernetes/client-node";
 import { openPortForward, type Forward } from "../kube/port-forward";
 import type { Logger } from "../log";
@@ -22,24 +23,8 @@ export interface Endpoint {
   via: "direct" | "port-forward";
 }
 
-type Probe = "routable" | "unroutable" | "unknown";
-
-export function probeRoutable(host: string, port: number, timeoutMs: number): Promise<Probe> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host, port });
-    const done = (r: Probe) => {
-      s.destroy();
-      resolve(r);
-    };
-    s.setTimeout(timeoutMs, () => done("unroutable"));
-    s.once("connect", () => done("routable"));
-    s.once("error", (e: NodeJS.ErrnoException) => {
-      if (e.code === "ECONNREFUSED") done("routable");
-      else if (e.code === "EHOSTUNREACH" || e.code === "ENETUNREACH" || e.code === "ETIMEDOUT") done("unroutable");
-      else done("unknown");
-    });
-  });
-}
+/** What a direct attempt showed: the node answered, something else did (or nothing), or unclear. */
+export type Probe = "routable" | "unroutable" | "unknown";
 
 export class AccessResolver {
   private decided: "direct" | "port-forward" | undefined;
@@ -51,7 +36,6 @@ export class AccessResolver {
     private readonly kc: k8s.KubeConfig,
     mode: RpcAccess,
     private readonly logger: Logger,
-    private readonly probeTimeoutMs = 1000,
   ) {
     if (mode !== "auto") this.decided = mode;
   }
@@ -61,9 +45,11 @@ export class AccessResolver {
     return this.decided;
   }
 
-  async endpoint(t: PodPort): Promise<Endpoint> {
+  /** Where to send a call to `t`; `probe` is asked (once, shared) while "auto" is undecided. */
+  async endpoint(t: PodPort, probe?: (direct: Endpoint) => Promise<Probe>): Promise<Endpoint> {
     if (!this.decided) {
-      this.probing ??= probeRoutable(t.ip, t.port, this.probeTimeoutMs).finally(() => (this.probing = undefined));
+      if (!probe) return this.forward(t);
+      this.probing ??= probe({ host: t.ip, port: t.port, via: "direct" }).finally(() => (this.probing = undefined));
       const r = await this.probing;
       if (r === "unknown") return this.forward(t); // undecided: this call goes the safe way
       if (!this.decided) {

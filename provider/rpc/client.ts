@@ -8,7 +8,7 @@ import * as crypto from "node:crypto";
 import type { PeerCertificate } from "node:tls";
 import axios, { type AxiosResponse } from "axios";
 import type * as k8s from "@kubernetes/client-node";
-import { AccessResolver, type RpcAccess } from "./access";
+import { AccessResolver, type Endpoint, type Probe, type RpcAccess } from "./access";
 import { dialectFor, type Implementation, type NodeOps } from "./dialect";
 import { RpcError, authForms, isRetryable, scrub } from "./errors";
 import { silentLogger, type Logger } from "../log";
@@ -124,7 +124,9 @@ export class RpcClient {
     const fail = (code: number | string, detail: string) => new RpcError(method, node, code, scrub(detail, secrets));
     if (dialect.tls && !creds.certPem) throw fail("NO_CERT", "btcd RPC is TLS-only and the network's Secret holds no certificate");
 
-    const ep = await this.access.endpoint({ namespace: target.namespace, pod: target.pod, ip: target.ip, port: dialect.rpcPort });
+    const ep = await this.access.endpoint({ namespace: target.namespace, pod: target.pod, ip: target.ip, port: dialect.rpcPort }, (direct) =>
+      this.probe(target, creds, direct),
+    );
     if (write) this.counters.writes++;
     else this.counters.reads++;
     const id = this.nextId++;
@@ -159,6 +161,37 @@ export class RpcClient {
       throw fail(`HTTP_${res.status}`, `unexpected reply: ${typeof res.data === "string" ? res.data.slice(0, 200) : JSON.stringify(res.data)?.slice(0, 200)}`);
     }
     return body.result as T;
+  }
+
+  /**
+   * Does the node itself answer at `direct`? Over btcd's pinned TLS any HTTP answer is the node;
+   * over Core's plain HTTP, a JSON-RPC-shaped body or Core's `jsonrpc` auth realm. Not counted:
+   * it is how the path is chosen, not a call the engine made.
+   */
+  private async probe(target: NodeTarget, creds: RpcCredentials, direct: Endpoint): Promise<Probe> {
+    const dialect = dialectFor(target.implementation);
+    try {
+      const res = await axios.post(
+        `${dialect.tls ? "https" : "http"}://${direct.host}:${direct.port}/`,
+        { jsonrpc: dialect.jsonrpc, id: 0, method: "getblockcount", params: [] },
+        {
+          auth: { username: creds.user, password: creds.password },
+          timeout: Math.min(this.timeoutMs, 2000),
+          httpsAgent: dialect.tls ? this.agentFor(creds.certPem!) : undefined,
+          validateStatus: () => true,
+          proxy: false,
+          maxRedirects: 0,
+        },
+      );
+      const body = res.data as Record<string, unknown> | undefined;
+      const rpcShaped = !!body && typeof body === "object" && ("result" in body || "error" in body);
+      const coreRealm = /jsonrpc/i.test(String(res.headers["www-authenticate"] ?? ""));
+      return dialect.tls || rpcShaped || coreRealm ? "routable" : "unroutable";
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === "ECONNREFUSED" || code === "ECONNRESET") return "unknown";
+      return "unroutable"; // timeout, unreachable, or a TLS peer that is not the pinned node
+    }
   }
 
   private agentFor(certPem: string): https.Agent {

@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as util from "node:util";
+import * as net from "node:net";
 import { spawn, type ChildProcess } from "node:child_process";
 import * as k8s from "@kubernetes/client-node";
 import { toolPath } from "../../sandbox/toolchain/paths";
@@ -135,4 +136,28 @@ test("a refused connection is retried, then reported with its code", async () =>
   assert.equal(err.code, "ECONNREFUSED");
   assert.equal(quick.counters.reads, 3, "three attempts");
   assert.ok(Date.now() - started >= 200 + 400, "backed off between attempts");
+});
+
+test("auto access: a real node answering at its address is reached directly", async () => {
+  const auto = new RpcClient({ kubeConfig: kc, access: "auto" });
+  assert.equal((await auto.node(target(0), creds(0)).tip()).chain, "regtest");
+  assert.equal(auto.accessMode, "direct");
+  await auto.close();
+});
+
+test("auto access: something else answering at the address (a proxy's HTTP 426) means port-forward", async () => {
+  // What this machine's transparent proxy does for any address it cannot route: accept, answer 426.
+  const proxy = net.createServer((c) => c.once("data", () => c.end("HTTP/1.0 426 Upgrade Required\r\ncontent-length: 0\r\n\r\n")));
+  const ip = `127.77.${base}.3`;
+  await new Promise<void>((r) => proxy.listen(18334, ip, r));
+  const auto = new RpcClient({ kubeConfig: kc, access: "auto", attempts: 1 });
+  try {
+    // Not TLS at all, so the pinned handshake fails: the direct path is not the node.
+    const err = await auto.call(target(0, ip), creds(0), "getinfo", []).catch((e: unknown) => e);
+    assert.equal(auto.accessMode, "port-forward");
+    assert.ok(err instanceof RpcError && /via port-forward/.test(err.message), String(err));
+  } finally {
+    await auto.close();
+    proxy.close();
+  }
 });
