@@ -77,7 +77,7 @@ export async function main(argv: string[], log: Logger = createLogger("regnet-co
   });
   log.info({ port: server.port }, "serving /healthz, /readyz, /metrics");
 
-  const shutdown = async (signal: string, code: number) => {
+  const shutdown = async (signal: string) => {
     if (shuttingDown) return;
     shuttingDown = true;
     log.info({ signal }, "shutting down");
@@ -90,12 +90,12 @@ export async function main(argv: string[], log: Logger = createLogger("regnet-co
     }
     await engine.close().catch(() => undefined);
     await server.close();
-    log.info({ code }, "stopped");
+    log.info("stopped");
     log.flush?.();
-    process.exit(code);
+    process.exit(0);
   };
-  process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
-  process.on("SIGINT", () => void shutdown("SIGINT", 0));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
 
   await controller.startInformers();
   if (!elector) {
@@ -106,10 +106,12 @@ export async function main(argv: string[], log: Logger = createLogger("regnet-co
   elector.start({
     onStartedLeading: () => controller.startWorkers(),
     onStoppedLeading: () => {
-      // Another replica may lead now; stop at once rather than act alongside it. The Deployment
-      // restarts this one as a standby.
+      // Another replica may lead once the lease runs out (renew deadline < lease duration leaves a
+      // few seconds): exit now, abandoning reconciles in flight (level-based: the next leader redoes
+      // them), rather than drain alongside it. The Deployment restarts this one as a standby.
       log.error("leadership lost: exiting");
-      void shutdown("leadership lost", 1);
+      log.flush?.();
+      process.exit(1);
     },
   });
 }
