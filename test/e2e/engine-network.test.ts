@@ -1,7 +1,7 @@
-// The engine end to end on real btcd v0.26.2 nodes run by the sandbox's node runner: a 4-node
-// ring and a 5-node mesh reach `wired`, then `synced` at height ≥ 101 after bootstrap; a no-op
-// reconcile makes zero write RPCs (access path chosen automatically: direct in the sandbox); scale 5 → 2 removes the departed peers from the survivors; a
-// deleted pod comes back and is re-wired. Timings are printed. Each network is destroyed and the
+// The engine end to end on real btcd v0.26.2 nodes run by the sandbox's node runner (RPC access
+// "auto", which is direct in the sandbox): a 4-node ring and a 5-node mesh reach `wired`, then
+// `synced` at height ≥ 101 after bootstrap; a no-op reconcile makes zero write RPCs; scale 5 → 2
+// removes the departed peers from the survivors; a deleted pod comes back and is re-wired. Timings are printed. Each network is destroyed and the
 // namespace deleted at the end.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
