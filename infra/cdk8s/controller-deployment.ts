@@ -1,7 +1,7 @@
 // The in-cluster controller: one replica (leader election makes a second one a warm standby, not
 // a second writer), the ServiceAccount token mounted (it is how the controller reaches the API
 // server), non-root with a read-only root filesystem, probed on /healthz and /readyz.
-import { Size } from "cdk8s";
+import { ApiObject, JsonPatch, Size } from "cdk8s";
 import { Construct } from "constructs";
 import * as kplus from "cdk8s-plus-28";
 import {
@@ -87,7 +87,7 @@ export class ControllerDeployment extends Construct {
           name: "controller",
           image: this.image,
           imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-          args: props.args ?? [],
+          args: props.args,
           envVariables: { REGNET_LOG_LEVEL: kplus.EnvValue.fromValue(props.logLevel ?? "info") },
           ports: [{ name: "http", number: CONTROLLER_HTTP_PORT }],
           liveness: kplus.Probe.fromHttpGet("/healthz", { port: CONTROLLER_HTTP_PORT }),
@@ -111,5 +111,12 @@ export class ControllerDeployment extends Construct {
       ],
     });
     this.deployment.select(kplus.LabelSelector.of({ labels }));
+    // cdk8s-plus writes zero values that the API server drops (omitempty). Left in, server-side
+    // apply tracks fields that are never stored, and a second field manager applying the same
+    // manifest gets conflicts on them.
+    ApiObject.of(this.deployment).addJsonPatch(
+      JsonPatch.remove("/spec/minReadySeconds"),
+      JsonPatch.remove("/spec/template/spec/hostNetwork"),
+    );
   }
 }

@@ -24,7 +24,7 @@ export class BitcoinNetwork extends ApiObject {
    *
    * @param props initialization props
    */
-  public static manifest(props: BitcoinNetworkProps): any {
+  public static manifest(props: BitcoinNetworkProps = {}): any {
     return {
       ...BitcoinNetwork.GVK,
       ...toJson_BitcoinNetworkProps(props),
@@ -37,7 +37,7 @@ export class BitcoinNetwork extends ApiObject {
    * @param id a scope-local name for the object
    * @param props initialization props
    */
-  public constructor(scope: Construct, id: string, props: BitcoinNetworkProps) {
+  public constructor(scope: Construct, id: string, props: BitcoinNetworkProps = {}) {
     super(scope, id, {
       ...BitcoinNetwork.GVK,
       ...props,
@@ -73,7 +73,7 @@ export interface BitcoinNetworkProps {
    *
    * @schema BitcoinNetwork#spec
    */
-  readonly spec: BitcoinNetworkSpec;
+  readonly spec?: BitcoinNetworkSpec;
 }
 
 /**
@@ -334,7 +334,7 @@ export function toJson_BitcoinNetworkSpecRpc(obj: BitcoinNetworkSpecRpc | undefi
  */
 export interface BitcoinNetworkSpecTopology {
   /**
-   * random only: target number of peers per node (less than nodes)
+   * random only: every node gets at least this many peers, few more (less than nodes)
    *
    * @schema BitcoinNetworkSpecTopology#degree
    */
