@@ -250,6 +250,19 @@ describe("controller from charts-out, in the sandbox", { concurrency: false }, (
     await kubectl(["scale", "deployment", CONTROLLER_NAME, "-n", CONTROLLER_NAMESPACE, "--replicas=1"]);
   });
 
+  it("changes made while no controller runs are picked up when one starts (level-based)", async () => {
+    await kubectl(["scale", "deployment", CONTROLLER_NAME, "-n", CONTROLLER_NAMESPACE, "--replicas=0"]);
+    await waitFor("no controller pod", async () => (await controllerPods()).length === 0, { timeoutMs: 60_000 });
+    // Two changes nobody sees happen: the spec (3 → 2) and the StatefulSet by hand (→ 4).
+    await kubectl(["scale", `bitcoinnetwork/${NET}`, "-n", ns.name, "--replicas=2"]);
+    await kubectl(["scale", `statefulset/${NET}`, "-n", ns.name, "--replicas=4"]);
+    const stale = await getNetwork(kc, NET, ns.name);
+    assert.notEqual(stale.status?.observedGeneration, stale.metadata?.generation, "nothing reconciled the change yet");
+    await kubectl(["scale", "deployment", CONTROLLER_NAME, "-n", CONTROLLER_NAMESPACE, "--replicas=1"]);
+    await settledAt(2);
+    assert.equal((await apps.readNamespacedStatefulSet({ namespace: ns.name, name: NET })).spec?.replicas, 2);
+  });
+
   it("deleting the network leaves no StatefulSet, Service or Secret", async () => {
     assert.deepEqual(await ownedObjects(), { statefulsets: 1, services: 1, secrets: 1 });
     await kubectl(["delete", "bitcoinnetwork", NET, "-n", ns.name, "--wait=true", "--timeout=60s"]);
