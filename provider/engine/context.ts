@@ -14,6 +14,10 @@ export interface EngineContext {
   recentAdds: Map<string, number>;
   /** `<namespace>/<name>` → the conditions last reported, to keep lastTransitionTime stable. */
   lastConditions: Map<string, Condition[]>;
+  /** Pod UID → the node's version (fixed for a pod's life). */
+  versions: Map<string, string>;
+  /** `<namespace>/<name>` → UIDs of its pods seen last pass (to forget the departed ones). */
+  podUids: Map<string, Set<string>>;
 }
 
 /** How long a fresh `addnode add` is trusted to be dialling before it is sent again. */

@@ -3,6 +3,7 @@
 // pods are gone so a re-create with the same name starts clean.
 import { toSelector, type Kind } from "../kube";
 import { MANAGED_BY, NETWORK_LABEL, isOwnedByNetwork, selectorString } from "./labels";
+import { ordinalOf } from "./desired";
 import type { EngineContext } from "./context";
 import type { NetworkRef } from "./types";
 
@@ -17,7 +18,11 @@ export async function destroy(ctx: EngineContext, ref: NetworkRef, opts: { wait:
       if (await ctx.kube.delete(kind, ref.namespace, name)) ctx.logger.info({ network: ref.name, kind, name }, "deleted");
     }
   }
-  await ctx.rpc.prune(ref.namespace, new Set());
+  await ctx.rpc.prune(ref.namespace, (pod) => ordinalOf(ref.name, pod) !== undefined);
+  const key = `${ref.namespace}/${ref.name}`;
+  for (const uid of ctx.podUids.get(key) ?? []) ctx.versions.delete(uid);
+  ctx.podUids.delete(key);
+  ctx.lastConditions.delete(key);
   if (!opts.wait) return;
   const timeoutMs = opts.timeoutMs ?? 120_000;
   const deadline = Date.now() + timeoutMs;

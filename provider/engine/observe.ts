@@ -53,7 +53,10 @@ export async function readNodes(
       if (!p.ready || !p.ip) return p;
       const node = ctx.rpc.node({ namespace: ref.namespace, pod: p.pod, ip: p.ip, implementation }, creds);
       try {
-        const [added, peers, tip, version] = await Promise.all([node.addedPeers(), node.peers(), node.tip(), node.version()]);
+        // A pod's version cannot change: asked once per pod UID.
+        const known = ctx.versions.get(p.uid);
+        const [added, peers, tip, version] = await Promise.all([node.addedPeers(), node.peers(), node.tip(), known ?? node.version()]);
+        ctx.versions.set(p.uid, version);
         return { ...p, rpc: { added, peers, tip, version } };
       } catch (err) {
         return { ...p, error: err instanceof Error ? err.message : String(err) };

@@ -9,7 +9,7 @@
 import type { BitcoinNetworkSpec } from "../spec";
 import type { RpcCredentials } from "../rpc";
 import type { RpcCredentialSet } from "./credentials";
-import { rpcSecretName } from "./desired";
+import { ordinalOf, rpcSecretName } from "./desired";
 import { applyObjects } from "./apply";
 import { readNodes, readPods, type NodeView } from "./observe";
 import { wire } from "./wire";
@@ -72,6 +72,14 @@ export function settled(spec: BitcoinNetworkSpec, s: NetworkStatus): boolean {
   );
 }
 
+/** Drops the per-pod memory (versions) of this network's pods that no longer exist. */
+function forgetGone(ctx: EngineContext, ref: NetworkRef, pods: { uid: string }[]) {
+  const live = new Set(pods.map((p) => p.uid));
+  const mine = ctx.podUids.get(`${ref.namespace}/${ref.name}`) ?? new Set<string>();
+  for (const uid of mine) if (!live.has(uid)) ctx.versions.delete(uid);
+  ctx.podUids.set(`${ref.namespace}/${ref.name}`, live);
+}
+
 export async function reconcile(
   ctx: EngineContext,
   ref: NetworkRef,
@@ -84,7 +92,9 @@ export async function reconcile(
   const creds = rpcCredentials(credentials);
 
   const pods = await readPods(ctx, ref);
-  await ctx.rpc.prune(ref.namespace, new Set(pods.map((p) => `${ref.namespace}/${p.pod}`)));
+  const live = new Set(pods.map((p) => p.pod));
+  await ctx.rpc.prune(ref.namespace, (pod) => ordinalOf(ref.name, pod) !== undefined && !live.has(pod));
+  forgetGone(ctx, ref, pods);
   // Pods beyond spec.nodes are on their way out: neither asked nor wired to.
   const inSpec = (p: { ordinal: number }) => p.ordinal < spec.nodes;
   let nodes = await readNodes(ctx, ref, spec.implementation, creds, pods.filter(inSpec));
@@ -102,7 +112,9 @@ export async function reconcile(
 
   const errors = [...rpcErrors, ...wireErrors];
   for (const e of errors) ctx.logger.warn({ network: ref.name, namespace: ref.namespace, err: e }, "node RPC failed; will retry");
-  ctx.logger.debug({ network: ref.name, changes: changes.length, ms: Date.now() - started, boot }, "reconciled");
+  const log = { network: ref.name, namespace: ref.namespace, ms: Date.now() - started, boot };
+  if (changes.length) ctx.logger.info({ ...log, changes: changes.map((c) => `${c.action} ${c.kind} ${c.name}: ${c.detail}`) }, "reconciled");
+  else ctx.logger.debug(log, "reconciled: no change");
   const done = settled(spec, status) && errors.length === 0;
   return { status, changes, requeueAfterMs: done ? undefined : REQUEUE_MS };
 }

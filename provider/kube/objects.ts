@@ -19,10 +19,6 @@ export function isNotFound(err: unknown): boolean {
   return err instanceof k8s.ApiException && err.code === 404;
 }
 
-export function isConflict(err: unknown): boolean {
-  return err instanceof k8s.ApiException && err.code === 409;
-}
-
 /** An API error as one readable line: what regnet tried, on which object, and the server's reason. */
 export class KubeError extends Error {
   override readonly name = "KubeError";
@@ -174,11 +170,6 @@ export class KubeObjects {
 
   async listPods(namespace: string, labelSelector: string): Promise<k8s.V1Pod[]> {
     return (await this.core.listNamespacedPod({ namespace, labelSelector })).items;
-  }
-
-  async deletePods(namespace: string, labelSelector: string): Promise<void> {
-    this.writes++;
-    await this.core.deleteCollectionNamespacedPod({ namespace, labelSelector });
   }
 }
 

@@ -71,11 +71,11 @@ export class AccessResolver {
     return { host: "127.0.0.1", port: (await f).port, via: "port-forward" };
   }
 
-  /** Closes forwards to pods that are not in `keep` (`<namespace>/<pod>`), e.g. after a scale-down. */
-  async prune(namespace: string, keep: ReadonlySet<string>): Promise<void> {
+  /** Closes the forwards to pods of `namespace` for which `drop(pod)` is true (e.g. departed pods). */
+  async prune(namespace: string, drop: (pod: string) => boolean): Promise<void> {
     for (const [key, f] of this.forwards) {
-      const pod = key.slice(0, key.lastIndexOf(":"));
-      if (pod.startsWith(`${namespace}/`) && !keep.has(pod)) {
+      const [ns, podPort] = [key.slice(0, key.indexOf("/")), key.slice(key.indexOf("/") + 1)];
+      if (ns === namespace && drop(podPort.slice(0, podPort.lastIndexOf(":")))) {
         this.forwards.delete(key);
         await (await f.catch(() => undefined))?.close();
       }

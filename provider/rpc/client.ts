@@ -203,9 +203,9 @@ export class RpcClient {
     return a;
   }
 
-  /** Drops port-forwards to pods of `namespace` that are not in `keep` (`<namespace>/<pod>`). */
-  prune(namespace: string, keep: ReadonlySet<string>): Promise<void> {
-    return this.access.prune(namespace, keep);
+  /** Closes port-forwards to pods of `namespace` for which `drop(pod)` is true. */
+  prune(namespace: string, drop: (pod: string) => boolean): Promise<void> {
+    return this.access.prune(namespace, drop);
   }
 
   async close(): Promise<void> {

@@ -60,7 +60,9 @@ test("auto: no node answer → a port-forward listener on 127.0.0.1, reused per 
   assert.ok(await accepts(ep.port), "the local forward listens");
   assert.equal((await r.endpoint(pod("a"))).port, ep.port, "same pod, same forward");
   assert.notEqual((await r.endpoint(pod("b"))).port, ep.port, "another pod, another forward");
-  await r.prune("ns", new Set(["ns/b"]));
+  await r.prune("other", () => true);
+  assert.ok(await accepts(ep.port), "another namespace's prune leaves it");
+  await r.prune("ns", (p) => p !== "b");
   assert.ok(!(await accepts(ep.port)), "the pruned forward is closed");
   assert.notEqual((await r.endpoint(pod("a"))).port, ep.port);
   await r.close();
