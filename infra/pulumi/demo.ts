@@ -89,17 +89,19 @@ function printNetwork(name: string, net: NetworkSummary, implementation: string)
   for (const r of rows) console.log("  " + r.map((c, i) => c.padEnd(widths[i]!)).join("  "));
 
   const pod = net.nodes[0]?.pod ?? `${name}-0`;
-  const port = rpcPort(implementation === "btcd" ? "btcd" : "bitcoin-core");
-  const cli =
-    implementation === "btcd"
-      ? `btcctl -C ${RPC_MOUNT}/${SECRET_KEYS.btcctlConf} getblockcount`
-      : `bitcoin-cli -conf=${RPC_MOUNT}/${SECRET_KEYS.cliConf} getblockcount`;
-  console.log(`\nreach a node (after: eval "$(npm run -s sandbox -- env)"):`);
+  const btcd = implementation === "btcd";
+  const port = rpcPort(btcd ? "btcd" : "bitcoin-core");
+  const inPod = btcd ? `btcctl -C ${RPC_MOUNT}/${SECRET_KEYS.btcctlConf}` : `bitcoin-cli -conf=${RPC_MOUNT}/${SECRET_KEYS.cliConf}`;
+  const secret = (key: string) => `$(kubectl -n ${net.namespace} get secret ${net.rpcSecretName} -o jsonpath='{.data.${key}}' | base64 -d)`;
+  const fromHost = btcd
+    ? `btcctl -C /dev/null --regtest --rpcserver=127.0.0.1:${port} --skipverify --rpcuser=${secret(SECRET_KEYS.user)} --rpcpass=${secret(SECRET_KEYS.password)}`
+    : `bitcoin-cli -regtest -rpcport=${port} -rpcuser=${secret(SECRET_KEYS.user)} -rpcpassword=${secret(SECRET_KEYS.password)}`;
+  console.log(`\nreach a node (first: eval "$(npm run -s sandbox -- env)"):`);
   console.log(`  kubectl -n ${net.namespace} get pods -l '${net.selector}' -o wide`);
-  console.log(`  kubectl -n ${net.namespace} exec ${pod} -- ${cli}`);
-  console.log(`  kubectl -n ${net.namespace} port-forward pod/${pod} ${port}:${port}   # RPC on localhost:${port}`);
-  console.log(`  # RPC credentials stay in the Secret ${net.rpcSecretName} (keys ${SECRET_KEYS.user}, ${SECRET_KEYS.password}):`);
-  console.log(`  kubectl -n ${net.namespace} get secret ${net.rpcSecretName} -o jsonpath='{.data.${SECRET_KEYS.password}}' | base64 -d`);
+  console.log(`  kubectl -n ${net.namespace} exec ${pod} -- ${inPod} getblockcount`);
+  console.log(`  kubectl -n ${net.namespace} port-forward pod/${pod} ${port}:${port} &`);
+  console.log(`  ${fromHost} getblockcount`);
+  console.log(`  (the RPC credentials stay in the Secret ${net.rpcSecretName}; Pulumi state holds only its name)`);
 }
 
 async function demoDown(): Promise<void> {
