@@ -1,5 +1,5 @@
 // The sandbox's life cycle on a second, independent instance (its own state dir, bridge, subnet,
-// namespaces and ports), so the shared default sandbox is never touched: up → a Ready node through
+// namespaces and ports), so the sandbox the suite runs on is never touched: up → a Ready node through
 // kubectl → up again is a no-op → down leaves no process, namespace, bridge or listener.
 import { after, before, test } from "node:test";
 import * as assert from "node:assert/strict";
@@ -24,12 +24,12 @@ function sandbox(cmd: string): { code: number; out: string } {
 
 const instance = () => currentInstance(env);
 
-/** The default sandbox's control-plane pids: this test must leave them exactly as they were. */
-const defaultPids = () => JSON.stringify(componentPids(currentInstance({ ...process.env, REGNET_SANDBOX: "", REGNET_SANDBOX_DIR: "" })));
-let defaultBefore = "";
+/** Control-plane pids of the sandbox the rest of the suite runs on: this test must leave them as they were. */
+const suitePids = () => JSON.stringify(componentPids(currentInstance(process.env)));
+let suiteBefore = "";
 
 before(() => {
-  defaultBefore = defaultPids();
+  suiteBefore = suitePids();
 });
 
 after(() => {
@@ -79,7 +79,7 @@ test("up when up is a no-op: same processes", () => {
   assert.match(st.out, /node \S+: Ready/);
 });
 
-test("down leaves no process, network namespace, bridge or listener, and the default sandbox untouched", () => {
+test("down leaves no process, network namespace, bridge or listener, and the suite's sandbox untouched", () => {
   const inst = instance();
   const pids = Object.values(componentPids(inst)).filter((p): p is number => p !== undefined);
   assert.equal(pids.length, 5, "five control-plane processes were running");
@@ -95,5 +95,5 @@ test("down leaves no process, network namespace, bridge or listener, and the def
   const listening = listeningPorts();
   assert.deepEqual(ports.filter((p) => listening.has(p)), [], "no component port is still listening");
   assert.equal(fs.existsSync(inst.kubeconfig), false, "the kubeconfig is removed");
-  assert.equal(defaultPids(), defaultBefore, "the default sandbox's processes are as they were");
+  assert.equal(suitePids(), suiteBefore, "the suite's own sandbox is as it was");
 });
