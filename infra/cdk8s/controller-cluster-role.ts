@@ -1,5 +1,9 @@
-// What the controller may do cluster-wide: exactly the verbs the engine and the controller use,
-// nothing more. Leases are not here: leader election is namespaced (see ./leader-election-role.ts).
+// What the controller may do cluster-wide. Per resource it gets the capabilities the engine and
+// the controller use (read, write, delete; audited against provider/kube, provider/engine and
+// provider/controller) and none they don't: no writes to a user's spec, to pods or PVCs, no
+// port-forward or exec, no other kinds. Within a capability the verbs that add nothing to it are
+// included (get/watch beside list, update beside patch), so a change from patch to replace needs no
+// RBAC release. Leases are not here: leader election is namespaced (./leader-election-role.ts).
 import { Construct } from "constructs";
 import { k8s } from "cdk8s-plus-28";
 import { GROUP, PLURAL } from "../../provider/spec/constants";
