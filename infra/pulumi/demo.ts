@@ -94,7 +94,7 @@ function printNetwork(name: string, net: NetworkSummary, implementation: string)
   const inPod = btcd ? `btcctl -C ${RPC_MOUNT}/${SECRET_KEYS.btcctlConf}` : `bitcoin-cli -conf=${RPC_MOUNT}/${SECRET_KEYS.cliConf}`;
   const secret = (key: string) => `$(kubectl -n ${net.namespace} get secret ${net.rpcSecretName} -o jsonpath='{.data.${key}}' | base64 -d)`;
   const fromHost = btcd
-    ? `btcctl -C /dev/null --regtest --rpcserver=127.0.0.1:${port} --skipverify --rpcuser=${secret(SECRET_KEYS.user)} --rpcpass=${secret(SECRET_KEYS.password)}`
+    ? `btcctl -C /dev/null --regtest --rpcserver=127.0.0.1:${port} --skipverify --rpccert=/dev/null --rpcuser=${secret(SECRET_KEYS.user)} --rpcpass=${secret(SECRET_KEYS.password)}`
     : `bitcoin-cli -regtest -rpcport=${port} -rpcuser=${secret(SECRET_KEYS.user)} -rpcpassword=${secret(SECRET_KEYS.password)}`;
   console.log(`\nreach a node (first: eval "$(npm run -s sandbox -- env)"):`);
   console.log(`  kubectl -n ${net.namespace} get pods -l '${net.selector}' -o wide`);
