@@ -1,0 +1,98 @@
+// The dialect mappings as pure functions of a `call`: which methods and params each operation
+// sends and which error codes it treats as success. Bitcoin Core cannot run on this machine, so its
+// replies here are the shapes documented in ../../../shared/notes/bitcoin-rpc.md (checked against a
+// real Core there); btcd's mapping is also exercised against real btcd in rpc-btcd.test.ts.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { dialectFor, type Call } from "../../provider/rpc/dialect";
+import { RpcError } from "../../provider/rpc/errors";
+
+type Reply = unknown | RpcError;
+
+/** A call that records what was sent and answers from `replies` (method → reply, in order). */
+function recorder(replies: Record<string, Reply[]>) {
+  const sent: [string, unknown[]][] = [];
+  const call: Call = async <T>(method: string, params: unknown[]) => {
+    sent.push([method, params]);
+    const r = replies[method]?.shift();
+    if (r instanceof RpcError) throw r;
+    return r as T;
+  };
+  return { sent, call };
+}
+const err = (method: string, code: number, msg = "x") => new RpcError(method, "ns/p-0", code, msg);
+
+test("Bitcoin Core: ports, JSON-RPC 2.0, no TLS; writes are addnode/disconnectnode/generatetoaddress", () => {
+  const d = dialectFor("bitcoin-core");
+  assert.deepEqual([d.rpcPort, d.jsonrpc, d.tls], [18443, "2.0", false]);
+  for (const m of ["addnode", "disconnectnode", "generatetoaddress"]) assert.equal(d.isWrite(m, []), true, m);
+  for (const m of ["getaddednodeinfo", "getpeerinfo", "getblockchaininfo", "getnetworkinfo"]) assert.equal(d.isWrite(m, []), false, m);
+});
+
+test("Bitcoin Core: operations send the documented calls and tolerate -23/-24/-29", async () => {
+  const { sent, call } = recorder({
+    getaddednodeinfo: [[{ addednode: "10.0.0.2:18444", connected: true, addresses: [] }]],
+    addnode: [null, err("addnode", -23, "Node already added"), err("addnode", -24, "Node has not been added"), null],
+    disconnectnode: [err("disconnectnode", -29, "Node not found in connected nodes"), null],
+    generatetoaddress: [["h1"]],
+    getblockchaininfo: [{ chain: "regtest", blocks: 101, bestblockhash: "ab".repeat(32) }],
+    getnetworkinfo: [{ subversion: "/Satoshi:30.2.0/" }],
+    getpeerinfo: [[{ addr: "10.0.0.3:40000", inbound: true }]],
+  });
+  const ops = dialectFor("bitcoin-core").ops(call);
+  assert.deepEqual(await ops.addedPeers(), [{ address: "10.0.0.2:18444", connected: true }]);
+  await ops.addPeer("10.0.0.2:18444");
+  await ops.addPeer("10.0.0.2:18444"); // -23
+  await ops.removePeer("10.0.0.9:18444"); // -24, then -29
+  await ops.removePeer("10.0.0.2:18444");
+  await ops.mine(101, "bcrt1qaddr");
+  assert.deepEqual(await ops.tip(), { chain: "regtest", height: 101, bestBlockHash: "ab".repeat(32) });
+  assert.equal(await ops.version(), "/Satoshi:30.2.0/");
+  assert.deepEqual(await ops.peers(), [{ addr: "10.0.0.3:40000", inbound: true }]);
+  assert.deepEqual(sent, [
+    ["getaddednodeinfo", []],
+    ["addnode", ["10.0.0.2:18444", "add"]],
+    ["addnode", ["10.0.0.2:18444", "add"]],
+    ["addnode", ["10.0.0.9:18444", "remove"]],
+    ["disconnectnode", ["10.0.0.9:18444"]],
+    ["addnode", ["10.0.0.2:18444", "remove"]],
+    ["disconnectnode", ["10.0.0.2:18444"]],
+    ["generatetoaddress", [101, "bcrt1qaddr"]],
+    ["getblockchaininfo", []],
+    ["getnetworkinfo", []],
+    ["getpeerinfo", []],
+  ]);
+});
+
+test("Bitcoin Core: other errors are not swallowed", async () => {
+  const { call } = recorder({ addnode: [err("addnode", -8, "bad")] });
+  await assert.rejects(dialectFor("bitcoin-core").ops(call).addPeer("x:1"), (e: unknown) => e instanceof RpcError && e.code === -8);
+});
+
+test("btcd: port 18334 over TLS; getaddednodeinfo needs dns=true; generate N; -8 'already'/'not found' tolerated", async () => {
+  const d = dialectFor("btcd");
+  assert.deepEqual([d.rpcPort, d.tls], [18334, true]);
+  assert.equal(d.isWrite("generate", [1]), true);
+  assert.equal(d.isWrite("node", ["disconnect", "x"]), true);
+  const { sent, call } = recorder({
+    getaddednodeinfo: [null],
+    addnode: [err("addnode", -8, "peer already connected"), err("addnode", -8, "peer not found"), err("addnode", -8, "something else")],
+    generate: [["h"]],
+    getinfo: [{ version: 260200 }],
+  });
+  const ops = d.ops(call);
+  assert.deepEqual(await ops.addedPeers(), [], "btcd answers null for no peers");
+  await ops.addPeer("a:18444");
+  await ops.removePeer("a:18444");
+  await assert.rejects(ops.addPeer("a:18444"), /something else/);
+  await ops.mine(5, "ignored: btcd pays its --miningaddr");
+  assert.equal(await ops.version(), "btcd 0.26.2");
+  assert.deepEqual(sent.map(([m, p]) => `${m} ${JSON.stringify(p)}`), [
+    "getaddednodeinfo [true]",
+    'addnode ["a:18444","add"]',
+    'addnode ["a:18444","remove"]',
+    'addnode ["a:18444","add"]',
+    "generate [5]",
+    "getinfo []",
+  ]);
+});
