@@ -123,20 +123,22 @@ export class KubeletObjects {
         },
       },
     ];
-    for (const o of objects) {
-      await this.custom.patchNamespacedCustomObject(
-        {
-          group: GROUP,
-          version: VERSION,
-          namespace: meta.namespace,
-          plural: o.plural,
-          name: meta.name,
-          body: { apiVersion: `${GROUP}/${VERSION}`, kind: o.kind, metadata: meta, spec: o.spec },
-          fieldManager: FIELD_MANAGER,
-          force: true,
-        },
-        k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.ServerSideApply),
-      );
-    }
+    await Promise.all(
+      objects.map((o) =>
+        this.custom.patchNamespacedCustomObject(
+          {
+            group: GROUP,
+            version: VERSION,
+            namespace: meta.namespace,
+            plural: o.plural,
+            name: meta.name,
+            body: { apiVersion: `${GROUP}/${VERSION}`, kind: o.kind, metadata: meta, spec: o.spec },
+            fieldManager: FIELD_MANAGER,
+            force: true,
+          },
+          k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.ServerSideApply),
+        ),
+      ),
+    );
   }
 }

@@ -149,9 +149,12 @@ export class PodWorker {
       this.setupTimer = setTimeout(() => void this.setup(), CONFIG_RETRY_MS);
       return;
     }
-    await this.ctx.kubeletObjects.apply(this.pod, this.podIP!, this.dir, this.slots.map((s) => s.spec)).catch((err) => {
-      this.log.warn({ error: String(err) }, "kubelet API objects (logs/exec/port-forward) not written");
-    });
+    this.log.debug("volumes ready");
+    // Off the start path: they serve kubectl logs/exec/port-forward, which can wait a moment.
+    this.ctx.kubeletObjects.apply(this.pod, this.podIP!, this.dir, this.slots.map((s) => s.spec)).then(
+      () => this.log.debug("kubelet API objects written"),
+      (err) => this.log.warn({ error: String(err) }, "kubelet API objects (logs/exec/port-forward) not written"),
+    );
     this.next();
   }
 
