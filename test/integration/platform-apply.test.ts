@@ -52,7 +52,7 @@ async function refusal(body: Record<string, unknown>): Promise<string> {
 }
 
 test("all of charts-out applies with server-side apply (platform for real, then the whole directory)", () => {
-  // A second real apply of the platform is a no-op, not a conflict.
+  // Applying the platform again is idempotent.
   const again = applyPlatform();
   assert.match(again.stdout, /customresourcedefinition\.apiextensions\.k8s\.io\/bitcoinnetworks\.regnet\.dev serverside-applied/);
   // The example networks' Namespace for real: a dry run of objects inside it needs it to exist.
