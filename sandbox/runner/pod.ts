@@ -404,8 +404,10 @@ export class PodWorker {
         }
         this.log.info({ graceSeconds }, "terminating pod");
         await Promise.all(this.slots.map((s) => this.stopContainer(s, graceSeconds)));
-        await this.cleanup();
+        this.stopped = true;
+        // Its processes are gone: release the name at once (a StatefulSet waits for it), then tidy up.
         if (finalize) await this.finalize();
+        await this.cleanup();
       })();
     }
     return this.terminating;
