@@ -120,7 +120,21 @@ test("a 5-node mesh converges; scale 5 → 2 removes the departed peers from the
   assert.ok((await addedPeers("mesh", "mesh-0")).some((a) => departed.includes(a)), "node 0 dialled the nodes that will leave");
 
   const two = spec({ nodes: 2, implementation: "btcd" });
-  const after = await timed("mesh scale 5 → 2 → converged", () => engine.converge(ref, two, { timeoutMs: 120_000, onProgress: progress("mesh 5→2") }));
+  const unwired: string[] = [];
+  const show = progress("mesh 5→2");
+  const after = await timed("mesh scale 5 → 2 → converged", () =>
+    engine.converge(ref, two, {
+      timeoutMs: 120_000,
+      onProgress: (s, changes) => {
+        show(s);
+        unwired.push(...changes.filter((c) => c.action === "unwire").map((c) => `${c.name} ${c.detail}`));
+      },
+    }),
+  );
+  // btcd lists only connected added peers, and the departed pods usually die before the next read,
+  // so the engine may find nothing left to remove (btcd keeps redialling those addresses in the
+  // background: no btcd RPC cancels a permanent request — see test/unit/rpc-btcd.test.ts).
+  console.log(`# unwired during scale-down: ${unwired.length ? unwired.join("; ") : "none needed"}`);
   assertConverged(after, 2);
   assert.deepEqual(after.nodes.map((n) => n.ordinal), [0, 1]);
   for (const pod of ["mesh-0", "mesh-1"]) {
