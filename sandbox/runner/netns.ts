@@ -70,6 +70,16 @@ export class AddressPool {
     throw new Error(`pod address pool ${this.base}.0.0/16 is exhausted`);
   }
 
+  /** Takes a specific address (a pod's own after a runner restart) if it is in range and free. */
+  claim(address: string): boolean {
+    const parts = address.split(".");
+    if (parts.slice(0, 2).join(".") !== this.base) return false;
+    const n = (Number(parts[2]) << 8) | Number(parts[3]);
+    if (n < 2 || n > 65534 || this.used.has(n)) return false;
+    this.used.add(n);
+    return true;
+  }
+
   release(address: string): void {
     const [, , hi, lo] = address.split(".").map(Number);
     this.used.delete((hi << 8) | lo);
@@ -89,7 +99,7 @@ export async function bridgeExists(): Promise<boolean> {
 export async function createPodNetwork(podUid: string, address: string): Promise<string> {
   const ns = netnsName(podUid);
   const { host, peer } = vethNames(podUid);
-  await deletePodNetwork(podUid); // a leftover from a crashed runner would make `add` fail
+  await deletePodNetwork(podUid, address); // a leftover from a crashed runner would make `add` fail
   try {
     await ip("netns", "add", ns);
     await ip("link", "add", host, "type", "veth", "peer", "name", peer, "netns", ns);

@@ -110,7 +110,9 @@ export class PodWorker {
   /** Sets up the pod's network and starts its containers. */
   async start(): Promise<void> {
     fs.mkdirSync(this.dir, { recursive: true });
-    this.podIP = this.ctx.pool.allocate();
+    // A pod that ran before (the runner restarted) keeps its address, as it would keep its sandbox.
+    const previous = this.pod.status?.podIP;
+    this.podIP = previous && this.ctx.pool.claim(previous) ? previous : this.ctx.pool.allocate();
     try {
       await createPodNetwork(this.uid, this.podIP);
     } catch (err) {

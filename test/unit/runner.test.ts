@@ -210,6 +210,11 @@ describe("process plumbing", () => {
     other.release("10.247.0.9");
     assert.equal(other.allocate(), "10.247.0.9");
     assert.throws(() => other.allocate(), /exhausted/);
+    const again = new AddressPool("10.244.0.1");
+    assert.equal(again.claim("10.244.3.7"), true);
+    assert.equal(again.claim("10.244.3.7"), false, "taken");
+    assert.equal(again.claim("10.245.0.9"), false, "another subnet");
+    assert.equal(again.claim("10.244.0.1"), false, "the bridge");
   });
 
   it("network namespace names fit and come from the pod UID", () => {
