@@ -119,7 +119,9 @@ const btcd: Dialect = {
     // btcd reports "already connected" / "peer not found" as -8 with Go error text.
     addPeer: (address) => tolerate(call("addnode", [address, "add"]), (e) => e.code === -8 && /already/i.test(e.message)),
     async removePeer(address) {
-      // btcd's `addnode remove` drops the persistent peer and its connection in one call.
+      // btcd's `addnode remove` drops the peer and its connection in one call, but (v0.26.2) not
+      // the connection manager's permanent request, which redials after ~5 s: a removal sticks
+      // only for a peer that is gone (departed pod, old pod IP). No btcd RPC cancels the request.
       await tolerate(call("addnode", [address, "remove"]), (e) => e.code === -8 && /not found/i.test(e.message));
     },
     mine: async (blocks) => {
