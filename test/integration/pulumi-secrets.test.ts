@@ -1,0 +1,61 @@
+// Kubeconfig contents given as a secret (`regnet:kubeconfig`) reach the provider but are stored only
+// encrypted: in the stack's config, in the resource's inputs and (additionalSecretOutputs) outputs.
+// A 0-node network needs no node runner, so this runs against the API server alone.
+import { after, before, test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { openStack } from "../../infra/pulumi/automation";
+import { repoRoot, sandboxKubeconfig, tempNamespace } from "../support/cluster";
+
+const SECRET_SIG = "4dabf18193072939515e22adb298388d"; // Pulumi's marker for a secret value in state
+let ns: { name: string; cleanup: () => Promise<void> };
+let stack: Stack;
+let root: string;
+const contents = fs.readFileSync(process.env.KUBECONFIG ?? sandboxKubeconfig, "utf8");
+
+before(async () => {
+  ns = await tempNamespace("pulumi-secret");
+  root = path.join(repoRoot, ".regnet", "test-pulumi", ns.name);
+  stack = await openStack({
+    stackName: "secret",
+    stateDir: path.join(root, "state"),
+    config: { namespace: ns.name, kubeconfig: contents, networks: [{ name: "zero", nodes: 0, implementation: "btcd" }] },
+    secretKeys: ["kubeconfig"],
+    env: { REGNET_LOG_FILE: path.join(root, "engine.log") },
+  });
+});
+
+after(async () => {
+  await stack?.destroy({ color: "never" }).catch(() => undefined);
+  await ns.cleanup();
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+test("a kubeconfig passed as a secret works and never lands in state or logs in plaintext", async () => {
+  const up = await stack.up({ color: "never" });
+  assert.deepEqual(up.summary.resourceChanges, { create: 2 });
+  // The state file itself (`stack export` would decrypt it).
+  const stateFile = path.join(root, "state", ".pulumi", "stacks", "regnet", "secret.json");
+  const state = JSON.parse(fs.readFileSync(stateFile, "utf8"));
+  const res = state.checkpoint.latest.resources.find((r: { type: string }) => r.type === "pulumi-nodejs:dynamic/regnet:BitcoinNetwork");
+  for (const side of [res.inputs, res.outputs]) {
+    assert.equal(side.kubeconfig[SECRET_SIG], "1b47061264138c4ac30d75fd1eb44270"); // a secret…
+    assert.equal(typeof side.kubeconfig.ciphertext, "string"); // …stored encrypted
+    assert.equal(side.kubeconfig.plaintext, undefined);
+  }
+  assert.equal(res.outputs.readyNodes, 0);
+  assert.equal(res.outputs.rpcSecretName, "zero-rpc");
+
+  // Every line of the kubeconfig that is specific to it (server, key and certificate references).
+  const distinctive = contents.split("\n").map((l) => l.trim()).filter((l) => /server:|client-key|client-certificate|token|-data:/.test(l));
+  assert.ok(distinctive.length >= 2);
+  const files = [...fs.readdirSync(root, { recursive: true, encoding: "utf8" })].map((f) => path.join(root, f)).filter((f) => fs.statSync(f).isFile());
+  const work = path.join(root, "work-secret");
+  files.push(...fs.readdirSync(work).map((f) => path.join(work, f)));
+  for (const f of new Set(files)) {
+    const text = fs.readFileSync(f, "utf8");
+    for (const line of distinctive) assert.ok(!text.includes(line), `${path.relative(root, f)} holds "${line}"`);
+  }
+});
