@@ -10,6 +10,7 @@ import { hostLookup, PROFILES } from "./images";
 import { ensureKwokCrds, KubeletObjects } from "./kubelet-objects";
 import { AddressPool, bridgeExists, deletePodNetwork, listPodNetns, NET, netnsName, netnsPids } from "./netns";
 import { PodWorker } from "./pod";
+import { LocalProvisioner } from "./provisioner";
 import { MountPoints } from "./volumes";
 
 export interface RunnerOptions {
@@ -38,6 +39,7 @@ export class Runner {
   private readonly core: k8s.CoreV1Api;
   private readonly mountPoints = new MountPoints();
   private stopping = false;
+  private provisioner?: LocalProvisioner;
 
   constructor(private readonly opts: RunnerOptions) {
     this.kc.loadFromFile(opts.kubeconfig);
@@ -107,6 +109,8 @@ export class Runner {
       log.warn({ error: String(err) }, "pod watch failed; restarting in 1s");
       setTimeout(() => void informer.start().catch(() => undefined), 1000);
     });
+    this.provisioner = new LocalProvisioner(this.kc, this.core, path.join(stateDir, "volumes"), log);
+    await this.provisioner.start();
     const madeCrds = await ensureKwokCrds(this.kc.makeApiClient(k8s.ApiextensionsV1Api));
     if (madeCrds.length) log.info({ crds: madeCrds }, "made KWOK CRDs for kubectl logs/exec/port-forward");
     await informer.start();
@@ -117,6 +121,7 @@ export class Runner {
   async stop(): Promise<void> {
     this.stopping = true;
     await this.informer?.stop();
+    await this.provisioner?.stop();
     await Promise.all(
       [...this.workers.values()].map((w) => w.terminate(10, false).catch((err) => this.opts.log.warn({ error: String(err) }, "stop failed"))),
     );

@@ -1,11 +1,13 @@
 // A pod's volumes, made as folders under the pod's state dir (emptyDir, Secret, ConfigMap,
-// downwardAPI, projected with a real TokenRequest bound to the pod), and the host mount points
+// downwardAPI, projected with a real TokenRequest bound to the pod; claims are the provisioner's
+// folders), and the host mount points
 // they are bind-mounted onto inside each container's private mount namespace.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { ConfigError, fieldRefValue, type RefReader } from "./env";
 import type { Logger } from "../../provider/log";
+import { claimPath } from "./provisioner";
 
 export interface VolumeContext {
   pod: k8s.V1Pod;
@@ -53,6 +55,12 @@ export async function prepareVolumes(ctx: VolumeContext): Promise<{ paths: Map<s
   for (const v of ctx.pod.spec?.volumes ?? []) {
     if (v.hostPath) {
       paths.set(v.name, v.hostPath.path);
+      continue;
+    }
+    if (v.persistentVolumeClaim) {
+      const p = await claimPath(ctx.core, ns, v.persistentVolumeClaim.claimName);
+      if (!p) throw new ConfigError(`persistentVolumeClaim "${v.persistentVolumeClaim.claimName}" is not bound to a sandbox volume (volume ${v.name})`);
+      paths.set(v.name, p);
       continue;
     }
     const dir = path.join(ctx.dir, v.name);
@@ -113,7 +121,9 @@ export async function prepareVolumes(ctx: VolumeContext): Promise<{ paths: Map<s
         }
       }
     } else {
-      throw new ConfigError(`volume "${v.name}": only emptyDir, hostPath, secret, configMap, downwardAPI and projected volumes run in the sandbox`);
+      throw new ConfigError(
+        `volume "${v.name}": only emptyDir, hostPath, persistentVolumeClaim, secret, configMap, downwardAPI and projected volumes run in the sandbox`,
+      );
     }
   }
   return { paths, stop: () => timers.forEach((t) => clearTimeout(t)) };

@@ -425,6 +425,61 @@ describe("sandbox node runner: restarts, liveness and unmapped programs", { time
     assert.ok(events.items.some((e) => e.reason === "Unhealthy" && /Liveness probe failed/.test(e.message ?? "")));
   });
 
+  it("provisions volumeClaimTemplates: data outlives the pod, and goes with the claim", async () => {
+    const apps = kubeConfig().makeApiClient(k8s.AppsV1Api);
+    await apps.createNamespacedStatefulSet({
+      namespace: ns,
+      body: {
+        metadata: { name: "per" },
+        spec: {
+          serviceName: "per",
+          replicas: 1,
+          selector: { matchLabels: { app: "per" } },
+          persistentVolumeClaimRetentionPolicy: { whenDeleted: "Delete", whenScaled: "Delete" },
+          volumeClaimTemplates: [
+            { metadata: { name: "data" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } },
+          ],
+          template: {
+            metadata: { labels: { app: "per" } },
+            spec: {
+              terminationGracePeriodSeconds: 2,
+              containers: [
+                {
+                  name: "c",
+                  image: "busybox:1.36",
+                  command: ["sh", "-c", "echo start-$(cat /proc/sys/kernel/random/uuid) >> /data/starts; cat /data/starts; exec sleep 3600"],
+                  volumeMounts: [{ name: "data", mountPath: "/data" }],
+                },
+              ],
+            },
+          },
+        },
+      },
+    });
+    const running = async (): Promise<k8s.V1Pod | undefined> => {
+      const p = await core.readNamespacedPod({ name: "per-0", namespace: ns }).catch(() => undefined);
+      return p?.status?.containerStatuses?.[0]?.state?.running ? p : undefined;
+    };
+    const first = await waitFor("per-0 running on its claim", running, { timeoutMs: 30_000 });
+    const pvc = await core.readNamespacedPersistentVolumeClaim({ name: "data-per-0", namespace: ns });
+    assert.equal(pvc.status?.phase, "Bound");
+    await core.deleteNamespacedPod({ name: "per-0", namespace: ns });
+    await waitFor("a new per-0", async () => {
+      const p = await running();
+      return p && p.metadata?.uid !== first.metadata?.uid ? p : undefined;
+    });
+    const starts = await waitFor("two starts recorded", async () => {
+      const out = (await kubectl("logs", "-n", ns, "per-0")).stdout.trim().split("\n");
+      return out.length === 2 ? out : undefined;
+    });
+    assert.ok(starts.every((l) => /^start-[0-9a-f-]{36}$/.test(l)) && starts[0] !== starts[1]);
+    const volume = pvc.spec!.volumeName!;
+    await apps.deleteNamespacedStatefulSet({ name: "per", namespace: ns });
+    await waitFor("the claim's volume deleted", async () => (await core.readPersistentVolume({ name: volume }).then(() => false, () => true)), {
+      timeoutMs: 30_000,
+    });
+  });
+
   it("reports a Bitcoin Core image that this machine cannot run, or runs it", async () => {
     await make("core", { containers: [{ name: "bitcoind", image: "bitcoin/bitcoin:29.0", args: ["-regtest", "-printtoconsole"] }] });
     const haveBitcoind = (process.env.PATH ?? "").split(":").some((d) => d && fs.existsSync(`${d}/bitcoind`));
