@@ -104,8 +104,9 @@ describe("controller from charts-out, in the sandbox", { concurrency: false }, (
 
   after(async () => {
     await kubectl(["delete", "bitcoinnetwork", NET, "-n", ns.name, "--ignore-not-found", "--wait=false"]).catch(() => undefined);
-    // Back to the charts-out state (1 replica) if a step left the Deployment scaled.
-    await applyPlatform().catch(() => undefined);
+    // The platform stays installed, its controller idle: it watches every namespace and would
+    // otherwise reconcile other tests' BitcoinNetworks (the next apply of charts-out restores 1).
+    await kubectl(["scale", "deployment", CONTROLLER_NAME, "-n", CONTROLLER_NAMESPACE, "--replicas=0"]).catch(() => undefined);
     await ns.cleanup();
   });
 
