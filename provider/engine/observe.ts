@@ -53,11 +53,12 @@ export async function readNodes(
       if (!p.ready || !p.ip) return p;
       const node = ctx.rpc.node({ namespace: ref.namespace, pod: p.pod, ip: p.ip, implementation }, creds);
       try {
-        // A pod's version cannot change: asked once per pod UID.
+        // One batched request per node; a pod's version cannot change: asked once per pod UID.
         const known = ctx.versions.get(p.uid);
-        const [added, peers, tip, version] = await Promise.all([node.addedPeers(), node.peers(), node.tip(), known ?? node.version()]);
+        const snap = await node.snapshot({ version: known === undefined });
+        const version = known ?? snap.version!;
         ctx.versions.set(p.uid, version);
-        return { ...p, rpc: { added, peers, tip, version } };
+        return { ...p, rpc: { added: snap.added, peers: snap.peers, tip: snap.tip, version } };
       } catch (err) {
         return { ...p, error: err instanceof Error ? err.message : String(err) };
       }

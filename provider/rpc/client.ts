@@ -100,16 +100,48 @@ export class RpcClient {
   }
 
   node(target: NodeTarget, creds: RpcCredentials): NodeOps {
-    return dialectFor(target.implementation).ops((method, params) => this.call(target, creds, method, params));
+    return dialectFor(target.implementation).ops(
+      (method, params) => this.call(target, creds, method, params),
+      (calls) => this.batch(target, creds, calls),
+    );
   }
 
   async call<T>(target: NodeTarget, creds: RpcCredentials, method: string, params: unknown[]): Promise<T> {
-    const dialect = dialectFor(target.implementation);
-    const write = dialect.isWrite(method, params);
+    const write = dialectFor(target.implementation).isWrite(method);
     const repeatable = !write || IDEMPOTENT_WRITES.has(method);
+    return this.retrying(repeatable, async () => {
+      const reply = await this.post(target, creds, [{ method, params }], method);
+      const [body] = reply.bodies;
+      if (!body) throw reply.fail(`HTTP_${reply.status}`, `unexpected reply: ${reply.text}`);
+      if (body.error) throw reply.fail(body.error.code, String(body.error.message));
+      if (reply.status !== 200 || !("result" in body)) throw reply.fail(`HTTP_${reply.status}`, `unexpected reply: ${reply.text}`);
+      return body.result as T;
+    });
+  }
+
+  /**
+   * Several reads in one HTTP request (a JSON-RPC batch: Core and btcd both take them): one round
+   * trip, and over port-forward one tunnel, instead of one per call. Each entry is its result or
+   * its RpcError; a failure of the request itself throws.
+   */
+  async batch(target: NodeTarget, creds: RpcCredentials, calls: { method: string; params: unknown[] }[]): Promise<(unknown | RpcError)[]> {
+    const dialect = dialectFor(target.implementation);
+    if (calls.some((c) => dialect.isWrite(c.method))) throw new Error("batch is for reads only: writes are sent one by one");
+    const label = calls.map((c) => c.method).join("+");
+    return this.retrying(true, async () => {
+      const reply = await this.post(target, creds, calls, label);
+      if (reply.bodies.length !== calls.length || reply.status !== 200) {
+        const e = reply.bodies.find((b) => b.error)?.error;
+        throw e ? reply.fail(e.code, String(e.message)) : reply.fail(`HTTP_${reply.status}`, `unexpected reply: ${reply.text}`);
+      }
+      return reply.bodies.map((b, i) => (b.error ? new RpcError(calls[i].method, reply.node, b.error.code, reply.scrub(String(b.error.message))) : b.result));
+    });
+  }
+
+  private async retrying<T>(repeatable: boolean, fn: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.limit.run(() => this.once<T>(target, creds, method, params, write));
+        return await this.limit.run(fn);
       } catch (err) {
         if (attempt >= this.attempts || !isRetryable(err, !repeatable)) throw err;
         await new Promise((r) => setTimeout(r, Math.min(2000, 200 * 2 ** (attempt - 1))));
@@ -117,50 +149,52 @@ export class RpcClient {
     }
   }
 
-  private async once<T>(target: NodeTarget, creds: RpcCredentials, method: string, params: unknown[], write: boolean): Promise<T> {
+  /** One HTTP request carrying `calls` (a batch when there are several), counted per call. */
+  private async post(target: NodeTarget, creds: RpcCredentials, calls: { method: string; params: unknown[] }[], label: string) {
     const dialect = dialectFor(target.implementation);
     const node = `${target.namespace}/${target.pod}`;
     const secrets = authForms(creds.user, creds.password);
-    const fail = (code: number | string, detail: string) => new RpcError(method, node, code, scrub(detail, secrets));
+    const scrubbed = (text: string) => scrub(text, secrets);
+    const fail = (code: number | string, detail: string) => new RpcError(label, node, code, scrubbed(detail));
     if (dialect.tls && !creds.certPem) throw fail("NO_CERT", "btcd RPC is TLS-only and the network's Secret holds no certificate");
 
     const ep = await this.access.endpoint({ namespace: target.namespace, pod: target.pod, ip: target.ip, port: dialect.rpcPort }, (direct) =>
       this.probe(target, creds, direct),
     );
-    if (write) this.counters.writes++;
-    else this.counters.reads++;
-    const id = this.nextId++;
+    for (const c of calls) {
+      if (dialect.isWrite(c.method)) this.counters.writes++;
+      else this.counters.reads++;
+    }
+    const requests = calls.map((c) => ({ jsonrpc: dialect.jsonrpc, id: this.nextId++, method: c.method, params: c.params }));
     const started = Date.now();
     let res: AxiosResponse;
     try {
-      res = await axios.post(
-        `${dialect.tls ? "https" : "http"}://${ep.host}:${ep.port}/`,
-        { jsonrpc: dialect.jsonrpc, id, method, params },
-        {
-          auth: { username: creds.user, password: creds.password },
-          timeout: this.timeoutMs,
-          httpAgent: this.httpAgent,
-          httpsAgent: dialect.tls ? this.agentFor(creds.certPem!) : undefined,
-          validateStatus: () => true, // RPC errors come back as 200 (2.0) or 500 (1.0) with a body
-          responseType: "json",
-          proxy: false,
-          maxRedirects: 0,
-        },
-      );
+      res = await axios.post(`${dialect.tls ? "https" : "http"}://${ep.host}:${ep.port}/`, requests.length === 1 ? requests[0] : requests, {
+        auth: { username: creds.user, password: creds.password },
+        timeout: this.timeoutMs,
+        httpAgent: this.httpAgent,
+        httpsAgent: dialect.tls ? this.agentFor(creds.certPem!) : undefined,
+        validateStatus: () => true, // RPC errors come back as 200 (2.0) or 500 (1.0) with a body
+        responseType: "json",
+        proxy: false,
+        maxRedirects: 0,
+      });
     } catch (err) {
       // Never rethrow the axios error: its config holds the credentials.
       const e = err as { code?: string; message?: string };
       const code = e.code === "ECONNABORTED" || e.code === "ETIMEDOUT" ? "TIMEOUT" : (e.code ?? "TRANSPORT");
       throw fail(code, `${e.message ?? "request failed"} (via ${ep.via} ${ep.host}:${ep.port})`);
     }
-    this.logger.debug({ node, method, via: ep.via, ms: Date.now() - started, status: res.status }, "rpc");
-    const body = res.data as { result?: T; error?: { code: number; message: string } | null } | undefined;
-    if (body && typeof body === "object" && body.error) throw fail(body.error.code, String(body.error.message));
+    this.logger.debug({ node, method: label, via: ep.via, ms: Date.now() - started, status: res.status }, "rpc");
     if (res.status === 401 || res.status === 403) throw fail(`HTTP_${res.status}`, "authentication failed: the node does not accept the network's RPC credentials");
-    if (res.status !== 200 || !body || typeof body !== "object" || !("result" in body)) {
-      throw fail(`HTTP_${res.status}`, `unexpected reply: ${typeof res.data === "string" ? res.data.slice(0, 200) : JSON.stringify(res.data)?.slice(0, 200)}`);
-    }
-    return body.result as T;
+    type Body = { id?: number; result?: unknown; error?: { code: number; message: string } | null };
+    const data = res.data as unknown;
+    const list = (Array.isArray(data) ? data : data && typeof data === "object" ? [data] : []) as Body[];
+    // Batch replies may come in any order: match them by id.
+    const byId = new Map(list.map((b) => [b.id, b]));
+    const bodies = requests.length === 1 ? list.slice(0, 1) : requests.flatMap((r) => (byId.has(r.id) ? [byId.get(r.id)!] : []));
+    const text = typeof data === "string" ? data.slice(0, 200) : (JSON.stringify(data) ?? "").slice(0, 200);
+    return { status: res.status, bodies, text, node, fail, scrub: scrubbed };
   }
 
   /**

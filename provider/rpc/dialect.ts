@@ -20,8 +20,23 @@ export interface ChainTip {
   bestBlockHash: string;
 }
 
+export interface ConnectedPeer {
+  addr: string;
+  inbound: boolean;
+}
+
+/** What a reconcile reads from a node, in one round trip. */
+export interface NodeSnapshot {
+  added: AddedPeer[];
+  peers: ConnectedPeer[];
+  tip: ChainTip;
+  version?: string;
+}
+
 /** One JSON-RPC call; the client behind it handles transport, retries, counting and scrubbing. */
 export type Call = <T = unknown>(method: string, params: unknown[]) => Promise<T>;
+/** Several calls in one HTTP request (JSON-RPC batch); each entry is a result or its RpcError. */
+export type Batch = (calls: { method: string; params: unknown[] }[]) => Promise<(unknown | RpcError)[]>;
 
 /** What the engine needs from a node, whatever its implementation. */
 export interface NodeOps {
@@ -32,21 +47,27 @@ export interface NodeOps {
   removePeer(address: string): Promise<void>;
   mine(blocks: number, address: string): Promise<void>;
   tip(): Promise<ChainTip>;
-  /** The node's user agent, e.g. `/Satoshi:30.2.0/` or `btcd 0.26.2` (best effort). */
+  /** The node's version, e.g. `/Satoshi:30.2.0/` or `btcd 0.26.2`. */
   version(): Promise<string>;
-  /** Number of connected peers (inbound and outbound). */
-  connectionCount(): Promise<number>;
   /** Connected peers, both directions (`addr` is `ip:port`; an inbound peer's port is ephemeral). */
   peers(): Promise<ConnectedPeer[]>;
+  /** Added peers, connected peers, tip (and version if asked) in one batch; the first error throws. */
+  snapshot(opts: { version: boolean }): Promise<NodeSnapshot>;
 }
 
-export interface ConnectedPeer {
-  addr: string;
-  inbound: boolean;
+/** A read: the call to make and how to read its result. */
+interface Read<T> {
+  method: string;
+  params: unknown[];
+  parse(result: unknown): T;
 }
 
-const connectedPeers = async (call: Call): Promise<ConnectedPeer[]> =>
-  ((await call<{ addr: string; inbound: boolean }[] | null>("getpeerinfo", [])) ?? []).map((p) => ({ addr: p.addr, inbound: p.inbound }));
+interface Reads {
+  addedPeers: Read<AddedPeer[]>;
+  peers: Read<ConnectedPeer[]>;
+  tip: Read<ChainTip>;
+  version: Read<string>;
+}
 
 export interface Dialect {
   implementation: Implementation;
@@ -55,8 +76,8 @@ export interface Dialect {
   /** The JSON-RPC `jsonrpc` member: Core ≥ 28 answers 2.0 with HTTP 200 and one of result/error. */
   jsonrpc: "2.0" | "1.0";
   /** Methods that change a node; counted as writes. */
-  isWrite(method: string, params: unknown[]): boolean;
-  ops(call: Call): NodeOps;
+  isWrite(method: string): boolean;
+  ops(call: Call, batch: Batch): NodeOps;
 }
 
 const tolerate = async (p: Promise<unknown>, ok: (e: RpcError) => boolean): Promise<void> => {
@@ -69,17 +90,64 @@ const tolerate = async (p: Promise<unknown>, ok: (e: RpcError) => boolean): Prom
 
 const WRITES = new Set(["addnode", "disconnectnode", "generatetoaddress", "generate", "node"]);
 
+const peersRead: Read<ConnectedPeer[]> = {
+  method: "getpeerinfo",
+  params: [],
+  parse: (r) => ((r as { addr: string; inbound: boolean }[] | null) ?? []).map((p) => ({ addr: p.addr, inbound: p.inbound })),
+};
+const tipRead: Read<ChainTip> = {
+  method: "getblockchaininfo",
+  params: [],
+  parse: (r) => {
+    const i = r as { chain: string; blocks: number; bestblockhash: string };
+    return { chain: i.chain, height: i.blocks, bestBlockHash: i.bestblockhash };
+  },
+};
+const addedRead = (params: unknown[]): Read<AddedPeer[]> => ({
+  method: "getaddednodeinfo",
+  params,
+  parse: (r) => ((r as { addednode: string; connected: boolean }[] | null) ?? []).map((p) => ({ address: p.addednode, connected: p.connected })),
+});
+
+/** The operations common to both dialects, over their read table. */
+function readOps(reads: Reads, call: Call, batch: Batch) {
+  const one = async <T>(r: Read<T>) => r.parse(await call(r.method, r.params));
+  return {
+    addedPeers: () => one(reads.addedPeers),
+    peers: () => one(reads.peers),
+    tip: () => one(reads.tip),
+    version: () => one(reads.version),
+    async snapshot(opts: { version: boolean }): Promise<NodeSnapshot> {
+      const list: Read<unknown>[] = [reads.addedPeers, reads.peers, reads.tip, ...(opts.version ? [reads.version] : [])];
+      const out = await batch(list.map((r) => ({ method: r.method, params: r.params })));
+      const failed = out.find((o) => o instanceof RpcError);
+      if (failed) throw failed;
+      const [added, peers, tip, version] = list.map((r, i) => r.parse(out[i]));
+      return {
+        added: added as AddedPeer[],
+        peers: peers as ConnectedPeer[],
+        tip: tip as ChainTip,
+        ...(opts.version ? { version: version as string } : {}),
+      };
+    },
+  };
+}
+
+const coreReads: Reads = {
+  addedPeers: addedRead([]),
+  peers: peersRead,
+  tip: tipRead,
+  version: { method: "getnetworkinfo", params: [], parse: (r) => (r as { subversion: string }).subversion },
+};
+
 const core: Dialect = {
   implementation: "bitcoin-core",
   rpcPort: 18443,
   tls: false,
   jsonrpc: "2.0",
   isWrite: (m) => WRITES.has(m),
-  ops: (call) => ({
-    async addedPeers() {
-      const info = await call<{ addednode: string; connected: boolean }[]>("getaddednodeinfo", []);
-      return info.map((p) => ({ address: p.addednode, connected: p.connected }));
-    },
+  ops: (call, batch) => ({
+    ...readOps(coreReads, call, batch),
     // -23: "Node already added".
     addPeer: (address) => tolerate(call("addnode", [address, "add"]), (e) => e.code === -23),
     async removePeer(address) {
@@ -91,16 +159,23 @@ const core: Dialect = {
     mine: async (blocks, address) => {
       await call("generatetoaddress", [blocks, address]);
     },
-    async tip() {
-      const i = await call<{ chain: string; blocks: number; bestblockhash: string }>("getblockchaininfo", []);
-      return { chain: i.chain, height: i.blocks, bestBlockHash: i.bestblockhash };
-    },
-    async version() {
-      return (await call<{ subversion: string }>("getnetworkinfo", [])).subversion;
-    },
-    connectionCount: () => call<number>("getconnectioncount", []),
-    peers: () => connectedPeers(call),
   }),
+};
+
+const btcdReads: Reads = {
+  // btcd needs the `dns` flag and lists only connected persistent peers.
+  addedPeers: addedRead([true]),
+  peers: peersRead,
+  tip: tipRead,
+  // No getnetworkinfo in btcd; getinfo carries its version as a number (e.g. 260200).
+  version: {
+    method: "getinfo",
+    params: [],
+    parse: (r) => {
+      const v = (r as { version: number }).version;
+      return `btcd ${Math.floor(v / 1_000_000)}.${Math.floor(v / 10_000) % 100}.${Math.floor(v / 100) % 100}`;
+    },
+  },
 };
 
 const btcd: Dialect = {
@@ -110,12 +185,8 @@ const btcd: Dialect = {
   // btcd answers 1.0 requests (with an id; without one it sends nothing back).
   jsonrpc: "1.0",
   isWrite: (m) => WRITES.has(m),
-  ops: (call) => ({
-    async addedPeers() {
-      // btcd needs the `dns` flag and lists only connected persistent peers.
-      const info = await call<{ addednode: string; connected: boolean }[] | null>("getaddednodeinfo", [true]);
-      return (info ?? []).map((p) => ({ address: p.addednode, connected: p.connected }));
-    },
+  ops: (call, batch) => ({
+    ...readOps(btcdReads, call, batch),
     // btcd reports "already connected" / "peer not found" as -8 with Go error text.
     addPeer: (address) => tolerate(call("addnode", [address, "add"]), (e) => e.code === -8 && /already/i.test(e.message)),
     async removePeer(address) {
@@ -128,18 +199,6 @@ const btcd: Dialect = {
       // btcd has no generatetoaddress: `generate` pays the node's --miningaddr.
       await call("generate", [blocks]);
     },
-    async tip() {
-      const i = await call<{ chain: string; blocks: number; bestblockhash: string }>("getblockchaininfo", []);
-      return { chain: i.chain, height: i.blocks, bestBlockHash: i.bestblockhash };
-    },
-    async version() {
-      // No getnetworkinfo in btcd; getinfo carries its version as a number (e.g. 260200).
-      const v = (await call<{ version: number }>("getinfo", [])).version;
-      const [maj, min, patch] = [Math.floor(v / 1_000_000), Math.floor(v / 10_000) % 100, Math.floor(v / 100) % 100];
-      return `btcd ${maj}.${min}.${patch}`;
-    },
-    connectionCount: () => call<number>("getconnectioncount", []),
-    peers: () => connectedPeers(call),
   }),
 };
 

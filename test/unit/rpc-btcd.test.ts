@@ -95,7 +95,6 @@ test("addnode add/remove, getaddednodeinfo, generate; repeats tolerated; reads a
   const tipA = await a.tip();
   assert.equal(tipA.height, 3);
   await waitFor("b synced from a", async () => (await b.tip()).bestBlockHash === tipA.bestBlockHash, { timeoutMs: 15_000 });
-  assert.ok((await b.connectionCount()) >= 1);
   assert.deepEqual(await a.peers(), [{ addr: peer, inbound: false }]);
   assert.equal((await b.peers()).filter((p) => p.inbound).length, 1);
 
@@ -114,6 +113,22 @@ test("addnode add/remove, getaddednodeinfo, generate; repeats tolerated; reads a
     return p.length === 1 && p;
   }, { timeoutMs: 20_000, intervalMs: 500 });
   assert.deepEqual(back, [{ address: peer, connected: true }]);
+});
+
+test("snapshot reads added peers, peers, tip and version in one batched request", async () => {
+  const a = client.node(target(0), creds(0));
+  const before = client.counters.reads;
+  const snap = await a.snapshot({ version: true });
+  assert.equal(client.counters.reads - before, 4, "four reads counted");
+  assert.equal(snap.tip.chain, "regtest");
+  assert.equal(snap.version, "btcd 0.26.2");
+  assert.deepEqual(snap.tip, await a.tip());
+  assert.ok(Array.isArray(snap.added) && Array.isArray(snap.peers));
+  assert.equal((await a.snapshot({ version: false })).version, undefined);
+  // An entry's error comes back as that entry's RpcError, named by its own method.
+  const [ok, bad] = await client.batch(target(0), creds(0), [{ method: "getblockcount", params: [] }, { method: "nosuchmethod", params: [] }]);
+  assert.equal(typeof ok, "number");
+  assert.ok(bad instanceof RpcError && bad.method === "nosuchmethod" && bad.code === -32601);
 });
 
 test("an RPC error names method, node and code", async () => {

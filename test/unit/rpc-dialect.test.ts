@@ -4,7 +4,7 @@
 // real Core there); btcd's mapping is also exercised against real btcd in rpc-btcd.test.ts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { dialectFor, type Call } from "../../provider/rpc/dialect";
+import { dialectFor, type Batch, type Call } from "../../provider/rpc/dialect";
 import { RpcError } from "../../provider/rpc/errors";
 
 type Reply = unknown | RpcError;
@@ -18,19 +18,24 @@ function recorder(replies: Record<string, Reply[]>) {
     if (r instanceof RpcError) throw r;
     return r as T;
   };
-  return { sent, call };
+  // A batch is the same calls, answered entry by entry (errors returned, not thrown).
+  const batch: Batch = async (calls) => {
+    sent.push(["<batch>", calls.map((c) => c.method)]);
+    return Promise.all(calls.map((c) => call(c.method, c.params).catch((e: unknown) => e)));
+  };
+  return { sent, call, batch };
 }
 const err = (method: string, code: number, msg = "x") => new RpcError(method, "ns/p-0", code, msg);
 
 test("Bitcoin Core: ports, JSON-RPC 2.0, no TLS; writes are addnode/disconnectnode/generatetoaddress", () => {
   const d = dialectFor("bitcoin-core");
   assert.deepEqual([d.rpcPort, d.jsonrpc, d.tls], [18443, "2.0", false]);
-  for (const m of ["addnode", "disconnectnode", "generatetoaddress"]) assert.equal(d.isWrite(m, []), true, m);
-  for (const m of ["getaddednodeinfo", "getpeerinfo", "getblockchaininfo", "getnetworkinfo"]) assert.equal(d.isWrite(m, []), false, m);
+  for (const m of ["addnode", "disconnectnode", "generatetoaddress"]) assert.equal(d.isWrite(m), true, m);
+  for (const m of ["getaddednodeinfo", "getpeerinfo", "getblockchaininfo", "getnetworkinfo"]) assert.equal(d.isWrite(m), false, m);
 });
 
 test("Bitcoin Core: operations send the documented calls and tolerate -23/-24/-29", async () => {
-  const { sent, call } = recorder({
+  const { sent, call, batch } = recorder({
     getaddednodeinfo: [[{ addednode: "10.0.0.2:18444", connected: true, addresses: [] }]],
     addnode: [null, err("addnode", -23, "Node already added"), err("addnode", -24, "Node has not been added"), null],
     disconnectnode: [err("disconnectnode", -29, "Node not found in connected nodes"), null],
@@ -39,7 +44,7 @@ test("Bitcoin Core: operations send the documented calls and tolerate -23/-24/-2
     getnetworkinfo: [{ subversion: "/Satoshi:30.2.0/" }],
     getpeerinfo: [[{ addr: "10.0.0.3:40000", inbound: true }]],
   });
-  const ops = dialectFor("bitcoin-core").ops(call);
+  const ops = dialectFor("bitcoin-core").ops(call, batch);
   assert.deepEqual(await ops.addedPeers(), [{ address: "10.0.0.2:18444", connected: true }]);
   await ops.addPeer("10.0.0.2:18444");
   await ops.addPeer("10.0.0.2:18444"); // -23
@@ -65,22 +70,22 @@ test("Bitcoin Core: operations send the documented calls and tolerate -23/-24/-2
 });
 
 test("Bitcoin Core: other errors are not swallowed", async () => {
-  const { call } = recorder({ addnode: [err("addnode", -8, "bad")] });
-  await assert.rejects(dialectFor("bitcoin-core").ops(call).addPeer("x:1"), (e: unknown) => e instanceof RpcError && e.code === -8);
+  const { call, batch } = recorder({ addnode: [err("addnode", -8, "bad")] });
+  await assert.rejects(dialectFor("bitcoin-core").ops(call, batch).addPeer("x:1"), (e: unknown) => e instanceof RpcError && e.code === -8);
 });
 
 test("btcd: port 18334 over TLS; getaddednodeinfo needs dns=true; generate N; -8 'already'/'not found' tolerated", async () => {
   const d = dialectFor("btcd");
   assert.deepEqual([d.rpcPort, d.tls], [18334, true]);
-  assert.equal(d.isWrite("generate", [1]), true);
-  assert.equal(d.isWrite("node", ["disconnect", "x"]), true);
-  const { sent, call } = recorder({
+  assert.equal(d.isWrite("generate"), true);
+  assert.equal(d.isWrite("node"), true);
+  const { sent, call, batch } = recorder({
     getaddednodeinfo: [null],
     addnode: [err("addnode", -8, "peer already connected"), err("addnode", -8, "peer not found"), err("addnode", -8, "something else")],
     generate: [["h"]],
     getinfo: [{ version: 260200 }],
   });
-  const ops = d.ops(call);
+  const ops = d.ops(call, batch);
   assert.deepEqual(await ops.addedPeers(), [], "btcd answers null for no peers");
   await ops.addPeer("a:18444");
   await ops.removePeer("a:18444");
@@ -95,4 +100,21 @@ test("btcd: port 18334 over TLS; getaddednodeinfo needs dns=true; generate N; -8
     "generate [5]",
     "getinfo []",
   ]);
+});
+
+test("snapshot: one batch of the dialect's reads; an entry's error is thrown", async () => {
+  const tip = { chain: "regtest", blocks: 7, bestblockhash: "cd".repeat(32) };
+  const core = recorder({ getaddednodeinfo: [[]], getpeerinfo: [[]], getblockchaininfo: [tip], getnetworkinfo: [{ subversion: "/Satoshi:30.2.0/" }] });
+  assert.deepEqual(await dialectFor("bitcoin-core").ops(core.call, core.batch).snapshot({ version: true }), {
+    added: [],
+    peers: [],
+    tip: { chain: "regtest", height: 7, bestBlockHash: "cd".repeat(32) },
+    version: "/Satoshi:30.2.0/",
+  });
+  assert.deepEqual(core.sent[0], ["<batch>", ["getaddednodeinfo", "getpeerinfo", "getblockchaininfo", "getnetworkinfo"]]);
+
+  const b = recorder({ getaddednodeinfo: [[]], getpeerinfo: [null], getblockchaininfo: [err("getblockchaininfo", -28, "Loading block index")] });
+  await assert.rejects(dialectFor("btcd").ops(b.call, b.batch).snapshot({ version: false }), (e: unknown) => e instanceof RpcError && e.code === -28);
+  assert.deepEqual(b.sent[0], ["<batch>", ["getaddednodeinfo", "getpeerinfo", "getblockchaininfo"]]);
+  assert.deepEqual(b.sent[1], ["getaddednodeinfo", [true]]);
 });
