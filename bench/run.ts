@@ -1,7 +1,8 @@
 // `npm run bench`: how long the controller takes from a spec change (a patch of `.spec.nodes`) to
 // the StatefulSet's `.spec.replicas` update, as the API server shows it (observed through a
-// watch). Runs against the sandbox, with the in-cluster controller when it is available
-// (`--controller cluster`), else a local one (`--controller local`, `--kubeconfig`). The network
+// watch). Runs against the sandbox: `--controller cluster` installs charts-out and uses the
+// in-cluster controller; `local` runs one as a local process (`--kubeconfig`, this namespace
+// only); `auto` (default) uses the in-cluster one if it is running, else a local one. The network
 // alternates between 1 and 2 btcd nodes; between runs it is left to settle (Ready, Wired, Synced),
 // so each run measures a controller that is idle when the change arrives.
 //   npm run bench -- [--runs 7] [--controller auto|cluster|local]
@@ -54,12 +55,13 @@ async function main(): Promise<void> {
   await core.listNamespace({ limit: 1 }).catch((err) => {
     throw new Error(`the sandbox API server is not reachable (${err.message}): run \`npm run sandbox -- up\``);
   });
-  say("applying charts-out/ (server-side) ...");
-  await applyPlatform();
-
   let mode = values.controller!;
+  // `cluster` installs the whole platform (charts-out, 1 controller replica); otherwise only the
+  // CRD is applied and the controller's Deployment is left as it is.
+  say(`applying charts-out/ (server-side${mode === "cluster" ? "" : ", CRD and RBAC only"}) ...`);
+  await applyPlatform({ controller: mode === "cluster" });
   // A Deployment that was just applied needs a moment to become available.
-  const inCluster = await poll("the in-cluster controller", mode === "local" ? 1 : 20_000, async () => ((await inClusterControllerAvailable(kc)) ? true : undefined)).catch(() => false);
+  const inCluster = await poll("the in-cluster controller", mode === "cluster" ? 60_000 : 1, async () => ((await inClusterControllerAvailable(kc)) ? true : undefined)).catch(() => false);
   if (mode === "auto") mode = inCluster ? "cluster" : "local";
   if (mode === "local" && inCluster) {
     throw new Error(`the in-cluster controller (${CONTROLLER_NAMESPACE}/${CONTROLLER_NAME}) would reconcile the bench network too: scale it to 0 first, or use --controller cluster`);
