@@ -128,7 +128,7 @@ export async function applyObjects(ctx: EngineContext, ref: NetworkRef, spec: Bi
   const drift = sts && observedReplicas !== spec.nodes ? `replicas ${observedReplicas ?? "unset"} → ${spec.nodes}` : undefined;
   const statefulSet = await applyOwned(ctx, "StatefulSet", ref, desiredSts, sts, changes, {
     // Without `nodes`: the StatefulSet's replicas say that, and a scale must not count as an update.
-    annotations: { [SPEC_ANNOTATION]: JSON.stringify({ ...spec, nodes: undefined }) },
+    annotations: { [SPEC_ANNOTATION]: stableJson({ ...spec, nodes: undefined }) },
     replicasDrift: drift,
   });
   return { credentials, secretName, statefulSet };
