@@ -9,6 +9,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as util from "node:util";
 import * as net from "node:net";
+import { Writable } from "node:stream";
+import pino from "pino";
 import { spawn, type ChildProcess } from "node:child_process";
 import * as k8s from "@kubernetes/client-node";
 import { toolPath } from "../../sandbox/toolchain/paths";
@@ -187,4 +189,17 @@ test("auto access: something else answering at the address (a proxy's HTTP 426) 
     await auto.close();
     proxy.close();
   }
+});
+
+test("debug logs of calls, failures and retries carry no credential", async () => {
+  const lines: string[] = [];
+  const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) });
+  const logged = new RpcClient({ kubeConfig: kc, access: "auto", attempts: 2, logger: pino({ level: "trace" }, sink) });
+  await logged.node(target(0), creds(0)).snapshot({ version: true });
+  await logged.call(target(0), creds(0, `bad-${PASSWORD}`), "getinfo", []).catch(() => undefined);
+  await logged.call(target(0, `127.77.${base}.9`), creds(0), "getinfo", []).catch(() => undefined);
+  await logged.close();
+  const out = lines.join("");
+  assert.ok(out.includes('"msg":"rpc"'), "calls were logged");
+  for (const secret of [PASSWORD, Buffer.from(`${USER}:${PASSWORD}`).toString("base64")]) assert.ok(!out.includes(secret));
 });
