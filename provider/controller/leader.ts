@@ -131,7 +131,9 @@ export class LeaderElector {
     while (!this.stopped) {
       let ok = false;
       try {
-        ok = await this.tryAcquireOrRenew();
+        // A request that hangs (API server unreachable) must not keep a leader from noticing that
+        // its lease is running out: each round is bounded by the renew deadline.
+        ok = await withTimeout(this.tryAcquireOrRenew(), this.renewDeadlineMs, "lease request timed out");
       } catch (err) {
         this.log.warn({ err: errorText(err) }, "lease acquire/renew failed");
       }
@@ -241,6 +243,12 @@ function fromRecord(r: LeaseRecord): k8s.V1LeaseSpec {
 function timeString(t: Date | string | undefined): string | undefined {
   if (t === undefined || t === null) return undefined;
   return typeof t === "string" ? t : microTime(t.getTime());
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)));
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 function jitter(ms: number): number {
