@@ -1,0 +1,50 @@
+// `pulumi refresh` of a network whose StatefulSet was deleted out of band: the provider's read
+// reports it gone and Pulumi drops it from state; the next `up` creates it again. A 0-node network
+// needs no node runner, so this runs against the API server alone.
+import { after, before, test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as k8s from "@kubernetes/client-node";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { openStack } from "../../infra/pulumi/automation";
+import { kubeConfig, repoRoot, sandboxKubeconfig, tempNamespace } from "../support/cluster";
+
+let ns: { name: string; cleanup: () => Promise<void> };
+let stack: Stack;
+let root: string;
+const TYPE = "pulumi-nodejs:dynamic/regnet:BitcoinNetwork";
+
+before(async () => {
+  ns = await tempNamespace("pulumi-refresh");
+  root = path.join(repoRoot, ".regnet", "test-pulumi", ns.name);
+  stack = await openStack({
+    stackName: "refresh",
+    stateDir: path.join(root, "state"),
+    config: { namespace: ns.name, kubeconfigPath: process.env.KUBECONFIG ?? sandboxKubeconfig, networks: [{ name: "gone", nodes: 0, implementation: "btcd" }] },
+    env: { REGNET_LOG_FILE: path.join(root, "engine.log") },
+  });
+});
+
+after(async () => {
+  await stack?.destroy({ color: "never" }).catch(() => undefined);
+  await ns.cleanup();
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+const tracked = async () => (await stack.exportStack()).deployment.resources.filter((r: { type: string }) => r.type === TYPE).length;
+
+test("a network deleted by hand is dropped by refresh and recreated by up", async () => {
+  await stack.up({ color: "never" });
+  assert.equal(await tracked(), 1);
+  const apps = kubeConfig().makeApiClient(k8s.AppsV1Api);
+  await apps.deleteNamespacedStatefulSet({ name: "gone", namespace: ns.name });
+
+  const refresh = await stack.refresh({ color: "never" });
+  assert.equal(refresh.summary.resourceChanges?.delete, 1, JSON.stringify(refresh.summary.resourceChanges));
+  assert.equal(await tracked(), 0);
+
+  const up = await stack.up({ color: "never" });
+  assert.equal(up.summary.resourceChanges?.create, 1);
+  assert.equal((await apps.readNamespacedStatefulSet({ name: "gone", namespace: ns.name })).spec?.replicas, 0);
+});
