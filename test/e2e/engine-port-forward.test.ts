@@ -1,12 +1,15 @@
 // The same engine reaching its nodes only through the API server's port-forward
 // (rpcAccess: "port-forward"), as it must from outside a cluster whose pod IPs it cannot route:
 // a 3-node ring converges at height ≥ 101, a no-op reconcile writes nothing, and node 0, deleted,
-// comes back re-wired and synced from its peers without a second bootstrap.
+// comes back re-wired and synced from its peers without a second bootstrap; scale 3 → 2 leaves a
+// wired pair.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import * as k8s from "@kubernetes/client-node";
 import { createEngine, type Engine, type NetworkStatus } from "../../provider/engine";
 import { validateSpec, type BitcoinNetworkSpec } from "../../provider/spec";
+import { readCredentials } from "../../provider/engine/desired";
+import { RpcClient } from "../../provider/rpc";
 import { kubeConfig, tempNamespace, waitFor } from "../support/cluster";
 
 const kc = kubeConfig();
@@ -63,5 +66,22 @@ test("over port-forward: a 3-node ring converges, a no-op reconcile writes nothi
   // Node 0 came back with an empty chain: it synced from its peers and was not made to mine again.
   assert.equal(again.height, 101);
   assert.deepEqual(again.nodes.map((n) => n.peers), [2, 2, 2]);
+
+  // Scale 3 → 2: node 0 keeps only node 1 as its peer.
+  const departed = `${again.nodes[2].ip}:18444`;
+  const r2 = validateSpec({ nodes: 2, implementation: "btcd", topology: { type: "ring" } });
+  assert.ok(r2.ok);
+  const two = await timed("pf ring scale 3 → 2 → converged", () => engine.converge(ref, r2.spec, { timeoutMs: 120_000, onProgress: progress }));
+  assert.deepEqual(two.nodes.map((n) => `${n.peers}/${n.expectedPeers}`), ["1/1", "1/1"]);
+  assert.ok(two.wired && two.synced && two.height === 101);
+  // Ask node 0 itself, over a port-forward of its own.
+  const c = readCredentials(await core.readNamespacedSecret({ name: "pf-rpc", namespace: ns.name }))!;
+  const probe = new RpcClient({ kubeConfig: kc, access: "port-forward" });
+  const added = await probe
+    .node({ namespace: ns.name, pod: "pf-0", ip: two.nodes[0].ip!, implementation: "btcd" }, { user: c.user, password: c.password, certPem: c.tlsCert })
+    .addedPeers();
+  await probe.close();
+  assert.deepEqual(added.map((a) => a.address), [`${two.nodes[1].ip}:18444`]);
+  assert.ok(!added.some((a) => a.address === departed));
   await engine.destroy(ref, { wait: true, timeoutMs: 60_000 });
 });
