@@ -71,6 +71,7 @@ export class PodWorker {
   private syncQueued = false;
   private syncChain: Promise<void> = Promise.resolve();
   private setupTimer?: NodeJS.Timeout;
+  private starting?: Promise<void>;
 
   constructor(
     pod: k8s.V1Pod,
@@ -108,23 +109,36 @@ export class PodWorker {
   }
 
   /** Sets up the pod's network and starts its containers. */
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    this.starting = this.startNetwork();
+    return this.starting;
+  }
+
+  /** The pod's network, retried while it fails; a termination waits for this to settle. */
+  private async startNetwork(): Promise<void> {
     fs.mkdirSync(this.dir, { recursive: true });
     // A pod that ran before (the runner restarted) keeps its address, as it would keep its sandbox.
     const previous = this.pod.status?.podIP;
-    this.podIP = previous && this.ctx.pool.claim(previous) ? previous : this.ctx.pool.allocate();
-    try {
-      await createPodNetwork(this.uid, this.podIP);
-    } catch (err) {
-      this.ctx.pool.release(this.podIP);
-      this.podIP = undefined;
-      this.event("Warning", "FailedCreatePodSandBox", `network namespace: ${String(err)}`);
-      throw err;
+    const address = previous && this.ctx.pool.claim(previous) ? previous : this.ctx.pool.allocate();
+    for (;;) {
+      try {
+        await createPodNetwork(this.uid, address);
+        break;
+      } catch (err) {
+        this.log.warn({ error: String(err) }, "pod network not created; retrying");
+        this.event("Warning", "FailedCreatePodSandBox", `network namespace: ${String(err)}`);
+        await new Promise((r) => setTimeout(r, CONFIG_RETRY_MS));
+        if (this.terminating) {
+          this.ctx.pool.release(address);
+          return;
+        }
+      }
     }
+    this.podIP = address;
     this.startTime = new Date();
     this.log.info({ netns: netnsName(this.uid), podIP: this.podIP }, "pod network ready");
     this.sync();
-    await this.setup();
+    if (!this.terminating) void this.setup();
   }
 
   /** Volumes and kubelet-API objects; retried while a referenced object is missing. */
@@ -142,6 +156,7 @@ export class PodWorker {
       });
       this.volumes = paths;
       this.stopVolumes = stop;
+      if (this.stopped || this.terminating) return stop();
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       this.log.warn({ error: message }, "volumes not ready; retrying");
@@ -155,7 +170,11 @@ export class PodWorker {
     // Off the start path: they serve kubectl logs/exec/port-forward, which can wait a moment.
     this.ctx.kubeletObjects.apply(this.pod, this.podIP!, this.dir, this.slots.map((s) => s.spec)).then(
       () => this.log.debug("kubelet API objects written"),
-      (err) => this.log.warn({ error: String(err) }, "kubelet API objects (logs/exec/port-forward) not written"),
+      (err) => {
+        // 403 in a namespace being deleted: the pod is going anyway.
+        const level = (err as { code?: number }).code === 403 ? "debug" : "warn";
+        this.log[level]({ error: String(err) }, "kubelet API objects (logs/exec/port-forward) not written");
+      },
     );
     this.next();
   }
@@ -224,6 +243,8 @@ export class PodWorker {
       throw err;
     }
 
+    // From here to the spawn nothing awaits: a termination that began meanwhile is seen here.
+    if (this.stopped || this.terminating) return;
     const mounts = containerMounts(c, this.volumes!);
     for (const m of mounts) {
       if (!this.mountReleases.has(m.target)) {
@@ -397,6 +418,8 @@ export class PodWorker {
   terminate(graceSeconds: number, finalize: boolean): Promise<void> {
     if (!this.terminating) {
       this.terminating = (async () => {
+        // Never tear down a network that is still being made.
+        await this.starting?.catch(() => undefined);
         if (this.setupTimer) clearTimeout(this.setupTimer);
         for (const s of this.slots) {
           if (s.timer) clearTimeout(s.timer);

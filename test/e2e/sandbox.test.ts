@@ -58,8 +58,14 @@ function rpc<T>(host: string, port: number, method: string, params: unknown[] = 
   });
 }
 
-function kubectl(...args: string[]): Promise<{ stdout: string; stderr: string }> {
-  return run(toolPath("kubectl"), ["--kubeconfig", kubeconfigPath, ...args], { encoding: "utf8", timeout: 30_000 });
+/** kubectl against the sandbox; a failure carries the command's whole stderr. */
+async function kubectl(...args: string[]): Promise<{ stdout: string; stderr: string }> {
+  try {
+    return await run(toolPath("kubectl"), ["--kubeconfig", kubeconfigPath, ...args], { encoding: "utf8", timeout: 30_000 });
+  } catch (err) {
+    const e = err as { stderr?: string; stdout?: string; message: string };
+    throw new Error(`kubectl ${args.join(" ")} failed: ${e.message}\nstdout: ${e.stdout ?? ""}\nstderr: ${e.stderr ?? ""}`);
+  }
 }
 
 const isReady = (p: k8s.V1Pod | undefined): boolean => p?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
