@@ -9,7 +9,7 @@ import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import pino from "pino";
 import type * as pulumi from "@pulumi/pulumi";
-import { createEngine, type Engine, type NetworkRef, type NetworkStatus } from "../engine";
+import { OwnershipError, createEngine, type Engine, type NetworkRef, type NetworkStatus } from "../engine";
 import { createLogger, type Logger } from "../log";
 import { validateNetworkName, validateSpec, type BitcoinNetworkSpec } from "../spec";
 import { checkNetwork } from "./check";
@@ -97,6 +97,9 @@ async function converge(call: string, id: string, props: Props): Promise<Props> 
       });
       return outputsOf(props, status);
     } catch (err) {
+      // Objects of the same name that regnet does not own: nothing of ours was made, so there is
+      // nothing for Pulumi to track.
+      if (err instanceof OwnershipError) throw err;
       // The engine's error already names each node and what it lacks. Attaching the id and what is
       // there now makes Pulumi keep the resource in state (an "initialization error"), so the next
       // `up` retries it and `destroy` removes it: nothing is left behind untracked.

@@ -1,0 +1,54 @@
+// A name that is taken by an object regnet does not own: `up` fails saying so, leaves the foreign
+// object alone, creates nothing, and tracks nothing in state.
+import { after, before, test } from "node:test";
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as k8s from "@kubernetes/client-node";
+import type { Stack } from "@pulumi/pulumi/automation";
+import { openStack } from "../../infra/pulumi/automation";
+import { kubeConfig, repoRoot, sandboxKubeconfig, tempNamespace } from "../support/cluster";
+
+let ns: { name: string; cleanup: () => Promise<void> };
+let stack: Stack;
+let root: string;
+
+before(async () => {
+  ns = await tempNamespace("pulumi-owner");
+  root = path.join(repoRoot, ".regnet", "test-pulumi", ns.name);
+  stack = await openStack({
+    stackName: "owner",
+    stateDir: path.join(root, "state"),
+    config: { namespace: ns.name, kubeconfigPath: process.env.KUBECONFIG ?? sandboxKubeconfig, networks: [{ name: "taken", nodes: 0, implementation: "btcd" }] },
+    env: { REGNET_LOG_FILE: path.join(root, "engine.log") },
+  });
+});
+
+after(async () => {
+  await ns.cleanup();
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+test("up refuses to take over a foreign object of the same name and tracks nothing", async () => {
+  const core = kubeConfig().makeApiClient(k8s.CoreV1Api);
+  const apps = kubeConfig().makeApiClient(k8s.AppsV1Api);
+  const foreign = await core.createNamespacedService({
+    namespace: ns.name,
+    body: { metadata: { name: "taken", labels: { team: "someone-else" } }, spec: { ports: [{ port: 80 }] } },
+  });
+
+  const failed = await stack.up({ color: "never" }).then(
+    () => "",
+    (err: Error) => err.message,
+  );
+  assert.match(failed, /taken/);
+  assert.match(failed, /Service/);
+
+  const state = await stack.exportStack();
+  assert.ok(!(state.deployment.resources ?? []).some((r: { type: string }) => r.type.endsWith(":BitcoinNetwork")));
+  const after = await core.readNamespacedService({ name: "taken", namespace: ns.name });
+  assert.equal(after.metadata?.resourceVersion, foreign.metadata?.resourceVersion);
+  assert.deepEqual((await apps.listNamespacedStatefulSet({ namespace: ns.name })).items, []);
+  const secrets = await core.listNamespacedSecret({ namespace: ns.name, labelSelector: "app.kubernetes.io/managed-by=regnet" });
+  assert.deepEqual(secrets.items, []);
+});
