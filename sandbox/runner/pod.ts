@@ -72,6 +72,7 @@ export class PodWorker {
   private syncChain: Promise<void> = Promise.resolve();
   private setupTimer?: NodeJS.Timeout;
   private starting?: Promise<void>;
+  private quiet = false;
 
   constructor(
     pod: k8s.V1Pod,
@@ -414,12 +415,18 @@ export class PodWorker {
     clearTimeout(timer);
   }
 
-  /** The pod got a deletionTimestamp (or the runner stops): stop everything, then clean up. */
-  terminate(graceSeconds: number, finalize: boolean): Promise<void> {
+  /**
+   * Stops everything and cleans up. `deleted`: the pod is going (its deletionTimestamp is set, or
+   * it is gone): complete the deletion and drop its files. Otherwise the runner is stopping, and
+   * the pod's volumes stay for the next runner, as a node keeps them across a kubelet restart.
+   */
+  terminate(graceSeconds: number, { deleted, finalize }: { deleted: boolean; finalize: boolean }): Promise<void> {
     if (!this.terminating) {
       this.terminating = (async () => {
         // Never tear down a network that is still being made.
         await this.starting?.catch(() => undefined);
+        // A stopping runner leaves the pods' status as it is, as a kubelet that goes down does.
+        if (!deleted) this.quiet = true;
         if (this.setupTimer) clearTimeout(this.setupTimer);
         for (const s of this.slots) {
           if (s.timer) clearTimeout(s.timer);
@@ -432,13 +439,13 @@ export class PodWorker {
         this.stopped = true;
         // Its processes are gone: release the name at once (a StatefulSet waits for it), then tidy up.
         if (finalize) await this.finalize();
-        await this.cleanup();
+        await this.cleanup(deleted);
       })();
     }
     return this.terminating;
   }
 
-  private async cleanup(): Promise<void> {
+  private async cleanup(dropFiles: boolean): Promise<void> {
     this.stopped = true;
     this.stopVolumes?.();
     // Anything a container left behind in the namespace (double-forked daemons) goes with it.
@@ -454,7 +461,7 @@ export class PodWorker {
     for (const release of this.mountReleases.values()) release();
     this.mountReleases.clear();
     await this.syncChain;
-    fs.rmSync(this.dir, { recursive: true, force: true });
+    if (dropFiles) fs.rmSync(this.dir, { recursive: true, force: true });
     this.log.info("pod stopped and cleaned up");
   }
 
@@ -479,7 +486,7 @@ export class PodWorker {
     this.pod = pod;
     if (pod.metadata?.deletionTimestamp && !this.terminating) {
       const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
-      void this.terminate(grace, true).catch((err) => this.log.error({ error: String(err) }, "termination failed"));
+      void this.terminate(grace, { deleted: true, finalize: true }).catch((err) => this.log.error({ error: String(err) }, "termination failed"));
     }
   }
 
@@ -530,7 +537,7 @@ export class PodWorker {
 
   /** Coalesces status changes into one merge patch at a time, skipping unchanged ones. */
   sync(): void {
-    if (this.syncQueued) return;
+    if (this.syncQueued || this.quiet) return;
     this.syncQueued = true;
     this.syncChain = this.syncChain.then(async () => {
       await new Promise((r) => setTimeout(r, 20));

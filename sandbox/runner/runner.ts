@@ -81,16 +81,16 @@ export class Runner {
       const uid = pod.metadata!.uid!;
       const w = this.workers.get(uid);
       if (w) return w.update(pod);
-      if (pod.metadata?.deletionTimestamp) {
-        // Ours from a previous runner run (its processes are gone): just complete the deletion.
-        void this.core
-          .deleteNamespacedPod({ name: pod.metadata.name!, namespace: pod.metadata.namespace!, gracePeriodSeconds: 0, body: { preconditions: { uid } } })
-          .catch(() => undefined);
-        return;
+      if (pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed") {
+        if (!pod.metadata?.deletionTimestamp) return;
       }
-      if (pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed") return;
       const worker = new PodWorker(pod, ctx);
       this.workers.set(uid, worker);
+      if (pod.metadata?.deletionTimestamp) {
+        // Being deleted while no runner ran (or finished): nothing runs; complete the deletion, tidy up.
+        void worker.terminate(0, { deleted: true, finalize: true }).finally(() => this.workers.delete(uid));
+        return;
+      }
       worker.start().catch((err) => {
         log.error({ pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, error: String(err) }, "pod failed to start");
       });
@@ -102,7 +102,7 @@ export class Runner {
       const w = this.workers.get(uid);
       if (!w) return;
       this.workers.delete(uid);
-      void w.terminate(0, false);
+      void w.terminate(0, { deleted: true, finalize: false });
     });
     informer.on(k8s.ERROR, (err) => {
       if (this.stopping) return;
@@ -114,6 +114,7 @@ export class Runner {
     const madeCrds = await ensureKwokCrds(this.kc.makeApiClient(k8s.ApiextensionsV1Api));
     if (madeCrds.length) log.info({ crds: madeCrds }, "made KWOK CRDs for kubectl logs/exec/port-forward");
     await informer.start();
+    this.pruneStateOf(new Set(informer.list().map((p) => p.metadata!.uid!)));
     log.info({ stateDir, apiserverPort, bridge: NET.bridge, gateway: NET.gateway }, "node runner watching pods");
   }
 
@@ -123,7 +124,7 @@ export class Runner {
     await this.informer?.stop();
     await this.provisioner?.stop();
     await Promise.all(
-      [...this.workers.values()].map((w) => w.terminate(10, false).catch((err) => this.opts.log.warn({ error: String(err) }, "stop failed"))),
+      [...this.workers.values()].map((w) => w.terminate(10, { deleted: false, finalize: false }).catch((err) => this.opts.log.warn({ error: String(err) }, "stop failed"))),
     );
     this.workers.clear();
     this.mountPoints.releaseAll();
@@ -132,7 +133,8 @@ export class Runner {
 
   /**
    * Namespaces (and their processes) that a previous run of this runner (same state dir) left
-   * when it was killed; another sandbox's pods on this machine are not touched.
+   * when it was killed; another sandbox's pods on this machine are not touched. The pods' files
+   * stay: a pod that still exists gets its volumes (emptyDir data) back.
    */
   private async removeLeftovers(): Promise<void> {
     const podsDir = path.join(this.opts.stateDir, "pods");
@@ -151,8 +153,14 @@ export class Runner {
       await deletePodNetwork(uid);
       this.opts.log.info({ netns: ns }, "removed leftover pod namespace");
     }
-    fs.rmSync(podsDir, { recursive: true, force: true });
-    fs.mkdirSync(podsDir, { recursive: true });
+  }
+
+  /** Files of pods that no longer exist (deleted while no runner was running). */
+  private pruneStateOf(live: Set<string>): void {
+    const podsDir = path.join(this.opts.stateDir, "pods");
+    for (const d of fs.readdirSync(podsDir)) {
+      if (!live.has(d.split("_").pop()!)) fs.rmSync(path.join(podsDir, d), { recursive: true, force: true });
+    }
   }
 
   private writeExecShims(): void {
