@@ -17,7 +17,8 @@ export const USAGE = `usage: regnet-controller [options]
   --renew-deadline-seconds <s>      (default 10)
   --retry-period-seconds <s>        (default 2)
   --identity <id>                   this replica's name in the Lease (default: <hostname>_<random>)
-  --shutdown-grace-seconds <s>      wait this long for reconciles in flight on SIGTERM (default 20)`;
+  --shutdown-grace-seconds <s>      wait this long for reconciles in flight on SIGTERM (default 20)
+  --cache-sync-timeout-seconds <s>  exit (to be restarted) if the caches have not loaded by then (default 120)`;
 
 export interface ControllerArgs {
   kubeconfig?: string;
@@ -35,6 +36,7 @@ export interface ControllerArgs {
   retryPeriodMs: number;
   identity?: string;
   shutdownGraceMs: number;
+  cacheSyncTimeoutMs: number;
 }
 
 /** Parses the command line; throws a usage error naming the bad flag. */
@@ -74,6 +76,7 @@ export function parseControllerArgs(argv: string[]): ControllerArgs {
     retryPeriodMs: num("retry-period-seconds", 0.05) * 1000,
     identity: values.identity,
     shutdownGraceMs: num("shutdown-grace-seconds", 0) * 1000,
+    cacheSyncTimeoutMs: num("cache-sync-timeout-seconds", 1) * 1000,
   };
 }
 
@@ -99,6 +102,7 @@ function parseFlags(argv: string[]) {
       "retry-period-seconds": { type: "string", default: "2" },
       identity: { type: "string" },
       "shutdown-grace-seconds": { type: "string", default: "20" },
+      "cache-sync-timeout-seconds": { type: "string", default: "120" },
       help: { type: "boolean", short: "h" },
     },
   });

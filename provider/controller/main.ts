@@ -98,6 +98,15 @@ export async function main(argv: string[], log: Logger = createLogger("regnet-co
   process.on("SIGINT", () => void shutdown("SIGINT"));
 
   await controller.startInformers();
+  // As controller-runtime: caches that never load (no access, a broken token mount) are not
+  // waited on forever; exiting lets the pod restart with fresh credentials, and says why.
+  const syncDeadline = setTimeout(() => {
+    if (controller.synced() || shuttingDown) return;
+    log.fatal({ unsynced: controller.unsyncedInformers(), timeoutMs: args.cacheSyncTimeoutMs }, "caches did not sync in time: exiting");
+    log.flush?.();
+    process.exit(1);
+  }, args.cacheSyncTimeoutMs);
+  syncDeadline.unref();
   if (!elector) {
     controller.startWorkers();
     return;

@@ -15,6 +15,7 @@ test("defaults: in-cluster, all namespaces, leader election on", () => {
   assert.equal(a.leaderElect, true);
   assert.equal(a.leaseName, "regnet-controller");
   assert.deepEqual([a.leaseDurationMs, a.renewDeadlineMs, a.retryPeriodMs], [15_000, 10_000, 2_000]);
+  assert.equal(a.cacheSyncTimeoutMs, 120_000);
 });
 
 test("flags are read", () => {
