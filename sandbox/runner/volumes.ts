@@ -184,8 +184,11 @@ export class MountPoints {
 
   /** Makes `target` (a folder, or an empty file when `file`), returns a release function. */
   ensure(target: string, file: boolean): () => void {
+    const resolved = path.resolve(target);
+    // A folder made earlier that contains this target owns it too: it goes only when both are done.
+    const earlier = [...this.created.keys()].find((c) => resolved === c || resolved.startsWith(c + path.sep));
     let top: string | undefined;
-    let p = path.resolve(target);
+    let p = resolved;
     while (!fs.existsSync(p)) {
       top = p;
       p = path.dirname(p);
@@ -196,8 +199,7 @@ export class MountPoints {
     } else {
       fs.mkdirSync(target, { recursive: true });
     }
-    // Count against the top-most folder we made, or one made earlier that contains this target.
-    const owner = top ?? [...this.created.keys()].find((c) => target === c || target.startsWith(c + path.sep));
+    const owner = earlier ?? top;
     if (!owner) return () => undefined;
     this.created.set(owner, (this.created.get(owner) ?? 0) + 1);
     let released = false;

@@ -8,6 +8,10 @@ import { ConfigError, containerEnv, expandVars, fieldRefValue } from "../../sand
 import { backoffSeconds, podPhase, shouldRestart } from "../../sandbox/runner/status";
 import { launchScript, shQuote } from "../../sandbox/runner/container";
 import { AddressPool, netnsName } from "../../sandbox/runner/netns";
+import { MountPoints } from "../../sandbox/runner/volumes";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 
 const lookup = (onPath: string[]): Lookup => ({
   which: (n) => (onPath.includes(n) ? `/usr/bin/${n}` : undefined),
@@ -219,5 +223,32 @@ describe("process plumbing", () => {
 
   it("network namespace names fit and come from the pod UID", () => {
     assert.equal(netnsName("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"), "regnet-0f1e2d3c");
+  });
+});
+
+describe("host mount points", () => {
+  it("makes missing mountPaths, shares them between users, removes only what it made once unused", () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "regnet-mp-"));
+    try {
+      fs.mkdirSync(path.join(root, "existing"));
+      const mp = new MountPoints();
+      const a = mp.ensure(path.join(root, "var/run/secrets/sa"), false);
+      const b = mp.ensure(path.join(root, "var/run/secrets/other"), false);
+      const c = mp.ensure(path.join(root, "existing/data"), false);
+      const d = mp.ensure(path.join(root, "etc/app/config.toml"), true);
+      assert.ok(fs.statSync(path.join(root, "var/run/secrets/sa")).isDirectory());
+      assert.ok(fs.statSync(path.join(root, "etc/app/config.toml")).isFile());
+      a();
+      assert.ok(fs.existsSync(path.join(root, "var/run/secrets/other")), "still used by b");
+      b();
+      assert.ok(!fs.existsSync(path.join(root, "var")), "the top folder it made is gone");
+      c();
+      assert.ok(fs.existsSync(path.join(root, "existing")) && !fs.existsSync(path.join(root, "existing/data")));
+      fs.writeFileSync(path.join(root, "etc/app/keep.me"), "x");
+      d();
+      assert.ok(fs.existsSync(path.join(root, "etc/app/keep.me")), "a folder holding other files is left alone");
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });
