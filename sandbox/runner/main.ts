@@ -28,6 +28,8 @@ async function main(): Promise<void> {
       },
     );
   };
+  // One pod's unexpected failure must not take every other pod down with the runner.
+  process.on("unhandledRejection", (err) => log.error({ error: err instanceof Error ? err.stack : String(err) }, "unhandled rejection"));
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
   try {

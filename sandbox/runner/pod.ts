@@ -48,6 +48,8 @@ interface ContainerSlot {
   containerID?: string;
   probes: ProbeLoop[];
   timer?: NodeJS.Timeout;
+  /** A start is under way (resolving env and program): not to be started twice. */
+  launching?: boolean;
   env?: Map<string, string>;
   /** Exited for good (no restart under the pod's policy). */
   finished?: { exitCode: number };
@@ -215,7 +217,20 @@ export class PodWorker {
   }
 
   private async startContainer(slot: ContainerSlot): Promise<void> {
-    if (this.stopped || this.terminating) return;
+    if (this.stopped || this.terminating || slot.launching || slot.proc) return;
+    slot.launching = true;
+    try {
+      await this.launch(slot);
+    } catch (err) {
+      // Whatever keeps a container from starting is reported on it and retried, never fatal.
+      const message = err instanceof Error ? err.message : String(err);
+      this.block(slot, err instanceof ConfigError ? "CreateContainerConfigError" : "CreateContainerError", message);
+    } finally {
+      slot.launching = false;
+    }
+  }
+
+  private async launch(slot: ContainerSlot): Promise<void> {
     const c = slot.spec;
     let argv: string[];
     let env: Map<string, string>;
