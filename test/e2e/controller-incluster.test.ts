@@ -93,7 +93,7 @@ describe("controller from charts-out, in the sandbox", { concurrency: false }, (
     await applyPlatform();
     // The sandbox runs dist/ as it is when the pod starts: restart so the pods run this build.
     await kubectl(["rollout", "restart", `deployment/${CONTROLLER_NAME}`, "-n", CONTROLLER_NAMESPACE]);
-    await kubectl(["rollout", "status", `deployment/${CONTROLLER_NAME}`, "-n", CONTROLLER_NAMESPACE, "--timeout=120s"], 130_000);
+    await kubectl(["rollout", "status", `deployment/${CONTROLLER_NAME}`, "-n", CONTROLLER_NAMESPACE, "--timeout=240s"], 250_000);
     await waitFor(
       "the controller Deployment to be available",
       async () => ((await apps.readNamespacedDeployment({ namespace: CONTROLLER_NAMESPACE, name: CONTROLLER_NAME })).status?.availableReplicas ?? 0) >= 1,
