@@ -11,6 +11,7 @@ import { promisify } from "node:util";
 import * as k8s from "@kubernetes/client-node";
 import { kubeConfig, sandboxKubeconfig, tempNamespace, waitFor } from "../support/cluster";
 import { toolPath } from "../../sandbox/toolchain/paths";
+import { currentInstance } from "../../sandbox/cluster/instance";
 
 const run = promisify(execFile);
 const IMAGE = "ghcr.io/regnet-dev/btcd:v0.26.2";
@@ -18,8 +19,8 @@ const MINING_ADDR = "bcrt1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq3
 const RPC_USER = "regnet";
 const RPC_PASS = `pw-${Math.random().toString(36).slice(2)}`;
 const kubeconfigPath = process.env.KUBECONFIG ?? sandboxKubeconfig;
-/** The sandbox bridge's address: the pods' gateway and hostIP (the default sandbox's unless told). */
-const GATEWAY = process.env.REGNET_GATEWAY ?? "10.244.0.1";
+/** The sandbox bridge's address: the pods' gateway and hostIP (of the sandbox REGNET_SANDBOX names). */
+const GATEWAY = process.env.REGNET_GATEWAY ?? currentInstance().gateway;
 const SUBNET = GATEWAY.split(".").slice(0, 2).join(".");
 
 /** JSON-RPC 1.0 to btcd over TLS (its self-made certificate: not verified in this test). */
