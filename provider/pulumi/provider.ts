@@ -12,7 +12,9 @@
 // parents. The Pulumi CLI starts the provider in the project directory (`pulumi up` in this repo) or
 // in the Automation API workspace's workDir (kept under this repo's `.regnet/`), so both find the
 // repo's build. The adapter's own requires (engine, @kubernetes/client-node, zod…) then resolve from
-// the repo's node_modules as usual.
+// the repo's node_modules as usual. (require-from-string gives the evaluated `__provider` module an
+// empty filename, so a bare `require("x")` inside it would resolve from the working directory's
+// node_modules chain; these trampolines need only node built-ins and one absolute path.)
 import type * as pulumi from "@pulumi/pulumi";
 
 /** What the adapter module exports: a provider that does the real work, outside the state file. */
