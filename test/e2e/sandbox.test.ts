@@ -432,6 +432,55 @@ describe("sandbox node runner: restarts, liveness and unmapped programs", { time
     assert.ok(events.items.some((e) => e.reason === "Unhealthy" && /Liveness probe failed/.test(e.message ?? "")));
   });
 
+  it("gates readiness on an httpGet probe that turns from 503 to 200", async () => {
+    // A tiny HTTP server (Node, from the machine's PATH) that answers 503 for its first 2 s.
+    const server = "const t=Date.now();require('http').createServer((q,r)=>{r.statusCode=Date.now()-t<2000?503:200;r.end()}).listen(8080)";
+    await make("web", {
+      containers: [
+        {
+          name: "c",
+          image: "busybox:1.36",
+          command: ["node", "-e", server],
+          ports: [{ name: "http", containerPort: 8080 }],
+          readinessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 1, failureThreshold: 1 },
+        },
+      ],
+    });
+    let sawUnready = false;
+    await waitFor(
+      "web Ready",
+      async () => {
+        const st = await status("web");
+        const c = st?.containerStatuses?.[0];
+        if (c?.state?.running && !c.ready) sawUnready = true;
+        return c?.ready === true;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    assert.ok(sawUnready, "web was Running but not Ready while its probe got 503");
+  });
+
+  it("kills a container that ignores SIGTERM once the grace period is over", async () => {
+    await make("stubborn", {
+      terminationGracePeriodSeconds: 2,
+      containers: [{ name: "c", image: "busybox:1.36", command: ["sh", "-c", "trap '' TERM; sleep 3600 & wait; sleep 3600"] }],
+    });
+    const pod = await waitFor("stubborn running", async () => {
+      const p = await core.readNamespacedPod({ name: "stubborn", namespace: ns });
+      return p.status?.containerStatuses?.[0]?.state?.running ? p : undefined;
+    });
+    const pid = pidOf(pod);
+    const t0 = Date.now();
+    await core.deleteNamespacedPod({ name: "stubborn", namespace: ns });
+    await waitFor("stubborn gone", async () => core.readNamespacedPod({ name: "stubborn", namespace: ns }).then(() => false, () => true), {
+      timeoutMs: 20_000,
+      intervalMs: 100,
+    });
+    const took = Date.now() - t0;
+    assert.ok(took >= 2000, `deletion waited for the grace period (${took} ms)`);
+    assert.ok(!alive(pid), `process ${pid} was killed`);
+  });
+
   it("provisions volumeClaimTemplates: data outlives the pod, and goes with the claim", async () => {
     const apps = kubeConfig().makeApiClient(k8s.AppsV1Api);
     await apps.createNamespacedStatefulSet({
