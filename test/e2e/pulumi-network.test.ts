@@ -1,7 +1,7 @@
 // The Pulumi front door end to end: the real Pulumi CLI through the Automation API (inline program,
 // file backend under .regnet/), the sandbox's API server and real btcd nodes. One network goes
 // through up (3) → preview (3 => 5) → up (5) → hand scale → refresh → up → destroy, and the state
-// and logs are searched for the RPC password and the kubeconfig's credentials.
+// and the engine log are searched for the RPC password and the kubeconfig's credentials.
 import { after, before, test } from "node:test";
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
