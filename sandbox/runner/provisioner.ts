@@ -89,13 +89,16 @@ export class LocalProvisioner {
     this.log.info({ volume: pvName(claimUid) }, "volume released");
   }
 
-  /** Volumes whose claims were deleted while the runner was not running. */
+  /** Volumes (and data folders) whose claims went while the runner was not running, or with an old cluster. */
   private async releaseOrphans(): Promise<void> {
     const live = new Set(this.informer!.list().map((c) => c.metadata!.uid!));
     const pvs = await this.core.listPersistentVolume({ labelSelector: "app.kubernetes.io/managed-by=regnet-node-runner" });
     for (const pv of pvs.items) {
       const uid = pv.spec?.claimRef?.uid;
       if (uid && !live.has(uid)) await this.release(uid);
+    }
+    for (const d of fs.readdirSync(this.dir)) {
+      if (!live.has(d)) fs.rmSync(path.join(this.dir, d), { recursive: true, force: true });
     }
   }
 }
