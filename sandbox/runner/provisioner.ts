@@ -97,8 +97,10 @@ export class LocalProvisioner {
       const uid = pv.spec?.claimRef?.uid;
       if (uid && !live.has(uid)) await this.release(uid);
     }
+    // Claims seen since the list above have their folders made by now: read the cache again.
+    const current = new Set(this.informer!.list().map((c) => c.metadata!.uid!));
     for (const d of fs.readdirSync(this.dir)) {
-      if (!live.has(d)) fs.rmSync(path.join(this.dir, d), { recursive: true, force: true });
+      if (!current.has(d)) fs.rmSync(path.join(this.dir, d), { recursive: true, force: true });
     }
   }
 }
