@@ -80,7 +80,7 @@ export class KubeletObjects {
   ) {}
 
   /** Server-side applies the pod's Logs, Exec and PortForward objects. */
-  async apply(pod: k8s.V1Pod, _podIP: string, podDir: string, containers: k8s.V1Container[]): Promise<void> {
+  async apply(pod: k8s.V1Pod, podDir: string, containers: k8s.V1Container[]): Promise<void> {
     const meta = {
       name: pod.metadata!.name!,
       namespace: pod.metadata!.namespace!,

@@ -28,7 +28,7 @@ export function networkFromEnv(env: NodeJS.ProcessEnv = process.env): PodNetwork
 
 export const NET = networkFromEnv();
 
-export async function ip(...args: string[]): Promise<string> {
+async function ip(...args: string[]): Promise<string> {
   const { stdout } = await run("ip", args, { encoding: "utf8" });
   return stdout;
 }

@@ -171,7 +171,7 @@ export class PodWorker {
     }
     this.log.debug("volumes ready");
     // Off the start path: they serve kubectl logs/exec/port-forward, which can wait a moment.
-    this.ctx.kubeletObjects.apply(this.pod, this.podIP!, this.dir, this.slots.map((s) => s.spec)).then(
+    this.ctx.kubeletObjects.apply(this.pod, this.dir, this.slots.map((s) => s.spec)).then(
       () => this.log.debug("kubelet API objects written"),
       (err) => {
         // 403 in a namespace being deleted: the pod is going anyway.
@@ -525,7 +525,7 @@ export class PodWorker {
     const containersReady = mains.every((s) => s.ready);
     const phase = podPhase(
       { done: initDone, failed: initFailed },
-      mains.map((s) => ({ running: !!s.proc, waiting: !s.proc && !s.finished, terminatedFor: s.finished })),
+      mains.map((s) => ({ running: !!s.proc, terminatedFor: s.finished })),
       this.everStarted && initDone,
     );
     const notReady = mains.filter((s) => !s.ready).map((s) => s.spec.name);

@@ -17,8 +17,6 @@ export function backoffSeconds(consecutiveCrashes: number): number {
 export interface ContainerView {
   /** Started at least once and now running. */
   running: boolean;
-  /** Waiting to be (re)started: never started, in back-off, or blocked by configuration. */
-  waiting: boolean;
   /** Exited and will not be started again. */
   terminatedFor?: { exitCode: number };
 }

@@ -172,10 +172,10 @@ describe("pod status rules", () => {
   });
 
   it("phase", () => {
-    const run = { running: true, waiting: false };
-    const wait = { running: false, waiting: true };
-    const ok = { running: false, waiting: false, terminatedFor: { exitCode: 0 } };
-    const bad = { running: false, waiting: false, terminatedFor: { exitCode: 2 } };
+    const run = { running: true };
+    const wait = { running: false };
+    const ok = { running: false, terminatedFor: { exitCode: 0 } };
+    const bad = { running: false, terminatedFor: { exitCode: 2 } };
     const initDone = { done: true, failed: false };
     assert.equal(podPhase({ done: false, failed: false }, [wait], false), "Pending");
     assert.equal(podPhase({ done: false, failed: true }, [wait], false), "Failed");
