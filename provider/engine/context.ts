@@ -16,6 +16,8 @@ export interface EngineContext {
   lastConditions: Map<string, Condition[]>;
   /** Pod UID → the node's version (fixed for a pod's life). */
   versions: Map<string, string>;
+  /** Pod UID → a height it has been stuck at behind the tip, since when, and when last nudged. */
+  lagging: Map<string, { height: number; since: number; nudged?: number }>;
   /** `<namespace>/<name>` → UIDs of its pods seen last pass (to forget the departed ones). */
   podUids: Map<string, Set<string>>;
 }

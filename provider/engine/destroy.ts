@@ -20,7 +20,10 @@ export async function destroy(ctx: EngineContext, ref: NetworkRef, opts: { wait:
   }
   await ctx.rpc.prune(ref.namespace, (pod) => ordinalOf(ref.name, pod) !== undefined);
   const key = `${ref.namespace}/${ref.name}`;
-  for (const uid of ctx.podUids.get(key) ?? []) ctx.versions.delete(uid);
+  for (const uid of ctx.podUids.get(key) ?? []) {
+    ctx.versions.delete(uid);
+    ctx.lagging.delete(uid);
+  }
   ctx.podUids.delete(key);
   ctx.lastConditions.delete(key);
   if (!opts.wait) return;

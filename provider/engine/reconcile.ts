@@ -12,7 +12,7 @@ import type { RpcCredentialSet } from "./credentials";
 import { ordinalOf, rpcSecretName } from "./desired";
 import { applyObjects } from "./apply";
 import { readNodes, readPods, type NodeView } from "./observe";
-import { wire } from "./wire";
+import { nudgeLagging, wire } from "./wire";
 import { bootstrap } from "./bootstrap";
 import { desiredEdges } from "./topology";
 import { computeStatus, type NodeFacts } from "./status";
@@ -72,11 +72,15 @@ export function settled(spec: BitcoinNetworkSpec, s: NetworkStatus): boolean {
   );
 }
 
-/** Drops the per-pod memory (versions) of this network's pods that no longer exist. */
+/** Drops the per-pod memory (versions, lag) of this network's pods that no longer exist. */
 function forgetGone(ctx: EngineContext, ref: NetworkRef, pods: { uid: string }[]) {
   const live = new Set(pods.map((p) => p.uid));
   const mine = ctx.podUids.get(`${ref.namespace}/${ref.name}`) ?? new Set<string>();
-  for (const uid of mine) if (!live.has(uid)) ctx.versions.delete(uid);
+  for (const uid of mine) {
+    if (live.has(uid)) continue;
+    ctx.versions.delete(uid);
+    ctx.lagging.delete(uid);
+  }
   ctx.podUids.set(`${ref.namespace}/${ref.name}`, live);
 }
 
@@ -105,12 +109,13 @@ export async function reconcile(
     rpcErrors.push(err instanceof Error ? err.message : String(err));
     return "waiting" as const;
   });
+  const nudgeErrors = boot === "done" ? await nudgeLagging(ctx, ref, spec.implementation, creds, nodes, changes) : [];
   if (changes.some((c) => c.action === "wire" || c.action === "unwire" || c.action === "mine")) {
     nodes = await readNodes(ctx, ref, spec.implementation, creds, pods.filter(inSpec));
   }
   const status = statusOf(ctx, ref, spec, nodes, opts.generation);
 
-  const errors = [...rpcErrors, ...wireErrors];
+  const errors = [...rpcErrors, ...wireErrors, ...nudgeErrors];
   for (const e of errors) ctx.logger.warn({ network: ref.name, namespace: ref.namespace, err: e }, "node RPC failed; will retry");
   const log = { network: ref.name, namespace: ref.namespace, ms: Date.now() - started, boot };
   if (changes.length) ctx.logger.info({ ...log, changes: changes.map((c) => `${c.action} ${c.kind} ${c.name}: ${c.detail}`) }, "reconciled");

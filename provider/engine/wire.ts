@@ -6,7 +6,7 @@ import type { RpcCredentials, Implementation } from "../rpc";
 import { ADD_GRACE_MS, type EngineContext } from "./context";
 import type { NodeView } from "./observe";
 import type { Edge } from "./topology";
-import { planWiring, type NodeWiring } from "./wiring";
+import { peerAddress, planWiring, type NodeWiring } from "./wiring";
 import type { Change, NetworkRef } from "./types";
 
 /** Keyed by pod UID: a re-created pod (same name) starts with an empty list and must be told again. */
@@ -63,6 +63,57 @@ export async function wire(
         } catch (err) {
           note(err);
         }
+      }
+    }),
+  );
+  return errors;
+}
+
+/** A Ready node that has stayed behind the best tip this long, without progress, is nudged... */
+export const LAG_NUDGE_MS = 5_000;
+/** ...and at most this often. */
+export const NUDGE_EVERY_MS = 15_000;
+
+/**
+ * Catching up a node that is stuck behind the tip with no progress. Seen with btcd (16 wired
+ * nodes, one at height 0 for ~90 s while the rest were at 101): it had picked as its sync peer a
+ * node that was itself mid-sync at handshake time, which then never served it. The dialect's
+ * `unstick` drops such a sync peer and connects once to a node at the tip. Only lagging nodes are
+ * touched, so a synced network costs nothing.
+ */
+export async function nudgeLagging(
+  ctx: EngineContext,
+  ref: NetworkRef,
+  implementation: Implementation,
+  creds: RpcCredentials,
+  nodes: NodeView[],
+  changes: Change[],
+  now = Date.now(),
+): Promise<string[]> {
+  const known = nodes.filter((n) => n.ready && n.ip && n.rpc);
+  const best = Math.max(0, ...known.map((n) => n.rpc!.tip.height));
+  const leader = known.find((n) => n.rpc!.tip.height === best);
+  const errors: string[] = [];
+  await Promise.all(
+    known.map(async (n) => {
+      const height = n.rpc!.tip.height;
+      if (height >= best || !leader) {
+        ctx.lagging.delete(n.uid);
+        return;
+      }
+      const seen = ctx.lagging.get(n.uid);
+      if (!seen || seen.height !== height) {
+        ctx.lagging.set(n.uid, { height, since: now, nudged: seen?.nudged });
+        return; // behind but moving (or just noticed): give it time
+      }
+      if (now - seen.since < LAG_NUDGE_MS || (seen.nudged !== undefined && now - seen.nudged < NUDGE_EVERY_MS)) return;
+      seen.nudged = now;
+      const address = peerAddress(leader.ip!);
+      try {
+        const did = await ctx.rpc.node({ namespace: ref.namespace, pod: n.pod, ip: n.ip!, implementation }, creds).unstick(address, best);
+        changes.push({ kind: "Pod", name: n.pod, action: "wire", detail: `node ${n.ordinal} stuck at height ${height} < ${best} (node ${leader.ordinal}): ${did}` });
+      } catch (err) {
+        errors.push(err instanceof Error ? err.message : String(err));
       }
     }),
   );

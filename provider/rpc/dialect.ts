@@ -45,6 +45,12 @@ export interface NodeOps {
   addPeer(address: string): Promise<void>;
   /** Forget an added peer and drop the connection to it; "not added" counts as success. */
   removePeer(address: string): Promise<void>;
+  /**
+   * Gets a node that is stuck behind `tipHeight` syncing again from `leader` (an address at the
+   * tip): drops a sync peer that is itself behind, then connects once to the leader, whose
+   * handshake advertises the tip. Returns what it did, for the change log.
+   */
+  unstick(leader: string, tipHeight: number): Promise<string>;
   mine(blocks: number, address: string): Promise<void>;
   tip(): Promise<ChainTip>;
   /** The node's version, e.g. `/Satoshi:30.2.0/` or `btcd 0.26.2`. */
@@ -150,6 +156,11 @@ const core: Dialect = {
     ...readOps(coreReads, call, batch),
     // -23: "Node already added".
     addPeer: (address) => tolerate(call("addnode", [address, "add"]), (e) => e.code === -23),
+    // Core's header sync asks every new outbound peer, so a fresh connection to the leader suffices.
+    async unstick(leader) {
+      await call("addnode", [leader, "onetry"]);
+      return `one-shot connection to ${leader}`;
+    },
     async removePeer(address) {
       // -24: "Node could not be removed. It has not been added previously." remove does not
       // disconnect in Core, so disconnect too; -29: "Node not found in connected nodes".
@@ -189,6 +200,28 @@ const btcd: Dialect = {
     ...readOps(btcdReads, call, batch),
     // btcd reports "already connected" / "peer not found" as -8 with Go error text.
     addPeer: (address) => tolerate(call("addnode", [address, "add"]), (e) => e.code === -8 && /already/i.test(e.message)),
+    // btcd syncs from one peer at a time, chosen when peers connect; a sync peer that was itself
+    // mid-sync then (its advertised height below the tip) can stall the node for ~90 s before btcd
+    // gives up on it. Dropping it makes btcd choose again among the peers it has.
+    async unstick(leader, tipHeight) {
+      const info = (await call<{ addr: string; inbound: boolean; syncnode?: boolean; currentheight?: number; startingheight?: number }[] | null>("getpeerinfo", [])) ?? [];
+      const sync = info.find((p) => p.syncnode);
+      const done: string[] = [];
+      if (sync && (sync.currentheight ?? sync.startingheight ?? 0) < tipHeight) {
+        // An added (persistent) peer is dropped with `addnode remove` (btcd redials it, and the
+        // wiring re-adds it anyway); any other with `node disconnect`.
+        const dropped = await call("addnode", [sync.addr, "remove"]).then(
+          () => true,
+          (e: unknown) => (e instanceof RpcError && e.code === -8 ? false : Promise.reject(e)),
+        );
+        if (!dropped) await tolerate(call("node", ["disconnect", sync.addr]), (e) => e.code === -8);
+        done.push(`dropped stalled sync peer ${sync.addr} (at ${sync.currentheight ?? sync.startingheight})`);
+      }
+      // "peer exists as a permanent peer": the leader is already an added peer; fine.
+      await tolerate(call("addnode", [leader, "onetry"]), (e) => e.code === -8 && /exists/i.test(e.message));
+      done.push(`one-shot connection to ${leader}`);
+      return done.join(", ");
+    },
     async removePeer(address) {
       // btcd's `addnode remove` drops the peer and its connection in one call, but (v0.26.2) not
       // the connection manager's permanent request, which redials after ~5 s: a removal sticks

@@ -1,7 +1,8 @@
 // The engine end to end on real btcd v0.26.2 nodes run by the sandbox's node runner (RPC access
 // "auto", which is direct in the sandbox): a 4-node ring and a 5-node mesh reach `wired`, then
 // `synced` at height ≥ 101 after bootstrap; a no-op reconcile makes zero write RPCs; scale 5 → 2
-// removes the departed peers from the survivors; a deleted pod comes back and is re-wired. Timings are printed. Each network is destroyed and the
+// removes the departed peers from the survivors; a deleted pod comes back and is re-wired; a grown
+// network catches its new nodes up. Timings are printed. Each network is destroyed and the
 // namespace deleted at the end.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -144,4 +145,26 @@ test("a 5-node mesh converges; scale 5 → 2 removes the departed peers from the
   assert.deepEqual(await addedPeers("mesh", "mesh-0"), [`${after.nodes[1].ip}:18444`]);
   await timed("destroy mesh", () => engine.destroy(ref, { wait: true, timeoutMs: 60_000 }));
   assert.equal((await core.listNamespacedPod({ namespace: ns.name, labelSelector: "regnet.dev/network=mesh" })).items.length, 0);
+});
+
+test("a synced network grown 3 → 10 catches every new node up (stalled btcd syncs are unstuck)", async () => {
+  const ref = { name: "grow", namespace: ns.name };
+  const sized = (nodes: number) => spec({ nodes, implementation: "btcd", topology: { type: "random", degree: 2, seed: 7 } });
+  await timed("3-node random network → synced", () => engine.converge(ref, sized(3), { timeoutMs: 120_000 }));
+  const unstuck: string[] = [];
+  const show = progress("grow 3→10");
+  const grown = await timed("grow 3 → 10 → wired + synced", () =>
+    engine.converge(ref, sized(10), {
+      // Without the unsticking, a stalled btcd sync took ~90 s (seen in half the runs).
+      timeoutMs: 60_000,
+      onProgress: (s, changes) => {
+        show(s);
+        unstuck.push(...changes.filter((c) => /stuck/.test(c.detail)).map((c) => c.detail));
+      },
+    }),
+  );
+  console.log(`# unstuck: ${unstuck.length ? unstuck.join("; ") : "none needed this run"}`);
+  assertConverged(grown, 10);
+  assert.equal(grown.height, 101, "no second bootstrap");
+  await engine.destroy(ref, { wait: true, timeoutMs: 60_000 });
 });
