@@ -111,7 +111,9 @@ export async function nudgeLagging(
       const address = peerAddress(leader.ip!);
       try {
         const did = await ctx.rpc.node({ namespace: ref.namespace, pod: n.pod, ip: n.ip!, implementation }, creds).unstick(address, best);
-        changes.push({ kind: "Pod", name: n.pod, action: "wire", detail: `node ${n.ordinal} stuck at height ${height} < ${best} (node ${leader.ordinal}): ${did}` });
+        // btcd redials a dropped added peer itself: do not add it a second time meanwhile.
+        if (did.droppedAdded) ctx.recentAdds.set(addKey(n.uid, did.droppedAdded), now);
+        changes.push({ kind: "Pod", name: n.pod, action: "wire", detail: `node ${n.ordinal} stuck at height ${height} < ${best} (node ${leader.ordinal}): ${did.detail}` });
       } catch (err) {
         errors.push(err instanceof Error ? err.message : String(err));
       }

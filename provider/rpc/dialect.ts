@@ -48,9 +48,10 @@ export interface NodeOps {
   /**
    * Gets a node that is stuck behind `tipHeight` syncing again from `leader` (an address at the
    * tip): drops a sync peer that is itself behind, then connects once to the leader, whose
-   * handshake advertises the tip. Returns what it did, for the change log.
+   * handshake advertises the tip. Returns what it did (for the change log) and the added peer it
+   * dropped, if any (the node redials it on its own).
    */
-  unstick(leader: string, tipHeight: number): Promise<string>;
+  unstick(leader: string, tipHeight: number): Promise<{ detail: string; droppedAdded?: string }>;
   mine(blocks: number, address: string): Promise<void>;
   tip(): Promise<ChainTip>;
   /** The node's version, e.g. `/Satoshi:30.2.0/` or `btcd 0.26.2`. */
@@ -159,7 +160,7 @@ const core: Dialect = {
     // Core's header sync asks every new outbound peer, so a fresh connection to the leader suffices.
     async unstick(leader) {
       await call("addnode", [leader, "onetry"]);
-      return `one-shot connection to ${leader}`;
+      return { detail: `one-shot connection to ${leader}` };
     },
     async removePeer(address) {
       // -24: "Node could not be removed. It has not been added previously." remove does not
@@ -207,6 +208,7 @@ const btcd: Dialect = {
       const info = (await call<{ addr: string; inbound: boolean; syncnode?: boolean; currentheight?: number; startingheight?: number }[] | null>("getpeerinfo", [])) ?? [];
       const sync = info.find((p) => p.syncnode);
       const done: string[] = [];
+      let droppedAdded: string | undefined;
       if (sync && (sync.currentheight ?? sync.startingheight ?? 0) < tipHeight) {
         // An added (persistent) peer is dropped with `addnode remove` (btcd redials it, and the
         // wiring re-adds it anyway); any other with `node disconnect`.
@@ -214,13 +216,14 @@ const btcd: Dialect = {
           () => true,
           (e: unknown) => (e instanceof RpcError && e.code === -8 ? false : Promise.reject(e)),
         );
-        if (!dropped) await tolerate(call("node", ["disconnect", sync.addr]), (e) => e.code === -8);
+        if (dropped) droppedAdded = sync.addr;
+        else await tolerate(call("node", ["disconnect", sync.addr]), (e) => e.code === -8);
         done.push(`dropped stalled sync peer ${sync.addr} (at ${sync.currentheight ?? sync.startingheight})`);
       }
       // "peer exists as a permanent peer": the leader is already an added peer; fine.
       await tolerate(call("addnode", [leader, "onetry"]), (e) => e.code === -8 && /exists/i.test(e.message));
       done.push(`one-shot connection to ${leader}`);
-      return done.join(", ");
+      return { detail: done.join(", "), droppedAdded };
     },
     async removePeer(address) {
       // btcd's `addnode remove` drops the peer and its connection in one call, but (v0.26.2) not

@@ -122,16 +122,18 @@ test("snapshot: one batch of the dialect's reads; an entry's error is thrown", a
 test("unstick: btcd drops a sync peer that is behind (persistent: addnode remove; other: node disconnect), then one-shot to the leader", async () => {
   const peers = (sync: object) => [[{ addr: "10.0.0.5:18444", inbound: false, syncnode: false, currentheight: 101 }, { inbound: false, syncnode: true, ...sync }]];
   const persistent = recorder({ getpeerinfo: peers({ addr: "10.0.0.7:18444", currentheight: 29 }), addnode: [null, null] });
-  assert.match(await dialectFor("btcd").ops(persistent.call, persistent.batch).unstick("10.0.0.1:18444", 101), /dropped stalled sync peer 10\.0\.0\.7:18444 \(at 29\), one-shot connection to 10\.0\.0\.1:18444/);
+  const did = await dialectFor("btcd").ops(persistent.call, persistent.batch).unstick("10.0.0.1:18444", 101);
+  assert.match(did.detail, /dropped stalled sync peer 10\.0\.0\.7:18444 \(at 29\), one-shot connection to 10\.0\.0\.1:18444/);
+  assert.equal(did.droppedAdded, "10.0.0.7:18444");
   assert.deepEqual(persistent.sent.slice(1), [["addnode", ["10.0.0.7:18444", "remove"]], ["addnode", ["10.0.0.1:18444", "onetry"]]]);
 
   const inbound = recorder({ getpeerinfo: peers({ addr: "10.0.0.8:40001", inbound: true, startingheight: 3 }), addnode: [err("addnode", -8, "peer not found"), null], node: [null] });
-  await dialectFor("btcd").ops(inbound.call, inbound.batch).unstick("10.0.0.1:18444", 101);
+  assert.equal((await dialectFor("btcd").ops(inbound.call, inbound.batch).unstick("10.0.0.1:18444", 101)).droppedAdded, undefined);
   assert.deepEqual(inbound.sent.slice(1), [["addnode", ["10.0.0.8:40001", "remove"]], ["node", ["disconnect", "10.0.0.8:40001"]], ["addnode", ["10.0.0.1:18444", "onetry"]]]);
 
   // A sync peer at the tip is left alone; the leader already being an added peer is fine.
   const healthy = recorder({ getpeerinfo: peers({ addr: "10.0.0.9:18444", currentheight: 101 }), addnode: [err("addnode", -8, "peer exists as a permanent peer")] });
-  assert.equal(await dialectFor("btcd").ops(healthy.call, healthy.batch).unstick("10.0.0.1:18444", 101), "one-shot connection to 10.0.0.1:18444");
+  assert.deepEqual(await dialectFor("btcd").ops(healthy.call, healthy.batch).unstick("10.0.0.1:18444", 101), { detail: "one-shot connection to 10.0.0.1:18444", droppedAdded: undefined });
 
   const core = recorder({ addnode: [null] });
   await dialectFor("bitcoin-core").ops(core.call, core.batch).unstick("10.0.0.1:18444", 101);
