@@ -85,7 +85,9 @@ test("a 4-node ring converges; a no-op reconcile writes nothing; a deleted pod c
   assert.equal(status.height, 101, "initial blocks mined once");
 
   const before = engine.rpcCounters();
+  const apiBefore = engine.apiWrites();
   const noop = await timed("no-op reconcile", () => engine.reconcile(ref, s));
+  assert.equal(engine.apiWrites() - apiBefore, 0, "no API write");
   const delta = { reads: engine.rpcCounters().reads - before.reads, writes: engine.rpcCounters().writes - before.writes };
   console.log(`# no-op reconcile RPC calls: ${delta.reads} reads, ${delta.writes} writes`);
   assert.deepEqual(noop.changes, []);
