@@ -23,7 +23,10 @@ export interface RunnerOptions {
 export const EXEC_PROGRAMS = [
   ...new Set([
     ...PROFILES.flatMap((p) => Object.keys(p.programs)),
-    ...["sh", "bash", "cat", "ls", "env", "ps", "ip", "hostname", "id", "echo", "test", "sleep", "kill", "pwd", "ss", "curl", "wget", "true", "false", "head", "tail", "grep"],
+    // Shells and the usual tools, and tar for `kubectl cp`: a name without a wrapper would run on the host.
+    ...["sh", "bash", "dash", "env", "cat", "ls", "ps", "ip", "ss", "netstat", "hostname", "id", "whoami", "echo", "printf", "test"],
+    ...["sleep", "kill", "pwd", "true", "false", "head", "tail", "grep", "sed", "awk", "find", "wc", "du", "df", "date", "uname"],
+    ...["mkdir", "rm", "cp", "mv", "ln", "chmod", "touch", "stat", "tar", "curl", "wget", "nc", "node", "python3", "kubectl"],
   ]),
 ];
 
