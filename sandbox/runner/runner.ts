@@ -6,7 +6,7 @@ import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import type { Logger } from "../../provider/log";
 import type { RefReader } from "./env";
-import { hostLookup, PROFILES } from "./images";
+import { hostLookup, isExecutable, PROFILES } from "./images";
 import { ensureKwokCrds, KubeletObjects } from "./kubelet-objects";
 import { AddressPool, bridgeExists, deletePodNetwork, listPodNetns, NET, netnsName, netnsPids } from "./netns";
 import { PodWorker } from "./pod";
@@ -19,16 +19,25 @@ export interface RunnerOptions {
   log: Logger;
 }
 
-/** Programs `kubectl exec` can run inside a pod (each gets a wrapper on KWOK's PATH). */
-export const EXEC_PROGRAMS = [
-  ...new Set([
-    ...PROFILES.flatMap((p) => Object.keys(p.programs)),
-    // Shells and the usual tools, and tar for `kubectl cp`: a name without a wrapper would run on the host.
-    ...["sh", "bash", "dash", "env", "cat", "ls", "ps", "ip", "ss", "netstat", "hostname", "id", "whoami", "echo", "printf", "test"],
-    ...["sleep", "kill", "pwd", "true", "false", "head", "tail", "grep", "sed", "awk", "find", "wc", "du", "df", "date", "uname"],
-    ...["mkdir", "rm", "cp", "mv", "ln", "chmod", "touch", "stat", "tar", "curl", "wget", "nc", "node", "python3", "kubectl"],
-  ]),
-];
+/**
+ * Programs `kubectl exec` can run inside a pod: each gets a wrapper on KWOK's PATH. The images'
+ * own programs and every program on the runner's PATH (a name without a wrapper would run on the
+ * host instead of in the pod).
+ */
+export function execPrograms(pathValue: string | undefined, shimDir: string): string[] {
+  const names = new Set(PROFILES.flatMap((p) => Object.keys(p.programs)));
+  for (const dir of (pathValue ?? "").split(path.delimiter)) {
+    if (!dir || path.resolve(dir) === path.resolve(shimDir)) continue;
+    let entries: string[] = [];
+    try {
+      entries = fs.readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of entries) if (/^[A-Za-z0-9._+-]+$/.test(name) && isExecutable(path.join(dir, name))) names.add(name);
+  }
+  return [...names].sort();
+}
 
 /** Where the exec wrappers live: kwok-controller's PATH must start with this folder. */
 export function execShimDir(stateDir: string): string {
@@ -170,7 +179,7 @@ export class Runner {
     const dir = execShimDir(this.opts.stateDir);
     fs.mkdirSync(dir, { recursive: true });
     const script = path.join(__dirname, "exec-shim.js");
-    for (const name of EXEC_PROGRAMS) {
+    for (const name of execPrograms(process.env.PATH, dir)) {
       fs.writeFileSync(path.join(dir, name), `#!/bin/sh\nexec '${process.execPath}' '${script}' '${dir}' '${name}' "$@"\n`, { mode: 0o755 });
     }
   }

@@ -9,6 +9,7 @@ import { backoffSeconds, podPhase, shouldRestart } from "../../sandbox/runner/st
 import { launchScript, shQuote } from "../../sandbox/runner/container";
 import { AddressPool, netnsName } from "../../sandbox/runner/netns";
 import { MountPoints } from "../../sandbox/runner/volumes";
+import { execPrograms } from "../../sandbox/runner/runner";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -247,6 +248,24 @@ describe("host mount points", () => {
       fs.writeFileSync(path.join(root, "etc/app/keep.me"), "x");
       d();
       assert.ok(fs.existsSync(path.join(root, "etc/app/keep.me")), "a folder holding other files is left alone");
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("exec wrappers", () => {
+  it("cover the images' programs and every executable on PATH, but not the wrapper folder itself", () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "regnet-ex-"));
+    try {
+      for (const d of ["bin", "shim"]) fs.mkdirSync(path.join(root, d));
+      fs.writeFileSync(path.join(root, "bin/tool"), "#!/bin/sh\n", { mode: 0o755 });
+      fs.writeFileSync(path.join(root, "bin/data.txt"), "not a program", { mode: 0o644 });
+      fs.writeFileSync(path.join(root, "bin/bad name"), "#!/bin/sh\n", { mode: 0o755 });
+      fs.writeFileSync(path.join(root, "shim/old"), "#!/bin/sh\n", { mode: 0o755 });
+      const names = execPrograms(`${root}/shim:${root}/bin:${root}/missing`, path.join(root, "shim"));
+      for (const n of ["tool", "btcd", "btcctl", "bitcoind", "bitcoin-cli", "kubectl"]) assert.ok(names.includes(n), n);
+      for (const n of ["data.txt", "bad name", "old"]) assert.ok(!names.includes(n), n);
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }
