@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import type { Logger } from "../../provider/log";
+import { restartUntilUp } from "./watch";
 
 const MANAGED_BY = { "app.kubernetes.io/managed-by": "regnet-node-runner" };
 
@@ -43,9 +44,8 @@ export class LocalProvisioner {
     informer.on(k8s.UPDATE, ensure);
     informer.on(k8s.DELETE, (pvc) => void this.release(pvc.metadata!.uid!));
     informer.on(k8s.ERROR, (err) => {
-      if (this.stopping) return;
-      this.log.warn({ error: String(err) }, "claim watch failed; restarting in 1s");
-      setTimeout(() => void informer.start().catch(() => undefined), 1000);
+      this.log.warn({ error: String(err) }, "claim watch failed; restarting");
+      restartUntilUp(informer, () => this.stopping, this.log);
     });
     await informer.start();
     await this.releaseOrphans();

@@ -11,6 +11,7 @@ import { ensureKwokCrds, KubeletObjects } from "./kubelet-objects";
 import { AddressPool, bridgeExists, deletePodNetwork, listPodNetns, NET, netnsName, netnsPids } from "./netns";
 import { PodWorker } from "./pod";
 import { LocalProvisioner } from "./provisioner";
+import { restartUntilUp } from "./watch";
 import { MountPoints } from "./volumes";
 
 export interface RunnerOptions {
@@ -117,9 +118,8 @@ export class Runner {
       void w.terminate(0, { deleted: true, finalize: false });
     });
     informer.on(k8s.ERROR, (err) => {
-      if (this.stopping) return;
-      log.warn({ error: String(err) }, "pod watch failed; restarting in 1s");
-      setTimeout(() => void informer.start().catch(() => undefined), 1000);
+      log.warn({ error: String(err) }, "pod watch failed; restarting");
+      restartUntilUp(informer, () => this.stopping, log);
     });
     this.provisioner = new LocalProvisioner(this.kc, this.core, path.join(stateDir, "volumes"), log);
     await this.provisioner.start();
