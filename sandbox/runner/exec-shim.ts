@@ -5,6 +5,7 @@
 // exec would. Without that variable (an exec for a pod the runner does not run) it runs the host's.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { whichOn } from "./images";
 
@@ -15,7 +16,7 @@ function main(): number {
   if (!pidFile) {
     const program = whichOn(name, hostPath);
     if (!program) return fail(`${name}: not found`);
-    return spawnSync(program, args, { stdio: "inherit", env: { ...process.env, PATH: hostPath } }).status ?? 1;
+    return exitCode(spawnSync(program, args, { stdio: "inherit", env: { ...process.env, PATH: hostPath } }));
   }
   let pid: string;
   let env: Record<string, string>;
@@ -35,7 +36,12 @@ function main(): number {
   if (!program) return fail(`exec: "${name}": executable file not found in $PATH`);
   const cwd = fs.readlinkSync(`/proc/${pid}/cwd`);
   const r = spawnSync("/usr/bin/nsenter", ["-t", pid, "-n", "-m", "-u", `--wd=${cwd}`, "--", program, ...args], { stdio: "inherit", env });
-  return r.status ?? 128 + 9;
+  return exitCode(r);
+}
+
+/** A shell's view of how a child ended: its status, or 128 + the signal that killed it. */
+function exitCode(r: { status: number | null; signal: NodeJS.Signals | null }): number {
+  return r.status ?? 128 + (r.signal ? os.constants.signals[r.signal] : 0);
 }
 
 function fail(message: string): number {
