@@ -1,7 +1,8 @@
-// End to end on the sandbox: a 2-replica StatefulSet of real btcd v0.26.2 nodes run by the node
-// runner, each pod a host of its own on the sandbox bridge. Shows readiness that follows the RPC,
-// RPC on both pod IPs, block relay after addnode, kubectl logs/exec/port-forward, and deletion
-// that stops the process and lets the StatefulSet start a new one.
+// End to end on the sandbox, against the node runner (sandbox/runner): a 2-replica StatefulSet of
+// real btcd v0.26.2 nodes, each pod a host of its own on the sandbox bridge (readiness that follows
+// the RPC, RPC on both pod IPs, block relay after addnode, kubectl logs/exec/port-forward, deletion
+// that stops the process and lets the StatefulSet start a new one); the pods' service-account
+// token, RBAC and per-container volumes; restarts with back-off, probes, grace periods, claims.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
@@ -243,7 +244,9 @@ describe("sandbox node runner: a btcd StatefulSet", { timeout: 240_000 }, () => 
     const old = await pod("btcd-0");
     const oldPid = pidOf(old);
     assert.ok(oldPid > 0 && alive(oldPid), `btcd-0's process ${oldPid} runs before the delete`);
-    assert.match(fs.readFileSync(`/proc/${oldPid}/cmdline`, "utf8"), /btcd/);
+    const cmdline = fs.readFileSync(`/proc/${oldPid}/cmdline`, "utf8");
+    assert.match(cmdline, /btcd/);
+    assert.ok(!cmdline.includes(RPC_PASS), "the RPC password is not in btcd's arguments");
     const oldNetns = (await run("ip", ["netns", "identify", String(oldPid)], { encoding: "utf8" })).stdout.trim();
     assert.ok(oldNetns, `btcd-0's process runs in a network namespace of its own`);
 
