@@ -50,13 +50,14 @@ export class Runner {
   private informer?: k8s.Informer<k8s.V1Pod>;
   private readonly kc = new k8s.KubeConfig();
   private readonly core: k8s.CoreV1Api;
-  private readonly mountPoints = new MountPoints();
+  private readonly mountPoints: MountPoints;
   private stopping = false;
   private provisioner?: LocalProvisioner;
 
   constructor(private readonly opts: RunnerOptions) {
     this.kc.loadFromFile(opts.kubeconfig);
     this.core = this.kc.makeApiClient(k8s.CoreV1Api);
+    this.mountPoints = new MountPoints(path.join(opts.stateDir, "mount-points.json"));
   }
 
   async start(): Promise<void> {
@@ -66,6 +67,7 @@ export class Runner {
     }
     fs.mkdirSync(path.join(stateDir, "pods"), { recursive: true });
     await this.removeLeftovers();
+    this.mountPoints.sweep();
     this.writeExecShims();
 
     // Pods reach the API server at the bridge address (the sandbox says so, or the kubeconfig's port).

@@ -177,10 +177,21 @@ export function containerMounts(container: k8s.V1Container, volumes: Map<string,
 /**
  * Mount points that had to be made on the host for mountPaths that do not exist there (e.g.
  * /var/run/secrets/kubernetes.io/serviceaccount). Counted per user; the folders this runner made
- * are removed, deepest first, once nothing uses them.
+ * are removed, deepest first, once nothing uses them: not its own pods, and no mount in any mount
+ * namespace on the machine (another sandbox's pods may mount there too; removing a folder that is
+ * a mount point elsewhere would detach that mount). Made folders are recorded in `recordFile`, so
+ * a runner that was killed has its leftovers swept by the next one.
  */
 export class MountPoints {
   private readonly created = new Map<string, number>(); // top-most folder made -> users
+
+  constructor(private readonly recordFile?: string) {}
+
+  /** Removes what a previous runner recorded and left, where nothing mounts there any more. */
+  sweep(): void {
+    for (const p of this.recorded()) removeUnlessMounted(p);
+    this.save();
+  }
 
   /** Makes `target` (a folder, or an empty file when `file`), returns a release function. */
   ensure(target: string, file: boolean): () => void {
@@ -202,6 +213,7 @@ export class MountPoints {
     const owner = earlier ?? top;
     if (!owner) return () => undefined;
     this.created.set(owner, (this.created.get(owner) ?? 0) + 1);
+    if (!earlier) this.save();
     let released = false;
     return () => {
       if (released) return;
@@ -212,14 +224,59 @@ export class MountPoints {
         return;
       }
       this.created.delete(owner);
-      removeIfOnlyEmptyFolders(owner);
+      removeUnlessMounted(owner);
+      this.save();
     };
   }
 
   releaseAll(): void {
-    for (const owner of this.created.keys()) removeIfOnlyEmptyFolders(owner);
+    for (const owner of this.created.keys()) removeUnlessMounted(owner);
     this.created.clear();
+    this.save();
   }
+
+  private recorded(): string[] {
+    if (!this.recordFile) return [];
+    try {
+      return JSON.parse(fs.readFileSync(this.recordFile, "utf8")) as string[];
+    } catch {
+      return [];
+    }
+  }
+
+  /** What this runner made and has not removed (still there after removal: someone mounts it). */
+  private save(): void {
+    if (!this.recordFile) return;
+    const keep = [...new Set([...this.created.keys(), ...this.recorded()])].filter((p) => fs.existsSync(p));
+    fs.writeFileSync(this.recordFile, JSON.stringify(keep));
+  }
+}
+
+/** Every mount point in every mount namespace on this machine (from /proc/<pid>/mountinfo). */
+export function mountPointsEverywhere(): Set<string> {
+  const points = new Set<string>();
+  const seen = new Set<string>();
+  for (const pid of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const ns = fs.readlinkSync(`/proc/${pid}/ns/mnt`);
+      if (seen.has(ns)) continue;
+      seen.add(ns);
+      for (const line of fs.readFileSync(`/proc/${pid}/mountinfo`, "utf8").split("\n")) {
+        const mp = line.split(" ")[4];
+        if (mp) points.add(mp.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))));
+      }
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return points;
+}
+
+function removeUnlessMounted(p: string): void {
+  const mounts = mountPointsEverywhere();
+  if ([...mounts].some((m) => m === p || m.startsWith(p + path.sep))) return;
+  removeIfOnlyEmptyFolders(p);
 }
 
 /** Removes `p` if it holds nothing but empty folders/files this runner made as mount points. */
