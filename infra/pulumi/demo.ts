@@ -11,23 +11,14 @@ import { down, up } from "../../sandbox/cluster/cluster";
 import { currentInstance } from "../../sandbox/cluster/instance";
 import { repoRoot } from "../../sandbox/toolchain/paths";
 import { RPC_MOUNT, SECRET_KEYS, rpcPort } from "../../provider/engine/desired/common";
-import type { NodeOutput } from "../../provider/pulumi";
+import type { NetworkObservation } from "../../provider/pulumi/types";
 import { DEMO_PASSPHRASE, openStack } from "./automation";
 
 const STACK = "dev";
 const STATE_DIR = path.join(repoRoot, ".regnet", "state");
 const LOG_FILE = path.join(repoRoot, ".regnet", "logs", "pulumi-dev.log");
 
-interface NetworkSummary {
-  namespace: string;
-  nodes: NodeOutput[];
-  readyNodes: number;
-  wired: boolean;
-  synced: boolean;
-  height: number;
-  rpcSecretName: string;
-  selector: string;
-}
+type NetworkSummary = NetworkObservation & { namespace: string };
 
 /** `regnet:*` config of Pulumi.<stack>.yaml, keys without the prefix. */
 export function stackConfig(stack: string): Record<string, unknown> {

@@ -3,6 +3,7 @@
 // same spec object works for the Pulumi resource and the CR. The rest of the inputs say how to reach
 // the cluster and how long to wait; none of them holds a credential unless the user passes kubeconfig
 // contents, which the resource marks secret.
+import type { NodeStatus } from "../engine/types";
 import type { BitcoinNetworkSpecInput } from "../spec";
 
 export interface NetworkInputs {
@@ -18,17 +19,8 @@ export interface NetworkInputs {
   convergeTimeoutSeconds?: number;
 }
 
-export interface NodeOutput {
-  ordinal: number;
-  pod: string;
-  ip?: string;
-  ready: boolean;
-  peers: number;
-  expectedPeers: number;
-  height?: number;
-  bestBlockHash?: string;
-  version?: string;
-}
+/** One node in the outputs: exactly what the engine observed of it. */
+export type NodeOutput = NodeStatus;
 
 /** What the network looks like in the cluster; merged with the inputs into the resource's outputs. */
 export interface NetworkObservation {

@@ -11,7 +11,7 @@ import * as k8s from "@kubernetes/client-node";
 import type { Stack } from "@pulumi/pulumi/automation";
 import YAML from "yaml";
 import { openStack } from "../../infra/pulumi/automation";
-import type { NodeOutput } from "../../provider/pulumi";
+import type { NetworkObservation } from "../../provider/pulumi/types";
 import { toolPath } from "../../sandbox/toolchain/paths";
 import { kubeConfig, repoRoot, sandboxKubeconfig, tempNamespace, waitFor } from "../support/cluster";
 
@@ -22,14 +22,7 @@ let stack: Stack;
 let root: string;
 let logFile: string;
 
-interface NetOut {
-  nodes: NodeOutput[];
-  readyNodes: number;
-  wired: boolean;
-  synced: boolean;
-  height: number;
-  rpcSecretName: string;
-}
+type NetOut = NetworkObservation;
 
 const network = (nodes: number) => [{ name: NET, nodes, implementation: "btcd", topology: { type: "mesh" } }];
 const setNodes = (nodes: number) => stack.setConfig("regnet:networks", { value: JSON.stringify(network(nodes)) });
