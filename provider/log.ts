@@ -6,15 +6,22 @@ export type Logger = pino.Logger;
 
 const SECRET_KEYS = ["password", "rpcPassword", "rpcpass", "token", "authorization", "Authorization", "kubeconfig", "auth"];
 
-export function createLogger(name: string, level = process.env.REGNET_LOG_LEVEL ?? "info"): Logger {
-  return pino({
+export interface LoggerOptions {
+  level?: string;
+  /** A file to append to instead of stdout (the Pulumi provider: the CLI shows provider stdout as diagnostics). */
+  file?: string;
+}
+
+export function createLogger(name: string, { level = process.env.REGNET_LOG_LEVEL ?? "info", file }: LoggerOptions = {}): Logger {
+  const options: pino.LoggerOptions = {
     name,
     level,
     redact: {
       paths: [...SECRET_KEYS, ...SECRET_KEYS.map((k) => `*.${k}`), ...SECRET_KEYS.map((k) => `*.*.${k}`)],
       censor: "[redacted]",
     },
-  });
+  };
+  return file ? pino(options, pino.destination({ dest: file, sync: true, mkdir: true })) : pino(options);
 }
 
 /** A logger that writes nowhere: the default for library calls that were given none. */

@@ -4,10 +4,8 @@
 // cluster or a node is the engine's. Credentials are read here, per call: the kubeconfig from the
 // `kubeconfig` input (a Pulumi secret), the `kubeconfigPath` input, $REGNET_KUBECONFIG or $KUBECONFIG;
 // the RPC password never leaves its Secret (outputs carry only `rpcSecretName`).
-import * as fs from "node:fs";
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
-import pino from "pino";
 import type * as pulumi from "@pulumi/pulumi";
 import { OwnershipError, createEngine, type Engine, type NetworkRef, type NetworkStatus } from "../engine";
 import { createLogger, type Logger } from "../log";
@@ -25,15 +23,13 @@ let cachedLogger: Logger | undefined;
 /**
  * The Pulumi CLI shows every line the provider process prints as a diagnostic of the stack, so the
  * engine's JSON log goes to a file: $REGNET_LOG_FILE, else .regnet/logs/pulumi-provider.log under the
- * working directory. It keeps the shared logger's redaction (createLogger); only its stream is
- * swapped. Progress for the CLI is a short line on stderr (see `progress`).
+ * working directory, with the shared logger's redaction. Progress for the CLI is a short line on
+ * stderr (see `progress`).
  */
 function logger(): Logger {
   if (!cachedLogger) {
     const file = process.env.REGNET_LOG_FILE ?? path.join(process.cwd(), ".regnet", "logs", "pulumi-provider.log");
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    cachedLogger = createLogger("regnet-pulumi");
-    (cachedLogger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] = pino.destination({ dest: file, sync: true });
+    cachedLogger = createLogger("regnet-pulumi", { file });
   }
   return cachedLogger;
 }

@@ -14,7 +14,7 @@ import { kubeConfig, tempNamespace, waitFor } from "../support/cluster";
 
 let ns: { name: string; cleanup: () => Promise<void> };
 const controllers: Controller[] = [];
-const log = createLogger("controller-test", process.env.REGNET_LOG_LEVEL ?? "warn");
+const log = createLogger("controller-test", { level: process.env.REGNET_LOG_LEVEL ?? "warn" });
 
 /** Refuses every call: these tests cover what the controller does before and around the engine. */
 const noEngine = {
