@@ -1,12 +1,14 @@
 // `npm test [unit|integration|e2e ...]`: runs the compiled test files of each chosen layer (all three
 // by default) with Node's test runner and the toolchain on PATH. Integration and e2e need the
-// sandbox: it is brought up if it is not, and down again at the end only if this run brought it up.
+// sandbox: it is brought up if it is not, and down again at the end only if this run brought it up
+// (unless KUBECONFIG names another cluster: then they run there).
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { run } from "node:test";
 import { spec } from "node:test/reporters";
 import { down, isUp, up } from "../sandbox/cluster/cluster";
+import { currentInstance } from "../sandbox/cluster/instance";
 import { repoRoot, toolchainEnv } from "../sandbox/toolchain/paths";
 
 const LAYERS = ["unit", "integration", "e2e"] as const;
@@ -85,12 +87,17 @@ async function main(): Promise<number> {
   const layers = LAYERS.filter((l) => !args.length || args.includes(l));
   Object.assign(process.env, toolchainEnv(process.env));
 
+  // KUBECONFIG naming another cluster: the tests run there, and the sandbox is left alone.
+  const kubeconfig = process.env.KUBECONFIG;
+  const otherCluster = kubeconfig !== undefined && path.resolve(kubeconfig) !== currentInstance().kubeconfig;
+  if (otherCluster && layers.some((l) => l !== "unit")) console.log(`cluster: KUBECONFIG=${kubeconfig} (not the sandbox)`);
+
   let broughtUp = false;
   const say = (line: string) => console.log(line);
   const outcomes: Outcome[] = [];
   try {
     for (const layer of layers) {
-      if (layer !== "unit" && !broughtUp && !(await isUp())) {
+      if (layer !== "unit" && !otherCluster && !broughtUp && !(await isUp())) {
         await up(say);
         broughtUp = true;
       }
