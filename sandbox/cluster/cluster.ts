@@ -38,16 +38,24 @@ function kubeConfigOf(inst: SandboxInstance): k8s.KubeConfig {
   return kc;
 }
 
-/** Control plane processes alive and the API server answering. */
-export async function clusterHealthy(inst: SandboxInstance): Promise<boolean> {
+/**
+ * Control plane processes alive and the API server answering. With the processes alive, a slow
+ * answer (a loaded machine) is waited for up to `patienceMs`: `up` must not tear down a working
+ * sandbox that others use because it was busy for a few seconds.
+ */
+export async function clusterHealthy(inst: SandboxInstance, patienceMs = 5_000): Promise<boolean> {
   if (inst.slot < 0 || !fs.existsSync(inst.kubeconfig) || !bridgeExists(inst)) return false;
-  if (!Object.values(componentPids(inst)).every(alive)) return false;
-  try {
-    const core = kubeConfigOf(inst).makeApiClient(k8s.CoreV1Api);
-    await Promise.race([core.listNode(), sleep(5000).then(() => Promise.reject(new Error("timeout")))]);
-    return true;
-  } catch {
-    return false;
+  const core = kubeConfigOf(inst).makeApiClient(k8s.CoreV1Api);
+  const deadline = Date.now() + patienceMs;
+  for (;;) {
+    if (!Object.values(componentPids(inst)).every(alive)) return false;
+    try {
+      await Promise.race([core.listNode(), sleep(5000).then(() => Promise.reject(new Error("timeout")))]);
+      return true;
+    } catch {
+      if (Date.now() > deadline) return false;
+      await sleep(1000);
+    }
   }
 }
 
@@ -74,7 +82,7 @@ export async function up(say: Say): Promise<SandboxInstance> {
 }
 
 async function upLocked(inst: SandboxInstance, say: Say): Promise<SandboxInstance> {
-  if (await clusterHealthy(inst)) {
+  if (await clusterHealthy(inst, 60_000)) {
     if (!runnerExists() || runnerPid(inst)) {
       say(`sandbox ${inst.name} is already up (kubeconfig ${inst.kubeconfig})`);
       return inst;
