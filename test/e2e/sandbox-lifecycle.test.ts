@@ -1,6 +1,7 @@
 // The sandbox's life cycle on a second, independent instance (its own state dir, bridge, subnet,
 // namespaces and ports), so the sandbox the suite runs on is never touched: up → a Ready node through
-// kubectl → up again is a no-op → down leaves no process, namespace, bridge or listener.
+// kubectl → up again is a no-op → a btcd pod runs as a real process → down leaves no process (control
+// plane or btcd), namespace, bridge or listener.
 import { after, before, test } from "node:test";
 import * as assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
@@ -9,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { currentInstance } from "../../sandbox/cluster/instance";
 import { componentPids, componentPorts, clusterDir } from "../../sandbox/cluster/kwok";
-import { listNetns, bridgeExists } from "../../sandbox/cluster/net";
+import { bridgeExists, listNetns, netnsPids } from "../../sandbox/cluster/net";
 import { alive, listeningPorts, processesMentioning } from "../../sandbox/cluster/procs";
 import { repoRoot, toolPath } from "../../sandbox/toolchain/paths";
 
@@ -79,6 +80,48 @@ test("up when up is a no-op: same processes", () => {
   assert.match(st.out, /node \S+: Ready/);
 });
 
+/** btcd processes of the pod below: `down` must stop them. */
+let btcdPids: number[] = [];
+
+test("a btcd pod runs as a real process in a namespace of this sandbox, with an address from its subnet", async () => {
+  const inst = instance();
+  const pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "btcd-0", namespace: "default" },
+    spec: {
+      containers: [
+        {
+          name: "btcd",
+          image: "btcsuite/btcd:v0.26.2",
+          args: ["--regtest", "--datadir=/data", "--logdir=/data", "-C", "/dev/null", "--rpcuser=u", "--rpcpass=p"],
+          volumeMounts: [{ name: "data", mountPath: "/data" }],
+        },
+      ],
+      volumes: [{ name: "data", emptyDir: {} }],
+    },
+  };
+  execFileSync(toolPath("kubectl"), ["--kubeconfig", inst.kubeconfig, "apply", "-f", "-"], { input: JSON.stringify(pod) });
+  const subnet = inst.gateway.split(".").slice(0, 2).join(".") + ".";
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const ip = execFileSync(toolPath("kubectl"), ["--kubeconfig", inst.kubeconfig, "get", "pod", "btcd-0", "-o", "jsonpath={.status.podIP}"], { encoding: "utf8" });
+    btcdPids = listNetns(inst).flatMap(netnsPids).filter((pid) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "btcd";
+      } catch {
+        return false;
+      }
+    });
+    if (ip && btcdPids.length) {
+      assert.ok(ip.startsWith(subnet), `pod IP ${ip} is in ${subnet}0.0/16`);
+      break;
+    }
+    assert.ok(Date.now() < deadline, `btcd pod did not start within 60 s (podIP "${ip}", btcd pids ${btcdPids.length})`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+});
+
 test("down leaves no process, network namespace, bridge or listener, and the suite's sandbox untouched", () => {
   const inst = instance();
   const pids = Object.values(componentPids(inst)).filter((p): p is number => p !== undefined);
@@ -89,6 +132,8 @@ test("down leaves no process, network namespace, bridge or listener, and the sui
   const r = sandbox("down");
   assert.equal(r.code, 0, `sandbox down failed:\n${r.out}`);
   assert.deepEqual(pids.filter(alive), [], "no control-plane process is alive");
+  assert.ok(btcdPids.length > 0, "the btcd pod was running");
+  assert.deepEqual(btcdPids.filter(alive), [], "no btcd process is alive");
   assert.deepEqual(processesMentioning(`${clusterDir(inst)}/`), [], "no process names the cluster's workdir");
   assert.equal(bridgeExists(inst), false, `bridge ${inst.bridge} is gone`);
   assert.deepEqual(listNetns(inst), [], "no network namespace is left");
