@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
-import { TOOLS, type ToolName, toolBinDir, toolPath } from "../toolchain/paths";
+import { type BinaryName, TOOLS, type ToolName, toolBinDir, toolPath } from "../toolchain/paths";
 import { type SandboxInstance, claimInstance, currentInstance, releaseInstance, sandboxDir, sandboxName } from "./instance";
 import {
   COMPONENTS,
@@ -25,7 +25,7 @@ const secs = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
 
 function checkToolchain(): void {
   const missing = (Object.keys(TOOLS) as ToolName[]).filter((t) =>
-    TOOLS[t].binaries.some((b) => !fs.existsSync(toolPath(b as never))),
+    TOOLS[t].binaries.some((b: BinaryName) => !fs.existsSync(toolPath(b))),
   );
   if (missing.length) {
     throw new Error(`toolchain not installed (${missing.map((t) => toolBinDir(t)).join(", ")}): run \`npm run setup\` first`);
@@ -174,8 +174,9 @@ export async function down(say: Say): Promise<void> {
 
 async function downLocked(inst: SandboxInstance, say: Say): Promise<void> {
   const started = Date.now();
+  const ports = componentPorts(inst); // read before clearAll removes the cluster's config
   await clearAll(inst, say);
-  const left = leftovers(inst);
+  const left = leftovers(inst, ports);
   fs.rmSync(inst.kubeconfig, { force: true });
   if (inst.slot >= 0) releaseInstance(inst);
   if (left.length) throw new Error(`sandbox ${inst.name}: down left behind:\n  ${left.join("\n  ")}`);
@@ -207,7 +208,7 @@ async function clearAll(inst: SandboxInstance, say: Say): Promise<void> {
 }
 
 /** What `down` must not leave: processes naming the cluster, the runner, namespaces, the bridge, listeners. */
-export function leftovers(inst: SandboxInstance): string[] {
+export function leftovers(inst: SandboxInstance, ports: Record<string, number>): string[] {
   const left: string[] = [];
   for (const p of processesMentioning(`${clusterDir(inst)}/`)) left.push(`process ${p.pid}: ${p.cmd.slice(0, 120)}`);
   const runner = runnerPid(inst);
@@ -217,7 +218,7 @@ export function leftovers(inst: SandboxInstance): string[] {
     if (bridgeExists(inst)) left.push(`bridge ${inst.bridge}`);
   }
   const listening = listeningPorts();
-  for (const [name, port] of Object.entries(componentPorts(inst))) {
+  for (const [name, port] of Object.entries(ports)) {
     if (listening.has(port)) left.push(`listener :${port} (${name})`);
   }
   return left;
