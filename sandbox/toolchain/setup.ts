@@ -50,8 +50,15 @@ function run(ctx: BuildContext, step: string, cmd: string, args: string[], env =
       fs.appendFileSync(ctx.log, d);
     });
     child.stderr.on("data", (d: Buffer) => fs.appendFileSync(ctx.log, d));
-    child.on("error", (err) => reject(new StepError(ctx.tool, step, `${cmd}: ${err.message}`)));
+    // Go prints nothing while it compiles: say every minute that the step is still going.
+    const started = Date.now();
+    const heartbeat = setInterval(() => console.log(`  ${ctx.tool}: ${step} ... still running (${secs(started)})`), 60_000);
+    child.on("error", (err) => {
+      clearInterval(heartbeat);
+      reject(new StepError(ctx.tool, step, `${cmd}: ${err.message}`));
+    });
     child.on("close", (code) => {
+      clearInterval(heartbeat);
       if (code === 0) return resolve(stdout);
       reject(new StepError(ctx.tool, step, `exit code ${code}; last lines of ${ctx.log}:\n${tail(ctx.log, 25)}`));
     });
