@@ -1,7 +1,8 @@
 // The cdk8s platform constructs: snapshots of every chart's YAML, and the properties the issue asks
 // for checked one by one (so a snapshot update cannot quietly drop one).
-import { test, snapshot } from "node:test";
+import { after, test, snapshot } from "node:test";
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { Chart, Testing, Yaml } from "cdk8s";
 import { defineApp, definePlatform } from "../../infra/cdk8s/app";
@@ -13,6 +14,15 @@ import { crdOpenApiSchema, GROUP, PLURAL, validateSpec } from "../../provider/sp
 snapshot.setResolveSnapshotPath((testFile) =>
   path.resolve(__dirname, "..", "..", "..", "test", "unit", `${path.basename(testFile ?? "cdk8s", ".js")}.ts.snapshot`),
 );
+
+// Testing.app() makes a temp outdir per app and never removes it: remove them when the file is done.
+const outdirs: string[] = [];
+function testApp() {
+  const app = Testing.app();
+  outdirs.push(app.outdir);
+  return app;
+}
+after(() => outdirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: any };
 
@@ -29,7 +39,7 @@ function find(chart: Chart, kind: string, name?: string): Manifest {
 const CLUSTER_SCOPED = new Set(["CustomResourceDefinition", "Namespace", "ClusterRole", "ClusterRoleBinding"]);
 
 test("each chart's YAML matches its snapshot", async (t) => {
-  const app = Testing.app();
+  const app = testApp();
   defineApp(app);
   for (const chart of app.charts) {
     await t.test(chart.node.id, (st) => {
@@ -39,7 +49,7 @@ test("each chart's YAML matches its snapshot", async (t) => {
 });
 
 test("cluster-scoped objects carry no namespace; namespaced platform objects are in regnet-system", () => {
-  const { cluster, controller } = definePlatform(Testing.app());
+  const { cluster, controller } = definePlatform(testApp());
   for (const m of manifests(cluster)) {
     assert.ok(CLUSTER_SCOPED.has(m.kind), `${m.kind} ${m.metadata.name} belongs in the namespaced chart`);
     assert.equal(m.metadata.namespace, undefined, `${m.kind} ${m.metadata.name} is cluster-scoped`);
@@ -55,7 +65,7 @@ test("cluster-scoped objects carry no namespace; namespaced platform objects are
 });
 
 test("the CRD's schema is the spec's own, with status and scale subresources, columns, short name, category", () => {
-  const { cluster } = definePlatform(Testing.app());
+  const { cluster } = definePlatform(testApp());
   const crd = find(cluster, "CustomResourceDefinition");
   assert.equal(crd.metadata.name, `${PLURAL}.${GROUP}`);
   assert.equal(crd.spec.versions.length, 1);
@@ -81,7 +91,7 @@ test("the CRD's schema is the spec's own, with status and scale subresources, co
 });
 
 test("the controller Deployment: 1 replica, token mounted, non-root, read-only root fs, probes, resources, image", () => {
-  const { controller } = definePlatform(Testing.app());
+  const { controller } = definePlatform(testApp());
   const d = find(controller, "Deployment", "regnet-controller");
   assert.equal(d.spec.replicas, 1);
   const pod = d.spec.template.spec;
@@ -107,7 +117,7 @@ test("the controller Deployment: 1 replica, token mounted, non-root, read-only r
 });
 
 test("image, tag, namespace and name are chart props", () => {
-  const { cluster, controller } = definePlatform(Testing.app(), {
+  const { cluster, controller } = definePlatform(testApp(), {
     image: "registry.example/regnet",
     tag: "dev",
     namespace: "ops",
@@ -125,11 +135,11 @@ test("image, tag, namespace and name are chart props", () => {
 
 test("secretNamespaces moves the Secret verbs out of the ClusterRole into per-namespace RoleBindings", () => {
   const hasSecrets = (role: Manifest) => role.rules.some((r: { resources: string[] }) => r.resources.includes("secrets"));
-  const wide = definePlatform(Testing.app()).cluster;
+  const wide = definePlatform(testApp()).cluster;
   assert.ok(hasSecrets(find(wide, "ClusterRole", "regnet-controller")));
   assert.equal(manifests(wide).filter((m) => m.kind === "RoleBinding").length, 0);
 
-  const scoped = definePlatform(Testing.app(), { secretNamespaces: ["team-a", "team-b"] }).cluster;
+  const scoped = definePlatform(testApp(), { secretNamespaces: ["team-a", "team-b"] }).cluster;
   assert.ok(!hasSecrets(find(scoped, "ClusterRole", "regnet-controller")));
   assert.ok(hasSecrets(find(scoped, "ClusterRole", "regnet-controller-secrets")));
   const bindings = manifests(scoped).filter((m) => m.kind === "RoleBinding");
@@ -138,7 +148,7 @@ test("secretNamespaces moves the Secret verbs out of the ClusterRole into per-na
 });
 
 test("the example networks are a 3-node btcd ring and a Bitcoin Core network, and the engine accepts both", () => {
-  const chart = new ExampleNetworksChart(Testing.app(), "examples");
+  const chart = new ExampleNetworksChart(testApp(), "examples");
   const nets = manifests(chart).filter((m) => m.kind === "BitcoinNetwork");
   assert.equal(nets.length, 2);
   for (const n of nets) {
