@@ -111,7 +111,8 @@ describe("controller from charts-out, in the sandbox", { concurrency: false }, (
   });
 
   it("kubectl apply of a 3-node btcd network: Ready, Wired, Synced with 3 nodes; kubectl get shows it", async () => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "regnet-e2e-")), "network.yaml");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "regnet-e2e-"));
+    const file = path.join(dir, "network.yaml");
     fs.writeFileSync(
       file,
       [
@@ -127,7 +128,11 @@ describe("controller from charts-out, in the sandbox", { concurrency: false }, (
         "",
       ].join("\n"),
     );
-    await kubectl(["apply", "-f", file]);
+    try {
+      await kubectl(["apply", "-f", file]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
     const n = await settledAt(3);
     assert.deepEqual(n.status!.nodes!.map((x) => x.ordinal).sort(), [0, 1, 2]);
     assert.ok(n.status!.nodes!.every((x) => x.expectedPeers === 2 && (x.height ?? 0) >= 101));
