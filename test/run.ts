@@ -118,6 +118,8 @@ async function main(): Promise<number> {
         `  failed ${String(o.failed).padStart(3)}  skipped ${String(o.skipped).padStart(3)}  ${o.seconds.toFixed(1)}s`,
     );
   }
+  const total = (k: "passed" | "failed" | "skipped") => outcomes.reduce((n, o) => n + o[k], 0);
+  console.log(`total: ${total("passed")} passed, ${total("failed")} failed, ${total("skipped")} skipped`);
   return ok ? 0 : 1;
 }
 
