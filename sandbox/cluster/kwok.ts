@@ -17,8 +17,8 @@ export const RUNNER_KWOK_CONFIG = path.join(repoRoot, "sandbox", "runner", "kwok
 export const clusterDir = (inst: SandboxInstance) => path.join(inst.kwokWorkdir, "clusters", inst.clusterName);
 export const kwokctlConfigFile = (inst: SandboxInstance) => path.join(inst.dir, "kwokctl.yaml");
 
-export function kwokEnv(inst: SandboxInstance, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { ...toolchainEnv(), KWOK_WORKDIR: inst.kwokWorkdir, ...extra };
+export function kwokEnv(inst: SandboxInstance): NodeJS.ProcessEnv {
+  return { ...toolchainEnv(), KWOK_WORKDIR: inst.kwokWorkdir };
 }
 
 /**
