@@ -40,6 +40,12 @@ async function main(cmd: string | undefined): Promise<number> {
   }
 }
 
+// `npm run sandbox -- status | head`: a closed pipe ends the output, not with a stack trace.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(0);
+  throw err;
+});
+
 main(process.argv[2]).then(
   (code) => (process.exitCode = code),
   (err: unknown) => {
