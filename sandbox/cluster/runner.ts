@@ -8,7 +8,7 @@ import { repoRoot, toolchainEnv } from "../toolchain/paths";
 import { type SandboxInstance, runnerNetworkEnv } from "./instance";
 import { alive, readPid, sleep, terminate } from "./procs";
 
-export const RUNNER_MAIN = path.join(repoRoot, "dist", "sandbox", "runner", "main.js");
+const RUNNER_MAIN = path.join(repoRoot, "dist", "sandbox", "runner", "main.js");
 
 /** How long the runner gets to stop its pods after SIGTERM before it is killed. */
 const RUNNER_GRACE_MS = 45_000;
@@ -36,7 +36,7 @@ export function extraKwokEnv(inst: SandboxInstance): Record<string, string> {
 }
 
 /** Environment of the runner: the toolchain, which network is its own, and the API server for pods. */
-export function runnerEnv(inst: SandboxInstance, apiserverPort: number): NodeJS.ProcessEnv {
+function runnerEnv(inst: SandboxInstance, apiserverPort: number): NodeJS.ProcessEnv {
   return {
     ...toolchainEnv(),
     ...runnerNetworkEnv(inst),

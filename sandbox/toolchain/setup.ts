@@ -1,7 +1,7 @@
 // `npm run setup`: installs the pinned toolchain (versions.json) into the per-user cache.
-// Every tool is a Go build in a scratch module under its cache dir (see
-// /work/shared/notes/toolchain.md for why each build looks the way it does). Idempotent: a tool
-// whose binaries exist and report the pinned version is left alone, so a second run takes seconds.
+// Every tool is a Go build from the Go module proxy in a scratch module under its cache dir (no
+// release downloads: only package registries are reachable). Idempotent: a tool whose binaries exist
+// and report the pinned version is left alone, so a second run takes seconds.
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
