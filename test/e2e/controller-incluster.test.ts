@@ -222,7 +222,7 @@ describe("controller from charts-out, in the sandbox", { concurrency: false }, (
     assert.equal(pods.items.length, 3);
   });
 
-  it("with two replicas only the leader acts; the standby takes over when the leader goes", async () => {
+  it("with two replicas only the leader acts; another replica takes over when the leader goes", async () => {
     await kubectl(["scale", "deployment", CONTROLLER_NAME, "-n", CONTROLLER_NAMESPACE, "--replicas=2"]);
     const pods = await waitFor(
       "two ready controller pods",
@@ -245,13 +245,28 @@ describe("controller from charts-out, in the sandbox", { concurrency: false }, (
     assert.ok(reconcilesOf(await controllerMetrics(leader!)) > leaderBefore, "the leader reconciled the change");
     assert.equal(reconcilesOf(await controllerMetrics(standby!)), 0, "the standby reconciled nothing");
 
-    // The leader goes away (graceful delete: it releases the lease); the standby takes over and acts.
+    // The leader goes away (graceful delete: it releases the lease). The Deployment starts a
+    // replacement at once, so the released lease goes to whichever waiting replica asks first — the
+    // old standby or the replacement; either way exactly one other pod leads, acts, and the rest wait.
     await kubectl(["delete", "pod", leader!.metadata!.name!, "-n", CONTROLLER_NAMESPACE, "--wait=false"]);
-    await waitFor("the standby to lead", async () => (await leaseHolder())?.startsWith(`${standby!.metadata!.name}_`), { timeoutMs: 60_000 });
-    await waitFor("the standby's leader gauge", async () => metricValue(await controllerMetrics(standby!), "regnet_controller_leader") === 1);
+    const next = await waitFor(
+      "another controller pod to lead",
+      async () => {
+        const h = await leaseHolder();
+        if (!h || h.startsWith(`${leader!.metadata!.name}_`)) return undefined;
+        return (await controllerPods()).find((p) => isReady(p) && h.startsWith(`${p.metadata!.name}_`));
+      },
+      { timeoutMs: 60_000 },
+    );
+    await waitFor("the new leader's gauge", async () => metricValue(await controllerMetrics(next), "regnet_controller_leader") === 1);
     await kubectl(["scale", `bitcoinnetwork/${NET}`, "-n", ns.name, "--replicas=3"]);
     await settledAt(3);
-    assert.ok(reconcilesOf(await controllerMetrics(standby!)) > 0, "the new leader reconciled the change");
+    assert.ok(reconcilesOf(await controllerMetrics(next)) > 0, "the new leader reconciled the change");
+    const waiting = (await controllerPods()).filter((p) => isReady(p) && !p.metadata!.deletionTimestamp && p.metadata!.name !== next.metadata!.name);
+    assert.equal(waiting.length, 1, "one replica waits");
+    const waitingMetrics = await controllerMetrics(waiting[0]!);
+    assert.equal(metricValue(waitingMetrics, "regnet_controller_leader"), 0);
+    assert.equal(reconcilesOf(waitingMetrics), 0, "the waiting replica reconciled nothing");
 
     await kubectl(["scale", "deployment", CONTROLLER_NAME, "-n", CONTROLLER_NAMESPACE, "--replicas=1"]);
   });
