@@ -3,13 +3,13 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { claimInstance, currentInstance, networkForSlot, releaseInstance, sandboxName } from "../../sandbox/cluster/instance";
 import { kwokctlConfig } from "../../sandbox/cluster/kwok";
+import { tempDirs } from "../support/tmp";
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "regnet-instance-"));
+const tmp = tempDirs("regnet-instance-");
 
 test("networks per slot: the default owns regnet0, 10.244.0.1/16 and regnet-*; others do not overlap it", () => {
   const table: [number, string, string, string][] = [

@@ -5,12 +5,12 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { TOOLS, repoRoot, toolBinDir, toolPath, toolchainEnv } from "../../sandbox/toolchain/paths";
+import { tempDirs } from "../support/tmp";
 
 const setupJs = path.join(repoRoot, "dist", "sandbox", "toolchain", "setup.js");
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "regnet-setup-"));
+const tmp = tempDirs("regnet-setup-");
 
 function setup(env: NodeJS.ProcessEnv, ...tools: string[]) {
   const r = spawnSync(process.execPath, [setupJs, ...tools], { env: { ...process.env, ...env }, encoding: "utf8", timeout: 120_000 });
