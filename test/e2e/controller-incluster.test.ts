@@ -262,9 +262,13 @@ describe("controller from charts-out, in the sandbox", { concurrency: false }, (
     await kubectl(["scale", `bitcoinnetwork/${NET}`, "-n", ns.name, "--replicas=3"]);
     await settledAt(3);
     assert.ok(reconcilesOf(await controllerMetrics(next)) > 0, "the new leader reconciled the change");
-    const waiting = (await controllerPods()).filter((p) => isReady(p) && !p.metadata!.deletionTimestamp && p.metadata!.name !== next.metadata!.name);
-    assert.equal(waiting.length, 1, "one replica waits");
-    const waitingMetrics = await controllerMetrics(waiting[0]!);
+    // The other replica (the old standby, or the replacement once it is Ready) waits and does nothing.
+    const waiting = await waitFor(
+      "the other replica to be ready",
+      async () => (await controllerPods()).find((p) => isReady(p) && p.metadata!.name !== next.metadata!.name),
+      { timeoutMs: 120_000 },
+    );
+    const waitingMetrics = await controllerMetrics(waiting);
     assert.equal(metricValue(waitingMetrics, "regnet_controller_leader"), 0);
     assert.equal(reconcilesOf(waitingMetrics), 0, "the waiting replica reconciled nothing");
 
