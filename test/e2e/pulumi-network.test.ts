@@ -10,14 +10,14 @@ import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import type { Stack } from "@pulumi/pulumi/automation";
 import YAML from "yaml";
-import { openStack } from "../../infra/pulumi/automation";
 import type { NetworkObservation } from "../../provider/pulumi/types";
 import { toolPath } from "../../sandbox/toolchain/paths";
-import { kubeConfig, repoRoot, sandboxKubeconfig, tempNamespace, waitFor } from "../support/cluster";
+import { kubeConfig, kubeconfigPath, waitFor } from "../support/cluster";
+import { closeTestStack, openTestStack, type TestStack } from "../support/pulumi";
 
-const kubeconfigPath = process.env.KUBECONFIG ?? sandboxKubeconfig;
 const NET = "pnet";
-let ns: { name: string; cleanup: () => Promise<void> };
+let t: TestStack | undefined;
+let ns: TestStack["ns"];
 let stack: Stack;
 let root: string;
 let logFile: string;
@@ -29,21 +29,11 @@ const setNodes = (nodes: number) => stack.setConfig("regnet:networks", { value: 
 const log = (line: string) => process.stderr.write(`[pulumi-e2e] ${line}\n`);
 
 before(async () => {
-  ns = await tempNamespace("pulumi-e2e");
-  root = path.join(repoRoot, ".regnet", "test-pulumi", ns.name);
-  logFile = path.join(root, "engine.log");
-  stack = await openStack({
-    stackName: "e2e",
-    stateDir: path.join(root, "state"),
-    config: { namespace: ns.name, kubeconfigPath, networks: network(3), convergeTimeoutSeconds: 300 },
-    env: { REGNET_LOG_FILE: logFile },
-  });
+  t = await openTestStack("pulumi-e2e", "e2e", (namespace) => ({ namespace, kubeconfigPath, networks: network(3), convergeTimeoutSeconds: 300 }));
+  ({ ns, stack, root, logFile } = t);
 });
 
-after(async () => {
-  await ns.cleanup();
-  fs.rmSync(root, { recursive: true, force: true });
-});
+after(() => closeTestStack(t));
 
 function networkOf(outputs: Record<string, { value: unknown }>): NetOut {
   return (outputs.networks!.value as Record<string, NetOut>)[NET]!;

@@ -4,33 +4,22 @@
 // `destroy` removes everything.
 import { after, before, test } from "node:test";
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { openStack } from "../../infra/pulumi/automation";
-import { kubeConfig, repoRoot, sandboxKubeconfig, tempNamespace } from "../support/cluster";
+import { kubeConfig, kubeconfigPath } from "../support/cluster";
+import { closeTestStack, openTestStack, type TestStack } from "../support/pulumi";
 
-let ns: { name: string; cleanup: () => Promise<void> };
+let t: TestStack | undefined;
+let ns: TestStack["ns"];
 let stack: Stack;
-let root: string;
 const NETWORK = [{ name: "slow", nodes: 2, implementation: "btcd" }];
 
 before(async () => {
-  ns = await tempNamespace("pulumi-timeout");
-  root = path.join(repoRoot, ".regnet", "test-pulumi", ns.name);
-  stack = await openStack({
-    stackName: "timeout",
-    stateDir: path.join(root, "state"),
-    config: { namespace: ns.name, kubeconfigPath: process.env.KUBECONFIG ?? sandboxKubeconfig, networks: NETWORK, convergeTimeoutSeconds: 1 },
-    env: { REGNET_LOG_FILE: path.join(root, "engine.log") },
-  });
+  t = await openTestStack("pulumi-timeout", "timeout", (namespace) => ({ namespace, kubeconfigPath, networks: NETWORK, convergeTimeoutSeconds: 1 }));
+  ({ ns, stack } = t);
 });
 
-after(async () => {
-  await ns.cleanup();
-  fs.rmSync(root, { recursive: true, force: true });
-});
+after(() => closeTestStack(t));
 
 test("a bounded wait that runs out names what each node lacks and keeps the resource tracked", async () => {
   const failed = await stack.up({ color: "never" }).then(

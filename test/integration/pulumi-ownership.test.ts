@@ -2,32 +2,25 @@
 // object alone, creates nothing, and tracks nothing in state.
 import { after, before, test } from "node:test";
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { openStack } from "../../infra/pulumi/automation";
-import { kubeConfig, repoRoot, sandboxKubeconfig, tempNamespace } from "../support/cluster";
+import { kubeConfig, kubeconfigPath } from "../support/cluster";
+import { closeTestStack, openTestStack, type TestStack } from "../support/pulumi";
 
-let ns: { name: string; cleanup: () => Promise<void> };
+let t: TestStack | undefined;
+let ns: TestStack["ns"];
 let stack: Stack;
-let root: string;
 
 before(async () => {
-  ns = await tempNamespace("pulumi-owner");
-  root = path.join(repoRoot, ".regnet", "test-pulumi", ns.name);
-  stack = await openStack({
-    stackName: "owner",
-    stateDir: path.join(root, "state"),
-    config: { namespace: ns.name, kubeconfigPath: process.env.KUBECONFIG ?? sandboxKubeconfig, networks: [{ name: "taken", nodes: 0, implementation: "btcd" }] },
-    env: { REGNET_LOG_FILE: path.join(root, "engine.log") },
-  });
+  t = await openTestStack("pulumi-owner", "owner", (namespace) => ({
+    namespace,
+    kubeconfigPath,
+    networks: [{ name: "taken", nodes: 0, implementation: "btcd" }],
+  }));
+  ({ ns, stack } = t);
 });
 
-after(async () => {
-  await ns.cleanup();
-  fs.rmSync(root, { recursive: true, force: true });
-});
+after(() => closeTestStack(t));
 
 test("up refuses to take over a foreign object of the same name and tracks nothing", async () => {
   const core = kubeConfig().makeApiClient(k8s.CoreV1Api);

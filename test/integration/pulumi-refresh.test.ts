@@ -3,34 +3,26 @@
 // needs no node runner, so this runs against the API server alone.
 import { after, before, test } from "node:test";
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { openStack } from "../../infra/pulumi/automation";
-import { kubeConfig, repoRoot, sandboxKubeconfig, tempNamespace } from "../support/cluster";
+import { kubeConfig, kubeconfigPath } from "../support/cluster";
+import { closeTestStack, openTestStack, type TestStack } from "../support/pulumi";
 
-let ns: { name: string; cleanup: () => Promise<void> };
+let t: TestStack | undefined;
+let ns: TestStack["ns"];
 let stack: Stack;
-let root: string;
 const TYPE = "pulumi-nodejs:dynamic/regnet:BitcoinNetwork";
 
 before(async () => {
-  ns = await tempNamespace("pulumi-refresh");
-  root = path.join(repoRoot, ".regnet", "test-pulumi", ns.name);
-  stack = await openStack({
-    stackName: "refresh",
-    stateDir: path.join(root, "state"),
-    config: { namespace: ns.name, kubeconfigPath: process.env.KUBECONFIG ?? sandboxKubeconfig, networks: [{ name: "gone", nodes: 0, implementation: "btcd" }] },
-    env: { REGNET_LOG_FILE: path.join(root, "engine.log") },
-  });
+  t = await openTestStack("pulumi-refresh", "refresh", (namespace) => ({
+    namespace,
+    kubeconfigPath,
+    networks: [{ name: "gone", nodes: 0, implementation: "btcd" }],
+  }));
+  ({ ns, stack } = t);
 });
 
-after(async () => {
-  await stack?.destroy({ color: "never" }).catch(() => undefined);
-  await ns.cleanup();
-  fs.rmSync(root, { recursive: true, force: true });
-});
+after(() => closeTestStack(t, { destroy: true }));
 
 const tracked = async () => (await stack.exportStack()).deployment.resources.filter((r: { type: string }) => r.type === TYPE).length;
 

@@ -6,32 +6,25 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { openStack } from "../../infra/pulumi/automation";
-import { repoRoot, sandboxKubeconfig, tempNamespace } from "../support/cluster";
+import { kubeconfigPath } from "../support/cluster";
+import { closeTestStack, openTestStack, type TestStack } from "../support/pulumi";
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d"; // Pulumi's marker for a secret value in state
-let ns: { name: string; cleanup: () => Promise<void> };
+let t: TestStack | undefined;
 let stack: Stack;
 let root: string;
-const contents = fs.readFileSync(process.env.KUBECONFIG ?? sandboxKubeconfig, "utf8");
+const contents = fs.readFileSync(kubeconfigPath, "utf8");
 
 before(async () => {
-  ns = await tempNamespace("pulumi-secret");
-  root = path.join(repoRoot, ".regnet", "test-pulumi", ns.name);
-  stack = await openStack({
-    stackName: "secret",
-    stateDir: path.join(root, "state"),
-    config: { namespace: ns.name, kubeconfig: contents, networks: [{ name: "zero", nodes: 0, implementation: "btcd" }] },
-    secretKeys: ["kubeconfig"],
-    env: { REGNET_LOG_FILE: path.join(root, "engine.log") },
-  });
+  t = await openTestStack("pulumi-secret", "secret", (namespace) => ({
+    namespace,
+    kubeconfig: contents,
+    networks: [{ name: "zero", nodes: 0, implementation: "btcd" }],
+  }), ["kubeconfig"]);
+  ({ stack, root } = t);
 });
 
-after(async () => {
-  await stack?.destroy({ color: "never" }).catch(() => undefined);
-  await ns.cleanup();
-  fs.rmSync(root, { recursive: true, force: true });
-});
+after(() => closeTestStack(t, { destroy: true }));
 
 test("a kubeconfig passed as a secret works and never lands in state or logs in plaintext", async () => {
   const up = await stack.up({ color: "never" });

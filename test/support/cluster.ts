@@ -5,10 +5,12 @@ import * as k8s from "@kubernetes/client-node";
 
 export const repoRoot = path.resolve(__dirname, "..", "..", "..");
 export const sandboxKubeconfig = path.join(repoRoot, ".regnet", "kubeconfig");
+/** The kubeconfig the tests use: $KUBECONFIG (another cluster, or a sandbox instance), else the default sandbox's. */
+export const kubeconfigPath = process.env.KUBECONFIG ?? sandboxKubeconfig;
 
 export function kubeConfig(): k8s.KubeConfig {
   const kc = new k8s.KubeConfig();
-  kc.loadFromFile(process.env.KUBECONFIG ?? sandboxKubeconfig);
+  kc.loadFromFile(kubeconfigPath);
   return kc;
 }
 
