@@ -87,7 +87,13 @@ test("up with nodes=3: 3 ready, wired nodes at height ≥ 101", async () => {
 
 test("nodes 3 => 5: preview reports exactly one update, shows the diff, changes nothing and calls no node", async () => {
   await setNodes(5);
-  const before = await resourceVersions();
+  // Controllers may still be writing status just after `up`: take the baseline once nothing moves.
+  const before = await waitFor("the namespace's objects to settle", async () => {
+    const first = await resourceVersions();
+    await new Promise((r) => setTimeout(r, 1000));
+    const second = await resourceVersions();
+    return JSON.stringify(first) === JSON.stringify(second) ? second : undefined;
+  });
   const linesBefore = logLines().length;
   const preview = await stack.preview({ color: "never", diff: true });
   log(preview.stdout);
