@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as k8s from "@kubernetes/client-node";
-import { Testing } from "cdk8s";
+import { testApp } from "../support/cdk8s";
 import { GROUP, PLURAL, VERSION } from "../../provider/spec";
 import { definePlatform } from "../../infra/cdk8s/app";
 import { kubeConfig, tempNamespace, waitFor } from "../support/cluster";
@@ -22,7 +22,7 @@ test("the synthesized controller runs in the sandbox and, with the chart's RBAC 
     kubectl(["delete", "clusterrole,clusterrolebinding", name, "--ignore-not-found"], { allowFail: true });
     await Promise.all([home.cleanup(), nets.cleanup()]);
   });
-  const { cluster, controller } = definePlatform(Testing.app(), { namespace: home.name, name, controllerArgs: ["--namespace", nets.name] });
+  const { cluster, controller } = definePlatform(testApp(), { namespace: home.name, name, controllerArgs: ["--namespace", nets.name] });
   // Everything but the CRD (shared, applied above); the Namespace object labels the temp namespace
   // with pod-security enforce=restricted before the Deployment's pod is admitted.
   const objects = [...cluster.toJson(), ...controller.toJson()].filter((o: Manifest) => o.kind !== "CustomResourceDefinition") as Manifest[];

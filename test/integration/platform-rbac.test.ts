@@ -6,7 +6,7 @@ import { after, before, test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as https from "node:https";
 import * as k8s from "@kubernetes/client-node";
-import { Testing } from "cdk8s";
+import { testApp } from "../support/cdk8s";
 import { definePlatform } from "../../infra/cdk8s/app";
 import { kubeConfig, tempNamespace } from "../support/cluster";
 import { applyPlatform, kubectl, toYaml, type Manifest } from "./platform-helpers";
@@ -161,7 +161,7 @@ test("with secretNamespaces, Secrets outside the listed namespaces are forbidden
   const home = await tempNamespace("platform-rbac-ctl");
   const nets = await tempNamespace("platform-rbac-net");
   const name = home.name.replace("platform-rbac-ctl", "rn-scoped");
-  const { cluster, controller } = definePlatform(Testing.app(), { namespace: home.name, name, secretNamespaces: [nets.name] });
+  const { cluster, controller } = definePlatform(testApp(), { namespace: home.name, name, secretNamespaces: [nets.name] });
   // The RBAC objects and the ServiceAccount of a second, scoped install (same CRD; no Deployment).
   const objects = [...cluster.toJson(), ...controller.toJson()].filter(
     (o: Manifest) => !["CustomResourceDefinition", "Namespace", "Deployment"].includes(o.kind),

@@ -1,10 +1,10 @@
 // The cdk8s platform constructs: snapshots of every chart's YAML, and the properties the issue asks
 // for checked one by one (so a snapshot update cannot quietly drop one).
-import { after, test, snapshot } from "node:test";
+import { test, snapshot } from "node:test";
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
 import * as path from "node:path";
-import { Chart, Testing, Yaml } from "cdk8s";
+import { Chart, Yaml } from "cdk8s";
+import { testApp } from "../support/cdk8s";
 import { defineApp, definePlatform } from "../../infra/cdk8s/app";
 import { ExampleNetworksChart } from "../../infra/cdk8s/example-networks-chart";
 import { packageVersion } from "../../infra/cdk8s/defaults";
@@ -14,15 +14,6 @@ import { crdOpenApiSchema, GROUP, PLURAL, validateSpec } from "../../provider/sp
 snapshot.setResolveSnapshotPath((testFile) =>
   path.resolve(__dirname, "..", "..", "..", "test", "unit", `${path.basename(testFile ?? "cdk8s", ".js")}.ts.snapshot`),
 );
-
-// Testing.app() makes a temp outdir per app and never removes it: remove them when the file is done.
-const outdirs: string[] = [];
-function testApp() {
-  const app = Testing.app();
-  outdirs.push(app.outdir);
-  return app;
-}
-after(() => outdirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: any };
 
