@@ -3,36 +3,9 @@
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
-import { regnetStack } from "../../infra/pulumi/stack";
 import { repoRoot } from "../../sandbox/toolchain/paths";
+import { declared } from "../support/pulumi-mocks";
 
-interface Registered {
-  type: string;
-  name: string;
-  inputs: Record<string, any>;
-  provider?: string;
-}
-
-async function declared(config: Record<string, string>): Promise<Registered[]> {
-  const registered: Registered[] = [];
-  pulumi.runtime.setAllConfig(config);
-  await pulumi.runtime.setMocks(
-    {
-      newResource: (args) => {
-        registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
-        return { id: `${args.name}-id`, state: args.inputs };
-      },
-      call: () => ({}),
-    },
-    "regnet",
-    "test",
-    false,
-  );
-  const out = regnetStack(repoRoot);
-  await new Promise<void>((resolve) => pulumi.output(out.networks).apply(() => resolve()));
-  return registered;
-}
 
 const networks = JSON.stringify([{ name: "alpha", nodes: 3, implementation: "btcd" }]);
 

@@ -5,30 +5,16 @@ import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { regnetStack } from "../../infra/pulumi/stack";
 import { repoRoot } from "../../sandbox/toolchain/paths";
+import { declared } from "../support/pulumi-mocks";
 
 test("default stack: only BitcoinNetworks, with the configured namespace and an absolute kubeconfig path", async () => {
-  const types: string[] = [];
-  const inputs: Record<string, any>[] = [];
-  pulumi.runtime.setAllConfig({
+  const registered = await declared({
     "regnet:networks": JSON.stringify([{ name: "alpha", nodes: 3 }, { name: "beta", namespace: "other", nodes: 1 }]),
     "regnet:namespace": "ns",
     "regnet:kubeconfigPath": ".regnet/kubeconfig",
   });
-  await pulumi.runtime.setMocks(
-    {
-      newResource: (args) => {
-        types.push(args.type);
-        inputs.push(args.inputs);
-        return { id: args.name, state: args.inputs };
-      },
-      call: () => ({}),
-    },
-    "regnet",
-    "test",
-    false,
-  );
-  const out = regnetStack(repoRoot);
-  await new Promise<void>((resolve) => pulumi.output(out.networks).apply(() => resolve()));
+  const types = registered.map((r) => r.type);
+  const inputs = registered.map((r) => r.inputs);
   assert.deepEqual(types, ["pulumi-nodejs:dynamic/regnet:BitcoinNetwork", "pulumi-nodejs:dynamic/regnet:BitcoinNetwork"]);
   assert.deepEqual(inputs.map((i) => [i.name, i.namespace, i.spec.nodes]), [["alpha", "ns", 3], ["beta", "other", 1]]);
   assert.equal(inputs[0]!.kubeconfigPath, `${repoRoot}/.regnet/kubeconfig`);
