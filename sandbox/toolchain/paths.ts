@@ -17,9 +17,24 @@ export const TOOLS = {
   etcd: { version: versions.etcd.version, binaries: ["etcd"] },
   kwok: { version: versions.kwok.version, binaries: ["kwok", "kwokctl"] },
   btcd: { version: versions.btcd.version, binaries: ["btcd", "btcctl"] },
+  // The two below are not served by any registry: `npm run setup` copies them from the prebuilt
+  // upstream builds in ../shared/toolchain (PREBUILT below), when that folder is there.
+  "bitcoin-core": { version: versions["bitcoin-core"].version, binaries: ["bitcoind", "bitcoin-cli"] },
+  "pulumi-language-nodejs": { version: versions["pulumi-language-nodejs"].version, binaries: ["pulumi-language-nodejs"] },
 } as const;
 
 export type ToolName = keyof typeof TOOLS;
+
+/** Tools installed from prebuilt upstream builds instead of built with Go: their folder there. */
+export const PREBUILT: Partial<Record<ToolName, string>> = {
+  "bitcoin-core": `bitcoin-core-${versions["bitcoin-core"].version}`,
+  "pulumi-language-nodejs": `pulumi-language-nodejs-${versions["pulumi-language-nodejs"].version}`,
+};
+
+/** Where the prebuilt builds are: $REGNET_PREBUILT_DIR, else ../shared/toolchain beside the checkout. */
+export function prebuiltRoot(env: NodeJS.ProcessEnv = process.env): string {
+  return env.REGNET_PREBUILT_DIR || path.resolve(repoRoot, "..", "shared", "toolchain");
+}
 export type BinaryName = (typeof TOOLS)[ToolName]["binaries"][number];
 
 export const NODE_MAJOR = versions.node.major;

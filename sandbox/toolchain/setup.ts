@@ -182,6 +182,14 @@ function recipe(tool: ToolName): { steps: Step[]; versionOf: (bin: string, file:
         // btcctl v0.26.2 still reports "0.23.1-beta"; the module version in the binary is the truth.
         versionOf: (_bin, file) => goModVersion(file, "github.com/btcsuite/btcd", v),
       };
+    case "bitcoin-core":
+    case "pulumi-language-nodejs":
+      // Prebuilt (../shared/toolchain): installed by copying, not built. TODO(setup): copy step.
+      return {
+        steps: [],
+        versionOf: (bin, file) =>
+          bin === "pulumi-language-nodejs" ? capture(file, ["-version"]).trim() === `v${v}` : capture(file, ["-version"]).includes(`v${v}-`),
+      };
   }
 }
 
