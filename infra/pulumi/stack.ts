@@ -15,7 +15,10 @@ import { installPlatform } from "./platform";
 
 export type NetworkConfig = BitcoinNetworkSpecArgs & { name: string; namespace?: string };
 
-export function regnetStack(projectDir: string = process.cwd()) {
+/** `projectDir`: the folder of Pulumi.yaml, which relative paths in config (kubeconfigPath) and
+ * charts-out/ are taken from; not the working directory, which the Node language host sets to the
+ * program's folder (infra/pulumi/). */
+export function regnetStack(projectDir: string) {
   const config = new pulumi.Config("regnet");
   const networks = config.requireObject<NetworkConfig[]>("networks");
   if (!Array.isArray(networks)) {

@@ -10,7 +10,11 @@ export interface Registered {
   provider?: string;
 }
 
-export async function declared(config: Record<string, string>): Promise<Registered[]> {
+/** `program` runs the stack program and returns its outputs (default: regnetStack on the repo). */
+export async function declared(
+  config: Record<string, string>,
+  program: () => ReturnType<typeof regnetStack> = () => regnetStack(repoRoot),
+): Promise<Registered[]> {
   const registered: Registered[] = [];
   pulumi.runtime.setAllConfig(config);
   await pulumi.runtime.setMocks(
@@ -25,7 +29,7 @@ export async function declared(config: Record<string, string>): Promise<Register
     "test",
     false,
   );
-  const out = regnetStack(repoRoot);
+  const out = program();
   await new Promise<void>((resolve) => pulumi.output(out.networks).apply(() => resolve()));
   return registered;
 }
