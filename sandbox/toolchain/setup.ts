@@ -1,14 +1,19 @@
 // `npm run setup`: installs the pinned toolchain (versions.json) into the per-user cache.
-// Every tool is a Go build from the Go module proxy in a scratch module under its cache dir (no
-// release downloads: only package registries are reachable). Idempotent: a tool whose binaries exist
-// and report the pinned version is left alone, so a second run takes seconds.
+// Most tools are Go builds from the Go module proxy in a scratch module under their cache dir (no
+// release downloads: only package registries are reachable). The two no registry serves (PREBUILT)
+// are copied from upstream builds in prebuiltRoot(), when that folder is there. Idempotent: a tool
+// whose binaries exist and report the pinned version is left alone, so a second run takes seconds.
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { pipeline } from "node:stream/promises";
+import * as zlib from "node:zlib";
 import {
   NODE_MAJOR,
+  PREBUILT,
   TOOLS,
   type ToolName,
+  prebuiltRoot,
   pulumiNodejsPluginDir,
   toolBinDir,
   toolDir,
@@ -22,7 +27,7 @@ interface Step {
 
 interface BuildContext {
   tool: ToolName;
-  src: string; // scratch module dir
+  src: string; // scratch module dir (prebuilt tools: the tool's dir), where commands run
   out: string; // staging bin dir, renamed to bin/ once verified
   log: string; // build log file
 }
@@ -121,6 +126,84 @@ const kubernetesReplaces = (version: string): Step => ({
   },
 });
 
+/** The folder of a prebuilt tool's upstream binaries. */
+const prebuiltBin = (tool: ToolName): string => path.join(prebuiltRoot(), PREBUILT[tool]!, "bin");
+
+/** What needs each prebuilt tool: said when it cannot be installed. */
+const NEEDED_BY: Partial<Record<ToolName, string>> = {
+  "bitcoin-core": "Bitcoin Core nodes",
+  "pulumi-language-nodejs": "the Pulumi directory program (`pulumi up` in the project dir)",
+};
+
+const copyPrebuilt = (tool: ToolName): Step => ({
+  name: `copy ${TOOLS[tool].binaries.join(", ")} from ${prebuiltBin(tool)}`,
+  run: async (ctx) => {
+    for (const b of TOOLS[tool].binaries) {
+      const to = path.join(ctx.out, b);
+      fs.copyFileSync(path.join(prebuiltBin(tool), b), to);
+      fs.chmodSync(to, 0o755);
+    }
+  },
+});
+
+/** Prebuilt binaries stored gzip-compressed (`<binary>.gz`): unpacked with the run bit. */
+const gunzipPrebuilt = (tool: ToolName): Step => ({
+  name: `gunzip ${TOOLS[tool].binaries.map((b) => `${b}.gz`).join(", ")} from ${prebuiltBin(tool)}`,
+  run: async (ctx) => {
+    for (const b of TOOLS[tool].binaries) {
+      const from = path.join(prebuiltBin(tool), `${b}.gz`);
+      try {
+        await pipeline(fs.createReadStream(from), zlib.createGunzip(), fs.createWriteStream(path.join(ctx.out, b), { mode: 0o755 }));
+      } catch (err) {
+        throw new StepError(tool, `gunzip ${from}`, (err as Error).message);
+      }
+    }
+  },
+});
+
+/** Shared libraries that `ldd` cannot find for the staged binaries (logged to the build log). */
+function missingLibraries(ctx: BuildContext): string[] {
+  const missing = new Set<string>();
+  for (const b of TOOLS[ctx.tool].binaries) {
+    const r = spawnSync("ldd", [path.join(ctx.out, b)], { encoding: "utf8", timeout: 30_000 });
+    if (r.error) throw new StepError(ctx.tool, "ldd", r.error.message);
+    fs.appendFileSync(ctx.log, `\n$ ldd ${b}\n${r.stdout}${r.stderr}`);
+    for (const m of r.stdout.matchAll(/^\s*(\S+) => not found/gm)) missing.add(m[1]);
+  }
+  return [...missing];
+}
+
+/**
+ * Bitcoin Core links libevent's extra and pthreads libraries dynamically, which a fresh Debian lacks:
+ * install the packages that hold them (we run as root here), or say exactly what to run.
+ */
+const debianRuntime = (packages: string[]): Step => ({
+  name: "check shared libraries (ldd)",
+  run: async (ctx) => {
+    const missing = missingLibraries(ctx);
+    if (!missing.length) return;
+    const install = `apt-get install -y ${packages.join(" ")}`;
+    const fix = `run as root: apt-get update && ${install}`;
+    if (process.getuid?.() !== 0) throw new StepError(ctx.tool, "shared libraries", `${missing.join(", ")} not found (ldd); ${fix}`);
+    console.log(`  ${ctx.tool}: ${missing.join(", ")} not found: installing Debian packages (${install}) ...`);
+    const aptEnv = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+    const aptInstall = () =>
+      run(ctx, "apt-get install", "apt-get", ["install", "-y", "-q", "-o", "DPkg::Lock::Timeout=120", ...packages], aptEnv);
+    try {
+      await aptInstall().catch(async () => {
+        // A fresh image has no package lists yet: fetch them, then try once more.
+        console.log(`  ${ctx.tool}: apt-get install failed; apt-get update and again ...`);
+        await run(ctx, "apt-get update", "apt-get", ["update", "-q"], aptEnv);
+        await aptInstall();
+      });
+    } catch (err) {
+      throw new StepError(ctx.tool, "apt-get install", `${err instanceof StepError ? err.detail : String(err)}\n${fix}`);
+    }
+    const still = missingLibraries(ctx);
+    if (still.length) throw new StepError(ctx.tool, "shared libraries", `${still.join(", ")} still not found (ldd) after ${install}`);
+  },
+});
+
 /** How to build each tool, and how to tell a binary is the pinned version. */
 function recipe(tool: ToolName): { steps: Step[]; versionOf: (bin: string, file: string) => boolean } {
   const v = TOOLS[tool].version;
@@ -183,12 +266,15 @@ function recipe(tool: ToolName): { steps: Step[]; versionOf: (bin: string, file:
         versionOf: (_bin, file) => goModVersion(file, "github.com/btcsuite/btcd", v),
       };
     case "bitcoin-core":
-    case "pulumi-language-nodejs":
-      // Prebuilt (../shared/toolchain): installed by copying, not built. TODO(setup): copy step.
       return {
-        steps: [],
-        versionOf: (bin, file) =>
-          bin === "pulumi-language-nodejs" ? capture(file, ["-version"]).trim() === `v${v}` : capture(file, ["-version"]).includes(`v${v}-`),
+        steps: [copyPrebuilt(tool), debianRuntime(["libevent-extra-2.1-7", "libevent-pthreads-2.1-7"])],
+        // An upstream master build: "Bitcoin Core daemon version v29.99.0-g<commit>".
+        versionOf: (_bin, file) => capture(file, ["-version"]).split("\n")[0].includes(`v${v}-`),
+      };
+    case "pulumi-language-nodejs":
+      return {
+        steps: [gunzipPrebuilt(tool)],
+        versionOf: (_bin, file) => capture(file, ["-version"]).trim() === `v${v}`,
       };
   }
 }
@@ -267,31 +353,37 @@ function alive(pid: number): boolean {
   }
 }
 
-async function installTool(tool: ToolName): Promise<string> {
+/** Width of the tool column in the result lines. */
+const NAME_WIDTH = Math.max(...Object.keys(TOOLS).map((t) => t.length));
+
+/** Installs one tool; "unavailable" when it is a prebuilt one whose folder is not there. */
+async function installTool(tool: ToolName): Promise<string | "unavailable"> {
   const started = Date.now();
   const dir = toolDir(tool);
   const bin = toolBinDir(tool);
-  fs.mkdirSync(dir, { recursive: true });
+  fs.mkdirSync(toolchainRoot(), { recursive: true });
   const line = (how: string) =>
-    `${tool.padEnd(10)} v${TOOLS[tool].version.padEnd(8)} ${how.padEnd(22)} ${secs(started).padStart(7)}  ${bin}`;
+    `${tool.padEnd(NAME_WIDTH)} v${TOOLS[tool].version.padEnd(8)} ${how.padEnd(22)} ${secs(started).padStart(7)}  ${bin}`;
   return withLock(tool, async () => {
     if (allPinned(tool, bin)) return line("ok (cached)");
     if (linkFromPath(tool, bin)) return line("ok (found on PATH)");
-    const ctx: BuildContext = { tool, src: path.join(dir, "src"), out: `${bin}.partial`, log: path.join(dir, "build.log") };
+    const prebuilt = PREBUILT[tool] !== undefined;
+    if (prebuilt && !fs.existsSync(prebuiltBin(tool))) return "unavailable";
+    const ctx: BuildContext = { tool, src: prebuilt ? dir : path.join(dir, "src"), out: `${bin}.partial`, log: path.join(dir, "build.log") };
     fs.mkdirSync(ctx.src, { recursive: true });
     fs.rmSync(ctx.out, { recursive: true, force: true });
     fs.mkdirSync(ctx.out, { recursive: true });
-    fs.writeFileSync(ctx.log, `# ${tool} v${TOOLS[tool].version} build, ${new Date().toISOString()}\n`);
+    fs.writeFileSync(ctx.log, `# ${tool} v${TOOLS[tool].version} ${prebuilt ? "install" : "build"}, ${new Date().toISOString()}\n`);
     for (const step of recipe(tool).steps) {
       console.log(`  ${tool}: ${step.name} ... (${secs(started)})`);
       await step.run(ctx);
     }
     if (!allPinned(tool, ctx.out)) {
-      throw new StepError(tool, "verify version", `built binaries in ${ctx.out} do not report v${TOOLS[tool].version}`);
+      throw new StepError(tool, "verify version", `${prebuilt ? "installed" : "built"} binaries in ${ctx.out} do not report v${TOOLS[tool].version}`);
     }
     fs.rmSync(bin, { recursive: true, force: true });
     fs.renameSync(ctx.out, bin);
-    return line("built");
+    return line(prebuilt ? "installed (prebuilt)" : "built");
   });
 }
 
@@ -310,13 +402,14 @@ function checkNode(): string {
     );
   }
   // npm loses the executable bit of the dynamic-provider plugin; Pulumi then reports it missing.
+  // Only when it is lost: a user who does not own node_modules can still run setup afterwards.
   const plugin = path.join(pulumiNodejsPluginDir(), "pulumi-resource-pulumi-nodejs");
   try {
-    fs.chmodSync(plugin, 0o755);
+    if (!isExecutable(plugin)) fs.chmodSync(plugin, 0o755);
   } catch (err) {
     throw new StepError("node", "chmod +x pulumi-resource-pulumi-nodejs", (err as Error).message);
   }
-  return `${"node".padEnd(10)} ${process.version.padEnd(9)} ${"ok".padEnd(22)} ${secs(started).padStart(7)}  ${process.execPath}`;
+  return `${"node".padEnd(NAME_WIDTH)} ${process.version.padEnd(9)} ${"ok".padEnd(22)} ${secs(started).padStart(7)}  ${process.execPath}`;
 }
 
 function checkGo(): void {
@@ -333,21 +426,33 @@ async function main(): Promise<void> {
   const unknown = wanted.filter((t) => !(t in TOOLS));
   if (unknown.length) throw new Error(`unknown tool(s) ${unknown.join(", ")}; known: ${Object.keys(TOOLS).join(", ")}`);
   const tools = (Object.keys(TOOLS) as ToolName[]).filter((t) => !wanted.length || wanted.includes(t));
-  if (!tools.every((t) => allPinned(t, toolBinDir(t)))) checkGo();
-  // Two lanes on two cores: Kubernetes (the big one) beside the rest, one after another.
-  const lanes = [["kubernetes"], ["etcd", "kwok", "btcd", "pulumi"]].map((l) => tools.filter((t) => l.includes(t)));
+  if (!tools.every((t) => PREBUILT[t] || allPinned(t, toolBinDir(t)))) checkGo();
+  // Two lanes of Go builds on two cores: Kubernetes (the big one) beside the rest, one after
+  // another; the prebuilt tools (a copy each, seconds) in a third.
+  const lanes = [["kubernetes"], ["etcd", "kwok", "btcd", "pulumi"], Object.keys(PREBUILT)].map((l) => tools.filter((t) => l.includes(t)));
   const failures: StepError[] = [];
+  const unavailable: ToolName[] = [];
   await Promise.all(
     lanes.map(async (lane) => {
       for (const tool of lane) {
         try {
-          console.log(await installTool(tool));
+          const result = await installTool(tool);
+          if (result === "unavailable") unavailable.push(tool);
+          else console.log(result);
         } catch (err) {
           failures.push(err instanceof StepError ? err : new StepError(tool, "install", String(err)));
         }
       }
     }),
   );
+  // A user's machine has no prebuilt folder: everything else still works, so say so once and go on.
+  if (unavailable.length) {
+    console.log(
+      `${unavailable.join(", ")}: not installed, no ${unavailable.map((t) => PREBUILT[t]).join(", ")} in ${prebuiltRoot()} ` +
+        `($REGNET_PREBUILT_DIR to look elsewhere); ${unavailable.map((t) => NEEDED_BY[t]).join(" and ")} need ` +
+        `${unavailable.length > 1 ? "them" : "it"}, and their tests are skipped`,
+    );
+  }
   if (failures.length) {
     for (const f of failures) console.error(`\nsetup FAILED: ${f.message}`);
     process.exitCode = 1;
