@@ -1,15 +1,15 @@
 // `npm test [unit|integration|e2e ...]`: runs the compiled test files of each chosen layer (all three
 // by default) with Node's test runner and the toolchain on PATH. Integration and e2e need the
 // sandbox: it is brought up if it is not, and down again at the end only if this run brought it up
-// (unless KUBECONFIG names another cluster: then they run there).
+// (unless KUBECONFIG names another cluster: then they run there). With CI set, a skipped test fails
+// the run (test/outcome.ts).
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { run } from "node:test";
-import { spec } from "node:test/reporters";
 import { down, isUp, up } from "../sandbox/cluster/cluster";
 import { currentInstance } from "../sandbox/cluster/instance";
 import { repoRoot, toolchainEnv } from "../sandbox/toolchain/paths";
+import { type Outcome, runFiles, verdict } from "./outcome";
 
 const LAYERS = ["unit", "integration", "e2e"] as const;
 type Layer = (typeof LAYERS)[number];
@@ -36,45 +36,13 @@ function testFiles(layer: Layer): string[] {
   return found.sort().map((rel) => path.join(repoRoot, "dist", "test", layer, rel.replace(/\.ts$/, ".js")));
 }
 
-interface Outcome {
-  layer: Layer;
-  files: number;
-  passed: number;
-  failed: number;
-  skipped: number;
-  seconds: number;
-}
-
 async function runLayer(layer: Layer): Promise<Outcome> {
   const files = testFiles(layer);
-  const started = Date.now();
-  const outcome: Outcome = { layer, files: files.length, passed: 0, failed: 0, skipped: 0, seconds: 0 };
   console.log(`\n=== ${layer}: ${files.length} file(s)`);
   const missing = files.filter((f) => !fs.existsSync(f));
-  if (missing.length) {
-    console.log(`not compiled: ${missing.join(", ")} (did tsc run?)`);
-    outcome.failed += missing.length;
-  }
-  const present = files.filter((f) => fs.existsSync(f));
-  if (present.length) {
-    const stream = run({ files: present, ...LAYER_OPTS[layer] });
-    stream.on("test:pass", (t) => {
-      if (t.details.type === "suite") return;
-      if (t.skip || t.todo) outcome.skipped++;
-      else outcome.passed++;
-    });
-    stream.on("test:fail", (t) => {
-      if (t.details.type !== "suite") outcome.failed++;
-    });
-    await new Promise<void>((resolve, reject) => {
-      const out = stream.compose(spec);
-      out.on("data", (chunk) => process.stdout.write(chunk));
-      out.on("end", resolve);
-      out.on("error", reject);
-    });
-  }
-  outcome.seconds = (Date.now() - started) / 1000;
-  return outcome;
+  if (missing.length) console.log(`not compiled: ${missing.join(", ")} (did tsc run?)`);
+  const outcome = await runFiles(layer, files.filter((f) => fs.existsSync(f)), LAYER_OPTS[layer]);
+  return { ...outcome, files: files.length, failed: outcome.failed + missing.length };
 }
 
 async function main(): Promise<number> {
@@ -108,18 +76,8 @@ async function main(): Promise<number> {
   }
 
   console.log("\n=== summary");
-  let ok = true;
-  for (const o of outcomes) {
-    // A layer with no tests is a gap in the suite, not a pass.
-    const verdict = o.failed ? "FAIL" : o.files === 0 ? "EMPTY" : "ok";
-    if (verdict !== "ok") ok = false;
-    console.log(
-      `${o.layer.padEnd(12)} ${verdict.padEnd(6)} files ${String(o.files).padStart(3)}  passed ${String(o.passed).padStart(4)}` +
-        `  failed ${String(o.failed).padStart(3)}  skipped ${String(o.skipped).padStart(3)}  ${o.seconds.toFixed(1)}s`,
-    );
-  }
-  const total = (k: "passed" | "failed" | "skipped") => outcomes.reduce((n, o) => n + o[k], 0);
-  console.log(`total: ${total("passed")} passed, ${total("failed")} failed, ${total("skipped")} skipped`);
+  const { lines, ok } = verdict(outcomes, process.env);
+  for (const line of lines) console.log(line);
   return ok ? 0 : 1;
 }
 
