@@ -6,9 +6,10 @@ import * as path from "node:path";
 import * as readline from "node:readline";
 import * as k8s from "@kubernetes/client-node";
 import { API_VERSION, GROUP, KIND, PLURAL, VERSION, type BitcoinNetworkSpecInput } from "../provider/spec";
+import { currentInstance } from "../sandbox/cluster/instance";
 import { repoRoot, toolchainEnv, toolPath } from "../sandbox/toolchain/paths";
 
-export const sandboxKubeconfig = path.join(repoRoot, ".regnet", "kubeconfig");
+export const sandboxKubeconfig = currentInstance().kubeconfig;
 export const kubeconfigPath = () => process.env.KUBECONFIG ?? sandboxKubeconfig;
 export const CONTROLLER_NAMESPACE = "regnet-system";
 export const CONTROLLER_NAME = "regnet-controller";

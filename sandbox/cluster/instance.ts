@@ -42,8 +42,16 @@ export function sandboxName(env: NodeJS.ProcessEnv = process.env): string {
   return name;
 }
 
+/**
+ * State dir: $REGNET_SANDBOX_DIR, else `<repo>/.regnet` for the default sandbox and
+ * `<repo>/.regnet/sandboxes/<name>` for a named one, so instances in one checkout never share a
+ * kubeconfig, kwok workdir or runner.
+ */
 export function sandboxDir(env: NodeJS.ProcessEnv = process.env): string {
-  return path.resolve(env.REGNET_SANDBOX_DIR || path.join(repoRoot, ".regnet"));
+  if (env.REGNET_SANDBOX_DIR) return path.resolve(env.REGNET_SANDBOX_DIR);
+  const name = sandboxName(env);
+  const base = path.join(repoRoot, ".regnet");
+  return name === "default" ? base : path.join(base, "sandboxes", name);
 }
 
 export function networkForSlot(slot: number): SandboxNetwork {

@@ -2,9 +2,11 @@
 // a throwaway namespace per test file, and a bounded poll.
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
+import { currentInstance } from "../../sandbox/cluster/instance";
 
 export const repoRoot = path.resolve(__dirname, "..", "..", "..");
-export const sandboxKubeconfig = path.join(repoRoot, ".regnet", "kubeconfig");
+/** This checkout's sandbox (REGNET_SANDBOX selects a named one): where `sandbox up` writes its kubeconfig. */
+export const sandboxKubeconfig = currentInstance().kubeconfig;
 /** The kubeconfig the tests use: $KUBECONFIG (another cluster, or a sandbox instance), else the default sandbox's. */
 export const kubeconfigPath = process.env.KUBECONFIG ?? sandboxKubeconfig;
 

@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { claimInstance, currentInstance, networkForSlot, releaseInstance, sandboxName } from "../../sandbox/cluster/instance";
 import { kwokctlConfig } from "../../sandbox/cluster/kwok";
+import { repoRoot } from "../../sandbox/toolchain/paths";
 import { tempDirs } from "../support/tmp";
 
 const tmp = tempDirs("regnet-instance-");
@@ -22,6 +23,19 @@ test("networks per slot: the default owns regnet0, 10.244.0.1/16 and regnet-*; o
   }
   // The default's cleanup of `regnet-*` must never match another sandbox's namespaces.
   for (let s = 1; s <= 9; s++) assert.ok(!networkForSlot(s).netnsPrefix.startsWith("regnet-"));
+});
+
+test("state dirs: named sandboxes in one checkout never share the default's (kubeconfig, kwok, runner)", () => {
+  const def = currentInstance({});
+  const a = currentInstance({ REGNET_SANDBOX: "alpha" });
+  const b = currentInstance({ REGNET_SANDBOX: "beta" });
+  assert.equal(def.dir, path.join(repoRoot, ".regnet"));
+  assert.equal(a.dir, path.join(repoRoot, ".regnet", "sandboxes", "alpha"));
+  assert.equal(new Set([def.kubeconfig, a.kubeconfig, b.kubeconfig]).size, 3);
+  assert.equal(new Set([def.kwokWorkdir, a.kwokWorkdir, b.kwokWorkdir]).size, 3);
+  assert.equal(new Set([def.runnerPidFile, a.runnerPidFile, b.runnerPidFile]).size, 3);
+  // An explicit state dir still wins (CI, tests of the claiming itself).
+  assert.equal(currentInstance({ REGNET_SANDBOX: "alpha", REGNET_SANDBOX_DIR: "/tmp/x" }).dir, "/tmp/x");
 });
 
 test("sandbox names: default, or REGNET_SANDBOX when it is a valid name", () => {
