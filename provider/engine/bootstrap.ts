@@ -2,6 +2,10 @@
 // Level-based like the rest: it looks at the heights the ready nodes report and mines only when no
 // node has reached the target — never a second time on a network that already has its chain, and
 // not while node 0 is still catching up to a peer that has more blocks.
+// It mines only once every node is Ready and wired: each block is then announced to peers that are
+// already connected, which fetch it at once. Mined earlier, the chain would reach a Bitcoin Core node
+// only through the one peer it syncs headers from in initial block download (see ./wiring), which
+// may be another node with no blocks: a 20-30 minute stall.
 import type { BitcoinNetworkSpec } from "../spec";
 import type { Implementation, RpcCredentials } from "../rpc";
 import { MINING_ADDRESS } from "./desired";
@@ -11,7 +15,7 @@ import type { Change, NetworkRef } from "./types";
 
 export type BootstrapState = "done" | "mined" | "waiting";
 
-export function blocksToMine(spec: Pick<BitcoinNetworkSpec, "mining">, nodes: NodeView[]): number | "waiting" {
+export function blocksToMine(spec: Pick<BitcoinNetworkSpec, "mining">, nodes: NodeView[], wired: boolean): number | "waiting" {
   const target = spec.mining.initialBlocks;
   if (target === 0) return 0;
   const ready = nodes.filter((n) => n.ready);
@@ -20,7 +24,7 @@ export function blocksToMine(spec: Pick<BitcoinNetworkSpec, "mining">, nodes: No
   if (best >= target) return 0;
   const node0 = known.find((n) => n.ordinal === 0);
   // A ready node we could not ask may hold the chain: do not mine blind.
-  if (!node0 || known.length < ready.length || node0.rpc!.tip.height < best) return "waiting";
+  if (!node0 || known.length < ready.length || node0.rpc!.tip.height < best || !wired) return "waiting";
   return target - node0.rpc!.tip.height;
 }
 
@@ -30,9 +34,10 @@ export async function bootstrap(
   spec: BitcoinNetworkSpec,
   creds: RpcCredentials,
   nodes: NodeView[],
+  wired: boolean,
   changes: Change[],
 ): Promise<BootstrapState> {
-  const n = blocksToMine(spec, nodes);
+  const n = blocksToMine(spec, nodes, wired);
   if (n === "waiting") return "waiting";
   if (n === 0) return "done";
   const node0 = nodes.find((x) => x.ordinal === 0)!;

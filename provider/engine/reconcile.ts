@@ -1,9 +1,10 @@
 // One level-based reconcile pass, in order:
 //   1. API objects (./apply): ownership check, Secret once, Service, StatefulSet, replicas;
 //   2. observe pods and, for the Ready ones, what each node reports over RPC (./observe);
-//   3. wire peers over the Ready nodes (./wire): add what is missing, remove what is gone;
-//   4. bootstrap the chain once (./bootstrap);
-//   5. status (pure), read again only if this pass wrote to a node.
+//   3. wire peers over the Ready nodes (./wire): add what is missing, remove what is gone, seed
+//      catching-up nodes from the tip;
+//   4. bootstrap the chain once, when the whole network is wired (./bootstrap);
+//   5. status (pure); the nodes are read again only after a step that wrote to them.
 // Nothing is written that already is as desired: a pass over a settled network makes no API write
 // and no write RPC.
 import type { BitcoinNetworkSpec } from "../spec";
@@ -104,15 +105,22 @@ export async function reconcile(
   let nodes = await readNodes(ctx, ref, spec.implementation, creds, pods.filter(inSpec));
 
   const rpcErrors = nodes.filter((n) => n.error).map((n) => n.error!);
+  // Read the nodes again after a pass that wrote to them, so what follows sees the result.
+  const wrote = (from: number) => changes.slice(from).some((c) => c.action === "wire" || c.action === "unwire" || c.action === "mine");
+  const reread = async (from: number) => {
+    if (wrote(from)) nodes = await readNodes(ctx, ref, spec.implementation, creds, pods.filter(inSpec));
+  };
+  let mark = changes.length;
   const wireErrors = await wire(ctx, ref, spec.implementation, creds, desiredEdges(spec.topology, spec.nodes), nodes, changes);
-  const boot = await bootstrap(ctx, ref, spec, creds, nodes, changes).catch((err: unknown) => {
+  await reread(mark);
+  mark = changes.length;
+  const wired = statusOf(ctx, ref, spec, nodes, opts.generation).wired;
+  const boot = await bootstrap(ctx, ref, spec, creds, nodes, wired, changes).catch((err: unknown) => {
     rpcErrors.push(err instanceof Error ? err.message : String(err));
     return "waiting" as const;
   });
   const nudgeErrors = boot === "done" ? await nudgeLagging(ctx, ref, spec.implementation, creds, nodes, changes) : [];
-  if (changes.some((c) => c.action === "wire" || c.action === "unwire" || c.action === "mine")) {
-    nodes = await readNodes(ctx, ref, spec.implementation, creds, pods.filter(inSpec));
-  }
+  await reread(mark);
   const status = statusOf(ctx, ref, spec, nodes, opts.generation);
 
   const errors = [...rpcErrors, ...wireErrors, ...nudgeErrors];

@@ -1,7 +1,18 @@
-// The wiring plan: which `addnode add` / `remove` calls bring the nodes' added-peer lists to what the
-// topology wants. Pure: the I/O half reads each ready node's added peers, calls planWiring, and
-// applies the plan (provider/engine/wire.ts). Each edge is dialled by its lower ordinal, to the
-// higher one's `ip:18444`, so every edge is one addnode on one node.
+// The wiring plan: which `addnode` calls bring the nodes' peers to what the topology wants. Pure: the
+// I/O half reads each ready node (added peers, connected peers, height), calls planWiring, and applies
+// the plan (provider/engine/wire.ts). Each edge is dialled by its lower ordinal, to the higher one's
+// `ip:18444`, so every edge is one addnode on one node.
+//
+// Catching up is part of the plan, because Bitcoin Core makes it a matter of who connects first: a
+// node in initial block download (a fresh regtest node: its genesis is from 2011) syncs headers from
+// ONE peer, the first that connects, and if that peer has no blocks either it waits out a 20-30 min
+// timeout before it asks another. So while the network has a chain (tip > 0):
+//   - an edge between two nodes that are both catching up is not made yet: each syncs first from a
+//     node at the tip, and the edge follows once one of them is there;
+//   - a catching-up node whose topology gives it no peer at the tip gets a one-shot connection to
+//     one (`seed`), dialled by itself, so its first peer has the chain.
+// A network with no chain yet (create) is wired whole first and mined after (./bootstrap), so every
+// node hears the new blocks announced by a peer it is already connected to.
 import { P2P_PORT } from "./desired/common";
 import { type Edge, expectedPeers } from "./topology";
 
@@ -13,12 +24,26 @@ export interface WiringNode {
   ready: boolean;
   /** Addresses this node has `addnode`ed (as read from it). Ignored for nodes that are not ready. */
   added: readonly string[];
+  /** Of `added`, those not connected now (Core lists them; btcd lists only connected ones). */
+  unconnected?: readonly string[];
+  /** Chain height, when known. */
+  height?: number;
+  /** In initial block download (Core says so; unknown for btcd, where a lower height counts). */
+  ibd?: boolean;
+  /** IPs of the peers connected now, either direction. */
+  peerIps?: readonly string[];
 }
 
 export interface NodeWiring {
   ordinal: number;
+  /** Edges to make: connect now and keep (addnode). */
   add: string[];
+  /** Added addresses no edge wants: forget and disconnect. */
   remove: string[];
+  /** Added and wanted but not connected: dial again now (Core's own redial waits up to a minute). */
+  redial?: string[];
+  /** A one-shot connection to a node at the tip, for a catching-up node with no such peer. */
+  seed?: string;
 }
 
 /** `ip:port`, with brackets for IPv6. */
@@ -28,17 +53,32 @@ export function peerAddress(ip: string, port = P2P_PORT): string {
 
 const canon = (address: string) => address.trim().toLowerCase();
 
+/** The highest height among ready nodes (0 when none is known). */
+export function tipHeight(nodes: readonly WiringNode[]): number {
+  return Math.max(0, ...nodes.filter((n) => n.ready && n.height !== undefined).map((n) => n.height!));
+}
+
+/** Behind a tip that exists, and (where the node says) in initial block download. */
+export function catchingUp(node: WiringNode, tip: number): boolean {
+  return tip > 0 && node.height !== undefined && node.height < tip && node.ibd !== false;
+}
+
 /**
- * Per ready node, the peers to add (desired edges to higher ordinals that are ready) and to remove
- * (added addresses no edge wants: a departed node after a scale-down, a pod's old IP). An edge to a
- * node that is present but not ready yet is neither added nor removed, so a restarting peer keeps
- * its entry. Nodes with nothing to do are left out: a settled network gives an empty plan.
+ * Per ready node: peers to add (desired edges to higher ordinals that are ready, unless both ends are
+ * catching up), to remove (added addresses no edge wants: a departed node after a scale-down, a pod's
+ * old IP), to dial again (added, wanted, not connected) and a seed (see above). An edge to a node
+ * that is present but not ready yet is neither added nor removed, so a restarting peer keeps its
+ * entry. Nodes with nothing to do are left out: a settled network gives an empty plan.
  */
 export function planWiring(edges: readonly Edge[], nodes: readonly WiringNode[], port = P2P_PORT): NodeWiring[] {
   const byOrdinal = new Map(nodes.map((n) => [n.ordinal, n]));
+  const tip = tipHeight(nodes);
+  const live = (n: WiringNode | undefined): n is WiringNode & { ip: string } => !!(n?.ready && n.ip);
+  const behind = (n: WiringNode) => catchingUp(n, tip);
+  const atTip = nodes.filter((n) => live(n) && n.height === tip).sort((a, b) => a.ordinal - b.ordinal);
   const plan: NodeWiring[] = [];
   for (const node of [...nodes].sort((a, b) => a.ordinal - b.ordinal)) {
-    if (!node.ready || !node.ip) continue;
+    if (!live(node)) continue;
     const keep = new Set<string>();
     const want: string[] = [];
     for (const peer of expectedPeers(edges, node.ordinal)) {
@@ -47,12 +87,40 @@ export function planWiring(edges: readonly Edge[], nodes: readonly WiringNode[],
       if (!other?.ip) continue;
       const address = peerAddress(other.ip, port);
       keep.add(canon(address));
-      if (other.ready) want.push(address);
+      if (live(other) && !(behind(node) && behind(other))) want.push(address);
     }
     const added = new Set(node.added.map(canon));
-    const add = want.filter((a) => !added.has(canon(a)));
-    const remove = node.added.filter((a) => !keep.has(canon(a)));
-    if (add.length || remove.length) plan.push({ ordinal: node.ordinal, add, remove: [...new Set(remove)] });
+    const unconnected = new Set((node.unconnected ?? []).map(canon));
+    const step: NodeWiring = {
+      ordinal: node.ordinal,
+      add: want.filter((a) => !added.has(canon(a))),
+      remove: [...new Set(node.added.filter((a) => !keep.has(canon(a))))],
+    };
+    const redial = want.filter((a) => added.has(canon(a)) && unconnected.has(canon(a)));
+    if (redial.length) step.redial = redial;
+    const seed = behind(node) ? seedFor(node, edges, byOrdinal, behind, atTip, port) : undefined;
+    if (seed) step.seed = seed;
+    if (step.add.length || step.remove.length || step.redial || step.seed) plan.push(step);
   }
   return plan;
+}
+
+/** A tip node to seed from, unless the node has (or is getting) a topology peer that is not behind. */
+function seedFor(
+  node: WiringNode,
+  edges: readonly Edge[],
+  byOrdinal: Map<number, WiringNode>,
+  behind: (n: WiringNode) => boolean,
+  atTip: WiringNode[],
+  port: number,
+): string | undefined {
+  const hasUpToDatePeer = expectedPeers(edges, node.ordinal).some((o) => {
+    const peer = byOrdinal.get(o);
+    return !!peer?.ready && !!peer.ip && !behind(peer);
+  });
+  if (hasUpToDatePeer) return undefined;
+  const tipIps = new Set(atTip.map((n) => n.ip));
+  if ((node.peerIps ?? []).some((ip) => tipIps.has(ip))) return undefined; // seeded already
+  const seed = atTip.find((n) => n.ordinal !== node.ordinal);
+  return seed?.ip ? peerAddress(seed.ip, port) : undefined;
 }

@@ -18,6 +18,8 @@ export interface ChainTip {
   chain: string;
   height: number;
   bestBlockHash: string;
+  /** In initial block download (Core reports it; btcd does not). */
+  ibd?: boolean;
 }
 
 export interface ConnectedPeer {
@@ -41,17 +43,19 @@ export type Batch = (calls: { method: string; params: unknown[] }[]) => Promise<
 /** What the engine needs from a node, whatever its implementation. */
 export interface NodeOps {
   addedPeers(): Promise<AddedPeer[]>;
-  /** `addnode add`; "already added" counts as success. */
+  /** Connect to `address` now and keep it as an added peer; "already added" counts as success. */
   addPeer(address: string): Promise<void>;
+  /** One connection attempt now (`addnode onetry`), outside the node's own added-peer dialling. */
+  connectOnce(address: string): Promise<void>;
   /** Forget an added peer and drop the connection to it; "not added" counts as success. */
   removePeer(address: string): Promise<void>;
   /**
    * Gets a node that is stuck behind `tipHeight` syncing again from `leader` (an address at the
-   * tip): drops a sync peer that is itself behind, then connects once to the leader, whose
-   * handshake advertises the tip. Returns what it did (for the change log) and the added peer it
-   * dropped, if any (the node redials it on its own).
+   * tip): drops a sync peer that is itself behind (`behindPeers`: the `addr`s, as getpeerinfo shows
+   * them, of connected peers whose nodes are behind), then connects once to the leader. Returns what
+   * it did (for the change log) and the added peer it dropped, if any (the node redials it on its own).
    */
-  unstick(leader: string, tipHeight: number): Promise<{ detail: string; droppedAdded?: string }>;
+  unstick(leader: string, tipHeight: number, behindPeers: readonly string[]): Promise<{ detail: string; droppedAdded?: string }>;
   mine(blocks: number, address: string): Promise<void>;
   tip(): Promise<ChainTip>;
   /** The node's version, e.g. `/Satoshi:30.2.0/` or `btcd 0.26.2`. */
@@ -106,8 +110,10 @@ const tipRead: Read<ChainTip> = {
   method: "getblockchaininfo",
   params: [],
   parse: (r) => {
-    const i = r as { chain: string; blocks: number; bestblockhash: string };
-    return { chain: i.chain, height: i.blocks, bestBlockHash: i.bestblockhash };
+    const i = r as { chain: string; blocks: number; bestblockhash: string; initialblockdownload?: boolean };
+    const tip: ChainTip = { chain: i.chain, height: i.blocks, bestBlockHash: i.bestblockhash };
+    if (typeof i.initialblockdownload === "boolean") tip.ibd = i.initialblockdownload;
+    return tip;
   },
 };
 const addedRead = (params: unknown[]): Read<AddedPeer[]> => ({
@@ -155,12 +161,23 @@ const core: Dialect = {
   isWrite: (m) => WRITES.has(m),
   ops: (call, batch) => ({
     ...readOps(coreReads, call, batch),
-    // -23: "Node already added".
-    addPeer: (address) => tolerate(call("addnode", [address, "add"]), (e) => e.code === -23),
-    // Core's header sync asks every new outbound peer, so a fresh connection to the leader suffices.
-    async unstick(leader) {
+    // `add` alone only queues the address for a thread that dials at most 8 added peers and sleeps
+    // about a minute between rounds; `onetry` connects now and outside those 8 slots. The `add` then
+    // finds it connected. -23: "Node already added".
+    async addPeer(address) {
+      await call("addnode", [address, "onetry"]);
+      await tolerate(call("addnode", [address, "add"]), (e) => e.code === -23);
+    },
+    connectOnce: async (address) => void (await call("addnode", [address, "onetry"])),
+    // In initial block download Core syncs headers from one peer and asks no other while that one is
+    // connected, however long it has nothing to give: a new connection alone does not help. Dropping
+    // the peers that are behind (the stalled sync peer is one of them) makes it choose again, among
+    // peers at the tip. -29: already gone.
+    async unstick(leader, _tipHeight, behindPeers) {
+      for (const addr of behindPeers) await tolerate(call("disconnectnode", [addr]), (e) => e.code === -29);
       await call("addnode", [leader, "onetry"]);
-      return { detail: `one-shot connection to ${leader}` };
+      const dropped = behindPeers.length ? `dropped peers behind the tip ${behindPeers.join(", ")}, ` : "";
+      return { detail: `${dropped}one-shot connection to ${leader}` };
     },
     async removePeer(address) {
       // -24: "Node could not be removed. It has not been added previously." remove does not
@@ -201,6 +218,8 @@ const btcd: Dialect = {
     ...readOps(btcdReads, call, batch),
     // btcd reports "already connected" / "peer not found" as -8 with Go error text.
     addPeer: (address) => tolerate(call("addnode", [address, "add"]), (e) => e.code === -8 && /already/i.test(e.message)),
+    // "peer exists as a permanent peer": connected through its added entry already.
+    connectOnce: (address) => tolerate(call("addnode", [address, "onetry"]), (e) => e.code === -8 && /exists/i.test(e.message)),
     // btcd syncs from one peer at a time, chosen when peers connect; a sync peer that was itself
     // mid-sync then (its advertised height below the tip) can stall the node for ~90 s before btcd
     // gives up on it. Dropping it makes btcd choose again among the peers it has.

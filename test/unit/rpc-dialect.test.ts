@@ -37,26 +37,28 @@ test("Bitcoin Core: ports, JSON-RPC 2.0, no TLS; writes are addnode/disconnectno
 test("Bitcoin Core: operations send the documented calls and tolerate -23/-24/-29", async () => {
   const { sent, call, batch } = recorder({
     getaddednodeinfo: [[{ addednode: "10.0.0.2:18444", connected: true, addresses: [] }]],
-    addnode: [null, err("addnode", -23, "Node already added"), err("addnode", -24, "Node has not been added"), null],
+    addnode: [null, null, null, err("addnode", -23, "Node already added"), err("addnode", -24, "Node has not been added"), null],
     disconnectnode: [err("disconnectnode", -29, "Node not found in connected nodes"), null],
     generatetoaddress: [["h1"]],
-    getblockchaininfo: [{ chain: "regtest", blocks: 101, bestblockhash: "ab".repeat(32) }],
+    getblockchaininfo: [{ chain: "regtest", blocks: 101, bestblockhash: "ab".repeat(32), initialblockdownload: false }],
     getnetworkinfo: [{ subversion: "/Satoshi:30.2.0/" }],
     getpeerinfo: [[{ addr: "10.0.0.3:40000", inbound: true }]],
   });
   const ops = dialectFor("bitcoin-core").ops(call, batch);
   assert.deepEqual(await ops.addedPeers(), [{ address: "10.0.0.2:18444", connected: true }]);
-  await ops.addPeer("10.0.0.2:18444");
-  await ops.addPeer("10.0.0.2:18444"); // -23
+  await ops.addPeer("10.0.0.2:18444"); // connect now (onetry), keep (add)
+  await ops.addPeer("10.0.0.2:18444"); // -23 on the add
   await ops.removePeer("10.0.0.9:18444"); // -24, then -29
   await ops.removePeer("10.0.0.2:18444");
   await ops.mine(101, "bcrt1qaddr");
-  assert.deepEqual(await ops.tip(), { chain: "regtest", height: 101, bestBlockHash: "ab".repeat(32) });
+  assert.deepEqual(await ops.tip(), { chain: "regtest", height: 101, bestBlockHash: "ab".repeat(32), ibd: false });
   assert.equal(await ops.version(), "/Satoshi:30.2.0/");
   assert.deepEqual(await ops.peers(), [{ addr: "10.0.0.3:40000", inbound: true }]);
   assert.deepEqual(sent, [
     ["getaddednodeinfo", []],
+    ["addnode", ["10.0.0.2:18444", "onetry"]],
     ["addnode", ["10.0.0.2:18444", "add"]],
+    ["addnode", ["10.0.0.2:18444", "onetry"]],
     ["addnode", ["10.0.0.2:18444", "add"]],
     ["addnode", ["10.0.0.9:18444", "remove"]],
     ["disconnectnode", ["10.0.0.9:18444"]],
@@ -122,20 +124,26 @@ test("snapshot: one batch of the dialect's reads; an entry's error is thrown", a
 test("unstick: btcd drops a sync peer that is behind (persistent: addnode remove; other: node disconnect), then one-shot to the leader", async () => {
   const peers = (sync: object) => [[{ addr: "10.0.0.5:18444", inbound: false, syncnode: false, currentheight: 101 }, { inbound: false, syncnode: true, ...sync }]];
   const persistent = recorder({ getpeerinfo: peers({ addr: "10.0.0.7:18444", currentheight: 29 }), addnode: [null, null] });
-  const did = await dialectFor("btcd").ops(persistent.call, persistent.batch).unstick("10.0.0.1:18444", 101);
+  const did = await dialectFor("btcd").ops(persistent.call, persistent.batch).unstick("10.0.0.1:18444", 101, []);
   assert.match(did.detail, /dropped stalled sync peer 10\.0\.0\.7:18444 \(at 29\), one-shot connection to 10\.0\.0\.1:18444/);
   assert.equal(did.droppedAdded, "10.0.0.7:18444");
   assert.deepEqual(persistent.sent.slice(1), [["addnode", ["10.0.0.7:18444", "remove"]], ["addnode", ["10.0.0.1:18444", "onetry"]]]);
 
   const inbound = recorder({ getpeerinfo: peers({ addr: "10.0.0.8:40001", inbound: true, startingheight: 3 }), addnode: [err("addnode", -8, "peer not found"), null], node: [null] });
-  assert.equal((await dialectFor("btcd").ops(inbound.call, inbound.batch).unstick("10.0.0.1:18444", 101)).droppedAdded, undefined);
+  assert.equal((await dialectFor("btcd").ops(inbound.call, inbound.batch).unstick("10.0.0.1:18444", 101, [])).droppedAdded, undefined);
   assert.deepEqual(inbound.sent.slice(1), [["addnode", ["10.0.0.8:40001", "remove"]], ["node", ["disconnect", "10.0.0.8:40001"]], ["addnode", ["10.0.0.1:18444", "onetry"]]]);
 
   // A sync peer at the tip is left alone; the leader already being an added peer is fine.
   const healthy = recorder({ getpeerinfo: peers({ addr: "10.0.0.9:18444", currentheight: 101 }), addnode: [err("addnode", -8, "peer exists as a permanent peer")] });
-  assert.deepEqual(await dialectFor("btcd").ops(healthy.call, healthy.batch).unstick("10.0.0.1:18444", 101), { detail: "one-shot connection to 10.0.0.1:18444", droppedAdded: undefined });
+  assert.deepEqual(await dialectFor("btcd").ops(healthy.call, healthy.batch).unstick("10.0.0.1:18444", 101, []), { detail: "one-shot connection to 10.0.0.1:18444", droppedAdded: undefined });
 
-  const core = recorder({ addnode: [null] });
-  await dialectFor("bitcoin-core").ops(core.call, core.batch).unstick("10.0.0.1:18444", 101);
-  assert.deepEqual(core.sent, [["addnode", ["10.0.0.1:18444", "onetry"]]]);
+  // Core: the peers behind the tip are dropped (one already gone: -29), then one-shot to the leader.
+  const core = recorder({ disconnectnode: [null, err("disconnectnode", -29, "Node not found in connected nodes")], addnode: [null] });
+  const coreDid = await dialectFor("bitcoin-core").ops(core.call, core.batch).unstick("10.0.0.1:18444", 101, ["10.0.0.7:18444", "10.0.0.8:51234"]);
+  assert.deepEqual(core.sent, [
+    ["disconnectnode", ["10.0.0.7:18444"]],
+    ["disconnectnode", ["10.0.0.8:51234"]],
+    ["addnode", ["10.0.0.1:18444", "onetry"]],
+  ]);
+  assert.match(coreDid.detail, /dropped peers behind the tip 10\.0\.0\.7:18444, 10\.0\.0\.8:51234, one-shot connection to 10\.0\.0\.1:18444/);
 });

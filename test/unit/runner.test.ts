@@ -63,12 +63,15 @@ describe("image -> program", () => {
     assert.deepEqual(r.argv, ["/opt/node22/bin/node", "/repo/dist/provider/controller/main.js", "--x"]);
   });
 
-  it("Bitcoin Core without bitcoind on PATH is a clear, named failure", () => {
+  it("Bitcoin Core runs the pinned bitcoind, with bitcoin-cli beside it; not installed is a clear, named failure", () => {
     const r = resolveCommand("bitcoin/bitcoin:29.0", undefined, ["-regtest"], lookup([]));
     assert.equal(r.ok, false);
-    assert.ok(!r.ok && r.reason === "ProgramNotFound" && /bitcoind/.test(r.message) && /PATH/.test(r.message));
-    const ok = resolveCommand("bitcoin/bitcoin:29.0", undefined, ["-regtest"], lookup(["bitcoind"]));
-    assert.ok(ok.ok && ok.argv[0] === "/usr/bin/bitcoind");
+    assert.ok(!r.ok && r.reason === "ProgramNotInstalled" && /bitcoind/.test(r.message) && /npm run setup/.test(r.message), JSON.stringify(r));
+    // A bitcoind on the host's PATH is not what the network pins: it is not used.
+    assert.equal(resolveCommand("bitcoin/bitcoin:29.0", undefined, ["-regtest"], lookup(["bitcoind"])).ok, false);
+    const core: Lookup = { ...lookup([]), tool: (n) => (["bitcoind", "bitcoin-cli"].includes(n) ? `/cache/bitcoin-core-29.99.0/bin/${n}` : undefined) };
+    const ok = resolveCommand("bitcoin/bitcoin:29.0", undefined, ["-regtest"], core);
+    assert.ok(ok.ok && ok.argv[0] === "/cache/bitcoin-core-29.99.0/bin/bitcoind" && ok.pathDirs.includes("/cache/bitcoin-core-29.99.0/bin"), JSON.stringify(ok));
   });
 
   it("a shell image's default command is sh, which args replace (kubectl run busybox -- sh -c ...)", () => {

@@ -104,3 +104,80 @@ test("applying a plan gives an empty plan next time (no-op reconcile makes no wr
     assert.equal(nodes.reduce((s, n) => s + n.added.length, 0), edges.length);
   }
 });
+
+// Catching up: with a chain on the network, two nodes that both lack it are not linked until one
+// has it, and a node with no topology peer at the tip is seeded from the lowest-ordinal tip node.
+const at = (n: WiringNode, height: number, ibd?: boolean, peerIps: string[] = []): WiringNode => ({ ...n, height, ibd, peerIps });
+
+test("plan: create (no chain yet) links every edge at once, no seeds", () => {
+  const nodes = [0, 1, 2].map((o) => at(node(o), 0, true));
+  assert.deepEqual(planWiring(mesh3, nodes), [
+    { ordinal: 0, add: [addr(1), addr(2)], remove: [] },
+    { ordinal: 1, add: [addr(2)], remove: [] },
+  ]);
+});
+
+test("plan: mesh 3 → 5 with a chain: the new nodes link to the tip nodes first, not to each other", () => {
+  const mesh5 = desiredEdges({ type: "mesh" }, 5);
+  const nodes = [
+    at(node(0, [addr(1), addr(2)]), 101, false),
+    at(node(1, [addr(2)]), 101, false),
+    at(node(2), 101, false),
+    at(node(3), 0, true),
+    at(node(4), 0, true),
+  ];
+  assert.deepEqual(planWiring(mesh5, nodes), [
+    { ordinal: 0, add: [addr(3), addr(4)], remove: [] },
+    { ordinal: 1, add: [addr(3), addr(4)], remove: [] },
+    { ordinal: 2, add: [addr(3), addr(4)], remove: [] },
+  ]);
+  // Node 3 has caught up: now it links to node 4, still catching up.
+  nodes[3] = at(node(3), 101, false);
+  assert.deepEqual(
+    planWiring(mesh5, nodes).find((w) => w.ordinal === 3),
+    { ordinal: 3, add: [addr(4)], remove: [] },
+  );
+});
+
+test("plan: ring 3 → 7: nodes with no neighbour at the tip are seeded from node 0; the old chord goes", () => {
+  const ring7 = desiredEdges({ type: "ring" }, 7); // 0-1 0-6 1-2 2-3 3-4 4-5 5-6
+  const nodes = [
+    at(node(0, [addr(1), addr(2)]), 101, false),
+    at(node(1, [addr(2)]), 101, false),
+    at(node(2), 101, false),
+    ...[3, 4, 5, 6].map((o) => at(node(o), 0, true)),
+  ];
+  assert.deepEqual(planWiring(ring7, nodes), [
+    { ordinal: 0, add: [addr(6)], remove: [addr(2)] },
+    { ordinal: 2, add: [addr(3)], remove: [] },
+    { ordinal: 4, add: [], remove: [], seed: addr(0) },
+    { ordinal: 5, add: [], remove: [], seed: addr(0) },
+  ]);
+  // Seeded (connected to a tip node): no second seed.
+  nodes[4] = at(node(4), 0, true, [ip(0)]);
+  assert.equal(planWiring(ring7, nodes).find((w) => w.ordinal === 4), undefined);
+});
+
+test("plan: a node a block behind but out of initial block download is not held back", () => {
+  const nodes = [at(node(0), 105, false), at(node(1), 104, false), at(node(2), 104, false)];
+  assert.deepEqual(planWiring(mesh3, nodes), [
+    { ordinal: 0, add: [addr(1), addr(2)], remove: [] },
+    { ordinal: 1, add: [addr(2)], remove: [] },
+  ]);
+});
+
+test("plan: btcd (no IBD flag): a lower height counts as catching up", () => {
+  const nodes = [at(node(0, [addr(1)]), 101), at(node(1), 101), at(node(2), 0), at(node(3), 0)];
+  const mesh4 = desiredEdges({ type: "mesh" }, 4);
+  const plan = planWiring(mesh4, nodes);
+  assert.deepEqual(plan.find((w) => w.ordinal === 2), undefined, "2-3 waits: both behind");
+  assert.deepEqual(plan.find((w) => w.ordinal === 0), { ordinal: 0, add: [addr(2), addr(3)], remove: [] });
+});
+
+test("plan: an added peer that is not connected is dialled again; a connected one is not", () => {
+  const nodes = [{ ...node(0, [addr(1), addr(2)]), unconnected: [addr(2)] }, node(1, [addr(2)]), node(2)];
+  assert.deepEqual(planWiring(mesh3, nodes), [{ ordinal: 0, add: [], remove: [], redial: [addr(2)] }]);
+  // ...but not while that peer is restarting (not ready).
+  nodes[2] = node(2, [], false);
+  assert.deepEqual(planWiring(mesh3, nodes), []);
+});
