@@ -98,11 +98,14 @@ async function converge(call: string, id: string, props: Props): Promise<Props> 
       if (err instanceof OwnershipError) throw err;
       // The engine's error already names each node and what it lacks. Attaching the id and what is
       // there now makes Pulumi keep the resource in state (an "initialization error"), so the next
-      // `up` retries it and `destroy` removes it: nothing is left behind untracked.
+      // `up` retries it and `destroy` removes it: nothing is left behind untracked. These properties
+      // become the saved outputs as they are (the dynamic-provider host adds `__provider` to what
+      // create/update return, not to an error's properties), and every later call on the resource
+      // loads the provider from them: without `__provider`, `destroy` and `refresh` cannot run.
       const observed = await engine.observe(ref).catch(() => undefined);
       throw Object.assign(new Error((err as Error).message), {
         id,
-        properties: observed ? outputsOf(props, observed) : props,
+        properties: { ...(observed ? outputsOf(props, observed) : props), __provider: props.__provider },
         reasons: [(err as Error).message],
       });
     }

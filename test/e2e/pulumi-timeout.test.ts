@@ -1,27 +1,34 @@
 // A network that cannot converge within `convergeTimeoutSeconds`: `up` fails with the engine's
-// node-by-node account of what is missing, the resource stays tracked in state (an initialization
-// error, not an orphan in the cluster), the next `up` with time to spare completes it, and
-// `destroy` removes everything.
+// node-by-node account of what is missing and the resource stays tracked in state (an
+// initialization error, not an orphan in the cluster). Right after that failed `up`, `destroy`
+// removes everything; after another failed `up`, `refresh` reads it and the next `up` with time to
+// spare completes it.
 import { after, before, test } from "node:test";
 import * as assert from "node:assert/strict";
-import * as k8s from "@kubernetes/client-node";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { kubeConfig, kubeconfigPath } from "../support/cluster";
-import { closeTestStack, openTestStack, type TestStack } from "../support/pulumi";
+import { kubeconfigPath } from "../support/cluster";
+import { closeTestStack, namespaceObjects, openTestStack, type TestStack } from "../support/pulumi";
 
 let t: TestStack | undefined;
 let ns: TestStack["ns"];
 let stack: Stack;
 const NETWORK = [{ name: "slow", nodes: 2, implementation: "btcd" }];
+const TYPE = "pulumi-nodejs:dynamic/regnet:BitcoinNetwork";
 
 before(async () => {
   t = await openTestStack("pulumi-timeout", "timeout", (namespace) => ({ namespace, kubeconfigPath, networks: NETWORK, convergeTimeoutSeconds: 1 }));
   ({ ns, stack } = t);
 });
 
-after(() => closeTestStack(t));
+after(() => closeTestStack(t, { destroy: true }));
 
-test("a bounded wait that runs out names what each node lacks and keeps the resource tracked", async () => {
+async function tracked(): Promise<{ id: string; initErrors?: string[] } | undefined> {
+  const state = await stack.exportStack();
+  return (state.deployment.resources ?? []).find((r: { type: string }) => r.type === TYPE);
+}
+
+/** `up` with the 1 s bound: fails naming what the nodes lack, and leaves the network tracked. */
+async function failedUp(): Promise<void> {
   const failed = await stack.up({ color: "never" }).then(
     () => "",
     (err: Error) => err.message,
@@ -29,12 +36,26 @@ test("a bounded wait that runs out names what each node lacks and keeps the reso
   process.stderr.write(`[pulumi-timeout] ${failed.split("\n").find((l) => l.includes("did not converge"))?.trim()}\n`);
   assert.match(failed, /did not converge within 1000 ms/);
   assert.match(failed, /node [01]\b.*(no pod yet|not Ready|peers|RPC not answering)|the network has no StatefulSet yet/);
-
-  const state = await stack.exportStack();
-  const res = state.deployment.resources.find((r: { type: string }) => r.type === "pulumi-nodejs:dynamic/regnet:BitcoinNetwork");
+  const res = await tracked();
   assert.ok(res, "the network is in state despite the timeout");
   assert.equal(res.id, `${ns.name}/slow`);
   assert.ok((res.initErrors ?? []).length > 0, JSON.stringify(res.initErrors));
+}
+
+test("destroy right after a failed up removes the network and empties the stack", async () => {
+  await failedUp();
+  assert.notDeepEqual(await namespaceObjects(ns.name), [], "the failed up made objects");
+
+  await stack.destroy({ color: "never" });
+  assert.deepEqual(await namespaceObjects(ns.name), []);
+  assert.equal(await tracked(), undefined);
+});
+
+test("after a failed up, refresh reads the network and an up with time to spare completes it", async () => {
+  await failedUp();
+  const refresh = await stack.refresh({ color: "never" });
+  assert.equal(refresh.summary.result, "succeeded");
+  assert.ok(await tracked(), "refresh keeps the network tracked");
 
   await stack.setConfig("regnet:convergeTimeoutSeconds", { value: "300" });
   const up = await stack.up({ color: "never" });
@@ -42,6 +63,5 @@ test("a bounded wait that runs out names what each node lacks and keeps the reso
   assert.deepEqual([net.readyNodes, net.wired], [2, true]);
 
   await stack.destroy({ color: "never" });
-  const apps = kubeConfig().makeApiClient(k8s.AppsV1Api);
-  assert.deepEqual((await apps.listNamespacedStatefulSet({ namespace: ns.name })).items, []);
+  assert.deepEqual(await namespaceObjects(ns.name), []);
 });

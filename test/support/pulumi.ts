@@ -2,9 +2,10 @@
 // backend under .regnet/test-pulumi/<namespace>/, and the engine's log beside it.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as k8s from "@kubernetes/client-node";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { openStack } from "../../infra/pulumi/automation";
-import { repoRoot, tempNamespace } from "./cluster";
+import { kubeConfig, repoRoot, tempNamespace } from "./cluster";
 
 export interface TestStack {
   ns: { name: string; cleanup: () => Promise<void> };
@@ -39,4 +40,21 @@ export async function closeTestStack(t: TestStack | undefined, { destroy = false
   if (destroy) await t.stack.destroy({ color: "never" }).catch(() => undefined);
   await t.ns.cleanup();
   fs.rmSync(t.root, { recursive: true, force: true });
+}
+
+/** `kind/name` of every StatefulSet, Service, Secret, PVC and pod in a test's own namespace (where
+ * only its networks live, so anything listed is something a destroy left behind). */
+export async function namespaceObjects(namespace: string): Promise<string[]> {
+  const kc = kubeConfig();
+  const apps = kc.makeApiClient(k8s.AppsV1Api);
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const names = (kind: string, items: { metadata?: { name?: string } }[]) => items.map((o) => `${kind}/${o.metadata?.name}`);
+  const lists = await Promise.all([
+    apps.listNamespacedStatefulSet({ namespace }).then((l) => names("statefulset", l.items)),
+    core.listNamespacedService({ namespace }).then((l) => names("service", l.items)),
+    core.listNamespacedSecret({ namespace }).then((l) => names("secret", l.items)),
+    core.listNamespacedPersistentVolumeClaim({ namespace }).then((l) => names("pvc", l.items)),
+    core.listNamespacedPod({ namespace }).then((l) => names("pod", l.items)),
+  ]);
+  return lists.flat();
 }
