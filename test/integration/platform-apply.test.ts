@@ -11,7 +11,7 @@ import * as assert from "node:assert/strict";
 import * as k8s from "@kubernetes/client-node";
 import { GROUP, PLURAL, VERSION } from "../../provider/spec";
 import { kubeConfig, tempNamespace } from "../support/cluster";
-import { applyPlatform, chartFiles, chartObjects, chartsOut, kubectl, PLATFORM_FILES, toYaml } from "./platform-helpers";
+import { applyPlatform, chartFiles, chartObjects, chartsOut, exampleFiles, examplesDir, kubectl, PLATFORM_FILES, toYaml } from "./platform-helpers";
 
 let ns: { name: string; cleanup: () => Promise<void> };
 let custom: k8s.CustomObjectsApi;
@@ -51,18 +51,18 @@ async function refusal(body: Record<string, unknown>): Promise<string> {
   assert.fail(`the API server accepted ${JSON.stringify(body)}`);
 }
 
-test("all of charts-out applies with server-side apply (platform for real, then the whole directory)", () => {
+test("all of charts-out applies with server-side apply (platform for real, then the whole directory and its examples)", () => {
   // Applying the platform again is idempotent.
   const again = applyPlatform();
   assert.match(again.stdout, /customresourcedefinition\.apiextensions\.k8s\.io\/bitcoinnetworks\.regnet\.dev serverside-applied/);
+  assert.deepEqual(chartFiles(), PLATFORM_FILES, "charts-out/ itself holds the platform only");
   // The example networks' Namespace for real: a dry run of objects inside it needs it to exist.
-  const examples = chartFiles()
-    .filter((f) => !PLATFORM_FILES.includes(f))
+  const examples = exampleFiles()
     .flatMap(chartObjects)
     .filter((o) => o.kind === "Namespace");
   assert.deepEqual(examples.map((o) => o.metadata.name), ["regnet-examples"]);
   kubectl(["apply", "--server-side", "-f", "-"], { input: toYaml(examples) });
-  const r = kubectl(["apply", "--server-side", "--dry-run=server", "-f", chartsOut]);
+  const r = kubectl(["apply", "--server-side", "--dry-run=server", "-f", chartsOut, "-f", examplesDir]);
   const lines = r.stdout.trim().split("\n");
   console.log(r.stdout.trim());
   for (const want of [

@@ -8,6 +8,8 @@ import { toolPath } from "../../sandbox/toolchain/paths";
 import { repoRoot, sandboxKubeconfig } from "../support/cluster";
 
 export const chartsOut = path.join(repoRoot, "charts-out");
+/** The example networks: a separate step, in a subfolder `kubectl apply -f charts-out/` skips. */
+export const examplesDir = path.join(chartsOut, "examples");
 export const CRD_NAME = "bitcoinnetworks.regnet.dev";
 
 export interface KubectlResult {
@@ -30,20 +32,25 @@ export function kubectl(args: string[], opts: { input?: string; allowFail?: bool
 
 export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: any };
 
-/** Every object of one charts-out file. */
+/** Every object of one charts-out file (a path relative to charts-out/). */
 export function chartObjects(file: string): Manifest[] {
   return parseAllDocuments(fs.readFileSync(path.join(chartsOut, file), "utf8")).map((d) => d.toJS() as Manifest);
 }
 
+/** The files `kubectl apply -f charts-out/` applies. */
 export function chartFiles(): string[] {
   return fs.readdirSync(chartsOut).filter((f) => f.endsWith(".yaml")).sort();
+}
+
+export function exampleFiles(): string[] {
+  return fs.readdirSync(examplesDir).filter((f) => f.endsWith(".yaml")).sort().map((f) => path.join("examples", f));
 }
 
 export function toYaml(objects: Manifest[]): string {
   return objects.map((o) => stringify(o)).join("---\n");
 }
 
-/** The platform's charts (the rest of charts-out/ is examples). */
+/** The platform's charts: all of charts-out/ but its examples/ folder. */
 export const PLATFORM_FILES = ["regnet-cluster.k8s.yaml", "regnet-controller.k8s.yaml"];
 
 /**
