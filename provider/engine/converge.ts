@@ -2,7 +2,7 @@
 // expected peers, the initial blocks mined, all nodes on one tip — or until the deadline, whose
 // error says, node by node, what is still missing.
 import type { BitcoinNetworkSpec } from "../spec";
-import { KubeError, OwnershipError } from "../kube";
+import { KubeError, NamespaceNotFoundError, OwnershipError } from "../kube";
 import type { Change, NetworkRef, NetworkStatus } from "./types";
 import type { ReconcileResult } from "./engine";
 
@@ -49,8 +49,10 @@ export async function converge(
       opts.onProgress?.(r.status, r.changes);
       if (lacking(spec, r.status).length === 0) return r.status;
     } catch (err) {
-      // Someone else's object with our name, a refused change or missing rights: waiting won't help.
-      if (err instanceof OwnershipError || (err instanceof KubeError && [400, 403, 422].includes(err.code ?? 0))) throw err;
+      // Someone else's object with our name, a missing namespace, a refused change or missing
+      // rights: waiting won't help.
+      if (err instanceof OwnershipError || err instanceof NamespaceNotFoundError) throw err;
+      if (err instanceof KubeError && [400, 403, 422].includes(err.code ?? 0)) throw err;
       lastError = err;
     }
     if (Date.now() >= deadline) {

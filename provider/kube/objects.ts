@@ -34,17 +34,41 @@ export class KubeError extends Error {
   }
 }
 
+/**
+ * A write into a namespace that does not exist. Not transient, so it is reported at once. regnet does
+ * not create the namespace: like `kubectl apply` and Pulumi's Kubernetes resources, it treats the
+ * namespace as someone else's to make (with its quotas, labels and RBAC), and names the fix instead.
+ */
+export class NamespaceNotFoundError extends KubeError {
+  constructor(verb: string, kind: string, namespace: string, objectName: string) {
+    super(
+      verb,
+      kind,
+      namespace,
+      objectName,
+      404,
+      `namespace "${namespace}" does not exist, and regnet does not create namespaces: create it first ` +
+        `(\`kubectl create namespace ${namespace}\`) or put the network in an existing namespace ` +
+        `(Pulumi: config \`regnet:namespace\` or the network's \`namespace\`)`,
+    );
+  }
+}
+
 /** Rethrows client-node's ApiException (whose message holds raw headers and body) as a KubeError. */
 function explain(verb: string, kind: string, namespace: string, name: string) {
   return (err: unknown): never => {
     if (!(err instanceof k8s.ApiException)) throw err;
     let reason = "";
+    let details: { kind?: string } | undefined;
     try {
       const body = typeof err.body === "string" ? JSON.parse(err.body) : err.body;
       reason = body?.message ?? "";
+      details = body?.details;
     } catch {
       reason = String(err.body).slice(0, 300);
     }
+    // The API server answers a write into a missing namespace with 404 for the namespace itself.
+    if (err.code === 404 && details?.kind === "namespaces") throw new NamespaceNotFoundError(verb, kind, namespace, name);
     if (err.code === 422 && /Forbidden: updates to statefulset spec/.test(reason)) {
       reason += ". A network's persistence cannot change once it exists: destroy and re-create the network to change it";
     }
