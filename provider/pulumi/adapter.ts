@@ -18,6 +18,10 @@ import type { NetworkInputs } from "./types";
 type Props = Record<string, any>;
 
 export const DEFAULT_CONVERGE_TIMEOUT_SECONDS = 600;
+/** `delete` waits at least this long for the pods to go: a pod may take its whole termination grace
+ * period to stop (Core nodes in the sandbox take ~15 s), so a convergeTimeoutSeconds small enough to
+ * fail a create must not also fail the destroy that cleans it up. */
+export const MIN_DELETE_WAIT_SECONDS = 120;
 
 let cachedLogger: Logger | undefined;
 /**
@@ -147,7 +151,8 @@ export const provider: Required<Omit<pulumi.dynamic.ResourceProvider, "configure
   },
 
   async delete(_id, props) {
-    await withEngine("delete", props, (engine, ref) => engine.destroy(ref, { wait: true, timeoutMs: (props.convergeTimeoutSeconds ?? DEFAULT_CONVERGE_TIMEOUT_SECONDS) * 1000 }));
+    const seconds = Math.max(props.convergeTimeoutSeconds ?? DEFAULT_CONVERGE_TIMEOUT_SECONDS, MIN_DELETE_WAIT_SECONDS);
+    await withEngine("delete", props, (engine, ref) => engine.destroy(ref, { wait: true, timeoutMs: seconds * 1000 }));
   },
 };
 

@@ -1,12 +1,13 @@
 // A network that cannot converge within `convergeTimeoutSeconds`: `up` fails with the engine's
 // node-by-node account of what is missing and the resource stays tracked in state (an
 // initialization error, not an orphan in the cluster). Right after that failed `up`, `destroy`
-// removes everything; after another failed `up`, `refresh` reads it and the next `up` with time to
-// spare completes it.
+// removes everything, also for Core nodes that take their grace period to stop; after another failed
+// `up`, `refresh` reads it and the next `up` with time to spare completes it.
 import { after, before, test } from "node:test";
 import * as assert from "node:assert/strict";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { kubeconfigPath } from "../support/cluster";
+import { missing } from "../support/prereqs";
 import { closeTestStack, namespaceObjects, openTestStack, type TestStack } from "../support/pulumi";
 
 let t: TestStack | undefined;
@@ -28,7 +29,7 @@ async function tracked(): Promise<{ id: string; initErrors?: string[] } | undefi
 }
 
 /** `up` with the 1 s bound: fails naming what the nodes lack, and leaves the network tracked. */
-async function failedUp(): Promise<void> {
+async function failedUp(name = "slow"): Promise<void> {
   const failed = await stack.up({ color: "never" }).then(
     () => "",
     (err: Error) => err.message,
@@ -38,7 +39,7 @@ async function failedUp(): Promise<void> {
   assert.match(failed, /node [01]\b.*(no pod yet|not Ready|peers|RPC not answering)|the network has no StatefulSet yet/);
   const res = await tracked();
   assert.ok(res, "the network is in state despite the timeout");
-  assert.equal(res.id, `${ns.name}/slow`);
+  assert.equal(res.id, `${ns.name}/${name}`);
   assert.ok((res.initErrors ?? []).length > 0, JSON.stringify(res.initErrors));
 }
 
@@ -64,4 +65,17 @@ test("after a failed up, refresh reads the network and an up with time to spare 
 
   await stack.destroy({ color: "never" });
   assert.deepEqual(await namespaceObjects(ns.name), []);
+});
+
+test("destroy after a failed up waits for Core nodes to stop, however short convergeTimeoutSeconds is", { skip: missing("bitcoin-core") }, async () => {
+  await stack.setAllConfig({
+    "regnet:convergeTimeoutSeconds": { value: "1" },
+    "regnet:networks": { value: JSON.stringify([{ name: "core", nodes: 1, implementation: "bitcoin-core" }]) },
+  });
+  await failedUp("core");
+  const started = Date.now();
+  await stack.destroy({ color: "never" });
+  process.stderr.write(`[pulumi-timeout] destroy of the Core network took ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  assert.deepEqual(await namespaceObjects(ns.name), []);
+  assert.equal(await tracked(), undefined);
 });
