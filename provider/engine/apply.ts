@@ -8,13 +8,24 @@
 //   (e.g. a manual `kubectl scale`); an owner reference is added when the network has an owner
 //   and the object lacks it (adoption);
 // - present without the labels → OwnershipError, never modified. The one exception is a Secret the
-//   user named in spec.rpc.secretName: that is the user's, read and used as is.
+//   user named in spec.rpc.secretName: that is the user's, read and never written; what the nodes
+//   mount is derived from its user/password into <network>-rpc-config, which regnet owns.
 import * as crypto from "node:crypto";
 import type * as k8s from "@kubernetes/client-node";
 import { OwnershipError, hasOwner, missingLabels, type Kind } from "../kube";
 import type { BitcoinNetworkSpec } from "../spec";
-import { generateRpcCredentials, type RpcCredentialSet } from "./credentials";
-import { buildSecret, buildService, buildStatefulSet, readCredentials, rpcSecretName, secretHash } from "./desired";
+import { credentialProblems, generateRpcCredentials, rpcauthLine, type RpcCredentialSet } from "./credentials";
+import {
+  buildSecret,
+  buildService,
+  buildStatefulSet,
+  readCredentials,
+  rpcConfigSecretName,
+  rpcSecretName,
+  secretCredentials,
+  secretFiles,
+  secretHash,
+} from "./desired";
 import { isOwnedByNetwork, MANAGED_BY, NETWORK_LABEL } from "./labels";
 import type { EngineContext } from "./context";
 import type { Change, NetworkRef } from "./types";
@@ -89,41 +100,105 @@ async function applyOwned<T extends k8s.KubernetesObject>(
   return ctx.kube.apply(body);
 }
 
+/** The user's Secret as credentials, or an error naming spec.rpc.secretName, what is wrong and the fix. */
+function userCredentials(ref: NetworkRef, spec: BitcoinNetworkSpec, secret: k8s.V1Secret): RpcCredentialSet {
+  const name = secret.metadata!.name!;
+  const creds = secretCredentials(secret);
+  const problems = credentialProblems(spec.implementation, creds);
+  if (problems.length > 0) {
+    const tls = spec.implementation === "btcd" ? " --from-file=tls.crt=<cert.pem> --from-file=tls.key=<key.pem>" : "";
+    throw new Error(
+      `spec.rpc.secretName: Secret ${ref.namespace}/${name} cannot be the network's RPC credentials: ${problems.join("; ")}. ` +
+        `Fix the Secret (\`kubectl create secret generic ${name} --from-literal=user=<user> --from-literal=password=<password>${tls}\`) ` +
+        `or remove spec.rpc.secretName to let regnet generate the credentials`,
+    );
+  }
+  return { ...(creds as RpcCredentialSet), rpcauth: "" };
+}
+
+/**
+ * The Secret the nodes mount when the credentials are the user's: the same files regnet would have
+ * generated, derived from the user's user/password (and btcd's certificate). Written only when it is
+ * missing, lacks a file, or was derived from other credentials: the -rpcauth salt is random, so
+ * re-deriving on every pass would roll the pods each time.
+ */
+async function applyDerivedSecret(
+  ctx: EngineContext,
+  ref: NetworkRef,
+  spec: BitcoinNetworkSpec,
+  creds: RpcCredentialSet,
+  observed: k8s.V1Secret | undefined,
+  changes: Change[],
+): Promise<k8s.V1Secret> {
+  const name = rpcConfigSecretName(ref);
+  const had = observed ? secretCredentials(observed) : undefined;
+  const current =
+    !!had &&
+    (["user", "password", "tlsCert", "tlsKey"] as const).every((k) => had[k] === creds[k]) &&
+    Object.keys(secretFiles(spec, creds)).every((k) => observed!.data?.[k] !== undefined);
+  if (current) {
+    if (ref.owner && !hasOwner(observed!, ref.owner as k8s.V1OwnerReference)) {
+      await ctx.kube.addOwner("Secret", ref.namespace, name, observed!, { ...ref.owner, controller: true, blockOwnerDeletion: true });
+      changes.push({ kind: "Secret", name, action: "adopt", detail: `owner reference to ${ref.owner.kind} ${ref.owner.name} added` });
+    }
+    return observed!;
+  }
+  const from = `derived from Secret ${ref.namespace}/${spec.rpc!.secretName} (spec.rpc.secretName)`;
+  changes.push(
+    observed
+      ? { kind: "Secret", name, action: "update", detail: `node RPC config Secret ${ref.namespace}/${name} ${from} again: the credentials changed` }
+      : { kind: "Secret", name, action: "create", detail: `created node RPC config Secret ${ref.namespace}/${name}, ${from}` },
+  );
+  creds = { ...creds, rpcauth: rpcauthLine(creds.user, creds.password) };
+  return ctx.kube.apply(buildSecret(ref, spec, creds, name));
+}
+
 export async function applyObjects(ctx: EngineContext, ref: NetworkRef, spec: BitcoinNetworkSpec, changes: Change[]): Promise<AppliedObjects> {
   const secretName = rpcSecretName(ref, spec);
-  const [secret, service, sts] = await Promise.all([
+  const configName = rpcConfigSecretName(ref);
+  const [secret, config, service, sts] = await Promise.all([
     ctx.kube.get<k8s.V1Secret>("Secret", ref.namespace, secretName),
+    ctx.kube.get<k8s.V1Secret>("Secret", ref.namespace, configName),
     ctx.kube.get<k8s.V1Service>("Service", ref.namespace, ref.name),
     ctx.kube.get<k8s.V1StatefulSet>("StatefulSet", ref.namespace, ref.name),
   ]);
 
-  // 1. Ownership of everything, before any write.
+  // 1. Ownership of everything, and the user's Secret's contents, before any write.
   const userSecret = !!secret && !!spec.rpc?.secretName && !isOwnedByNetwork(secret, ref) && missingLabels(secret, { [NETWORK_LABEL]: ref.name }).length > 0;
   if (secret && !userSecret && !isOwnedByNetwork(secret, ref)) throw ownershipError("Secret", secret, ref);
+  if (config && !isOwnedByNetwork(config, ref)) throw ownershipError("Secret", config, ref);
   if (service && !isOwnedByNetwork(service, ref)) throw ownershipError("Service", service, ref);
   if (sts && !isOwnedByNetwork(sts, ref)) throw ownershipError("StatefulSet", sts, ref);
+  const given = userSecret ? userCredentials(ref, spec, secret) : undefined;
 
-  // 2. The credentials Secret: created once, never regenerated.
-  let liveSecret = secret;
-  if (!secret) {
-    const creds = generateRpcCredentials(spec.implementation, ref.name);
-    liveSecret = await ctx.kube.create(buildSecret(ref, spec, creds));
-    changes.push({ kind: "Secret", name: secretName, action: "create", detail: `created RPC credentials Secret ${ref.namespace}/${secretName}` });
-  } else if (!userSecret && ref.owner && !hasOwner(secret, ref.owner as k8s.V1OwnerReference)) {
-    await ctx.kube.addOwner("Secret", ref.namespace, secretName, secret, { ...ref.owner, controller: true, blockOwnerDeletion: true });
-    changes.push({ kind: "Secret", name: secretName, action: "adopt", detail: `owner reference to ${ref.owner.kind} ${ref.owner.name} added` });
-  }
-  const credentials = readCredentials(liveSecret!);
-  if (!credentials) {
-    throw new Error(`Secret ${ref.namespace}/${secretName} lacks the "user" and "password" keys regnet needs: fix the Secret or remove spec.rpc.secretName to let regnet generate one`);
-  }
-  if (spec.implementation === "btcd" && (!credentials.tlsCert || !credentials.tlsKey)) {
-    throw new Error(`Secret ${ref.namespace}/${secretName} lacks "tls.crt"/"tls.key", which btcd's TLS-only RPC needs: add them or let regnet generate the Secret`);
+  // 2. The credentials: the user's Secret, read as it is, with the nodes' files derived into a
+  // Secret of regnet's; or regnet's own Secret, created once and never regenerated.
+  let credentials: RpcCredentialSet;
+  let mounted: k8s.V1Secret;
+  if (given) {
+    credentials = given;
+    mounted = await applyDerivedSecret(ctx, ref, spec, given, config, changes);
+  } else {
+    let liveSecret = secret;
+    if (!secret) {
+      const creds = generateRpcCredentials(spec.implementation, ref.name);
+      liveSecret = await ctx.kube.create(buildSecret(ref, spec, creds));
+      changes.push({ kind: "Secret", name: secretName, action: "create", detail: `created RPC credentials Secret ${ref.namespace}/${secretName}` });
+    } else if (ref.owner && !hasOwner(secret, ref.owner as k8s.V1OwnerReference)) {
+      await ctx.kube.addOwner("Secret", ref.namespace, secretName, secret, { ...ref.owner, controller: true, blockOwnerDeletion: true });
+      changes.push({ kind: "Secret", name: secretName, action: "adopt", detail: `owner reference to ${ref.owner.kind} ${ref.owner.name} added` });
+    }
+    const own = readCredentials(liveSecret!);
+    if (!own || credentialProblems(spec.implementation, own).length > 0) {
+      throw new Error(`Secret ${ref.namespace}/${secretName}, made by regnet, lacks keys the network needs: delete it to let regnet generate it again`);
+    }
+    credentials = own;
+    mounted = liveSecret!;
   }
 
   // 3. Service and StatefulSet.
   await applyOwned(ctx, "Service", ref, buildService(ref, spec), service, changes);
-  const desiredSts = buildStatefulSet(ref, spec, { configHash: secretHash(liveSecret!) });
+  const desiredSts = buildStatefulSet(ref, spec, { configHash: secretHash(mounted), secretName: mounted.metadata!.name! });
   const observedReplicas = sts?.spec?.replicas;
   const drift = sts && observedReplicas !== spec.nodes ? `replicas ${observedReplicas ?? "unset"} → ${spec.nodes}` : undefined;
   const statefulSet = await applyOwned(ctx, "StatefulSet", ref, desiredSts, sts, changes, {
@@ -131,6 +206,11 @@ export async function applyObjects(ctx: EngineContext, ref: NetworkRef, spec: Bi
     annotations: { [SPEC_ANNOTATION]: stableJson({ ...spec, nodes: undefined }) },
     replicasDrift: drift,
   });
+
+  // 4. A derived Secret the pods no longer mount (the network stopped using a user's Secret).
+  if (!given && config && (await ctx.kube.delete("Secret", ref.namespace, configName))) {
+    changes.push({ kind: "Secret", name: configName, action: "delete", detail: `deleted node RPC config Secret ${ref.namespace}/${configName}: no longer used` });
+  }
   return { credentials, secretName, statefulSet };
 }
 

@@ -64,6 +64,26 @@ export function selfSignedCert(networkName: string, now = new Date()): { cert: s
   return { cert: forge.pki.certificateToPem(cert), key: keyPem };
 }
 
+/**
+ * Why credentials from a user's Secret (spec.rpc.secretName) cannot be used, each naming its key;
+ * empty when they can. The values go into one-line `key=value` config files and HTTP Basic auth.
+ */
+export function credentialProblems(implementation: Implementation, c: Partial<RpcCredentialSet>): string[] {
+  const out: string[] = [];
+  if (!c.user) out.push(`"user" is missing or empty`);
+  else if (/[:\s]/.test(c.user)) out.push(`"user" must not contain ":" or white space`);
+  if (!c.password) out.push(`"password" is missing or empty`);
+  else if (/[#\r\n]/.test(c.password) || c.password.trim() !== c.password) {
+    out.push(`"password" must be one line without "#" and without leading or trailing spaces (it goes into the nodes' config files)`);
+  }
+  if (implementation === "btcd") {
+    // btcd serves RPC over TLS only off loopback; regnet's client pins this certificate.
+    if (!c.tlsCert) out.push(`"tls.crt" is missing (btcd's RPC certificate, PEM)`);
+    if (!c.tlsKey) out.push(`"tls.key" is missing (that certificate's private key, PEM)`);
+  }
+  return out;
+}
+
 export function generateRpcCredentials(implementation: Implementation, networkName: string): RpcCredentialSet {
   // base64url: no characters that need quoting in a config file or an HTTP Basic header.
   const password = crypto.randomBytes(32).toString("base64url");

@@ -166,7 +166,7 @@ test("observe is read-only and reports the network; destroy removes only what th
   const userSecret = await core.createNamespacedSecret({ namespace: ns.name, body: { metadata: { name: "users-creds" }, stringData: { user: "u", password: "p" } } });
   const epsilon = { name: "epsilon", namespace: ns.name };
   const r = await engine.reconcile(epsilon, { ...spec({ nodes: 1, topology: { type: "edges", edges: [] }, mining: { initialBlocks: 0 } }), rpc: { secretName: "users-creds" } });
-  assert.ok(!r.changes.some((c) => c.kind === "Secret"), "the user's Secret is neither created nor changed");
+  assert.ok(!r.changes.some((c) => c.kind === "Secret" && c.name === "users-creds"), "the user's Secret is neither created nor changed");
   await engine.destroy(epsilon, { wait: true, timeoutMs: 60_000 });
   assert.equal((await core.readNamespacedSecret({ name: "users-creds", namespace: ns.name })).metadata?.resourceVersion, userSecret.metadata?.resourceVersion);
 

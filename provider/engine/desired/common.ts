@@ -42,6 +42,15 @@ export function rpcSecretName(ref: Pick<NetworkRef, "name">, spec: Pick<BitcoinN
   return spec.rpc?.secretName ?? `${ref.name}-rpc`;
 }
 
+/**
+ * `<network>-rpc-config`: when spec.rpc.secretName names a Secret of the user's (regnet neither owns
+ * nor writes it), the files the nodes mount (Core's -rpcauth line and bitcoin-cli config, btcd's and
+ * btcctl's configs) are derived from its user/password into this Secret, which regnet owns.
+ */
+export function rpcConfigSecretName(ref: Pick<NetworkRef, "name">): string {
+  return `${ref.name}-rpc-config`;
+}
+
 /** `<network>-<ordinal>`: StatefulSet pod names. */
 export function podName(network: string, ordinal: number): string {
   return `${network}-${ordinal}`;

@@ -41,32 +41,37 @@ export function secretFiles(spec: Pick<BitcoinNetworkSpec, "implementation">, cr
   return files;
 }
 
-export function buildSecret(ref: NetworkRef, spec: BitcoinNetworkSpec, creds: RpcCredentialSet): V1Secret {
+/** `name`: the network's RPC Secret by default; rpcConfigSecretName(ref) for one derived from a user's. */
+export function buildSecret(ref: NetworkRef, spec: BitcoinNetworkSpec, creds: RpcCredentialSet, name = rpcSecretName(ref, spec)): V1Secret {
   const data = Object.fromEntries(
     Object.entries(secretFiles(spec, creds)).map(([k, v]) => [k, Buffer.from(v, "utf8").toString("base64")]),
   );
   return {
     apiVersion: "v1",
     kind: "Secret",
-    metadata: objectMeta(ref, rpcSecretName(ref, spec)),
+    metadata: objectMeta(ref, name),
     type: "Opaque",
     data,
   };
 }
 
-/** Reads the credentials back from a Secret's base64 `data`; undefined when a required key is missing. */
-export function readCredentials(secret: Pick<V1Secret, "data">): RpcCredentialSet | undefined {
+/** The credential keys a Secret holds, each absent when the key is missing. */
+export function secretCredentials(secret: Pick<V1Secret, "data">): Partial<RpcCredentialSet> {
   const get = (k: string) => (secret.data?.[k] !== undefined ? Buffer.from(secret.data[k], "base64").toString("utf8") : undefined);
-  const user = get(SECRET_KEYS.user);
-  const password = get(SECRET_KEYS.password);
-  if (!user || !password) return undefined;
   return {
-    user,
-    password,
-    rpcauth: get(SECRET_KEYS.rpcauth) ?? "",
+    user: get(SECRET_KEYS.user),
+    password: get(SECRET_KEYS.password),
+    rpcauth: get(SECRET_KEYS.rpcauth),
     tlsCert: get(SECRET_KEYS.tlsCert),
     tlsKey: get(SECRET_KEYS.tlsKey),
   };
+}
+
+/** Reads the credentials back from a Secret's base64 `data`; undefined when a required key is missing. */
+export function readCredentials(secret: Pick<V1Secret, "data">): RpcCredentialSet | undefined {
+  const { user, password, rpcauth, tlsCert, tlsKey } = secretCredentials(secret);
+  if (!user || !password) return undefined;
+  return { user, password, rpcauth: rpcauth ?? "", tlsCert, tlsKey };
 }
 
 /** A short hash of the Secret's data: the pod-template annotation that rolls pods when it changes. */

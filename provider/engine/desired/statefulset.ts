@@ -28,8 +28,11 @@ import {
 } from "./common";
 
 export interface StatefulSetInputs {
-  /** secretHash() of the credentials Secret: a change rolls the pods. */
+  /** secretHash() of the Secret the pods mount: a change rolls the pods. */
   configHash: string;
+  /** The Secret the pods mount: the network's RPC Secret by default, or the one regnet derived
+   * from a user's Secret (rpcConfigSecretName). */
+  secretName?: string;
 }
 
 const RPC_VOLUME = "rpc";
@@ -136,7 +139,7 @@ function minerContainer(spec: BitcoinNetworkSpec, intervalSeconds: number): V1Co
 }
 
 export function buildStatefulSet(ref: NetworkRef, spec: BitcoinNetworkSpec, inputs: StatefulSetInputs): V1StatefulSet {
-  const secretName = rpcSecretName(ref, spec);
+  const secretName = inputs.secretName ?? rpcSecretName(ref, spec);
   const env: V1EnvVar[] =
     spec.implementation === "bitcoin-core"
       ? [{ name: "RPC_AUTH", valueFrom: { secretKeyRef: { name: secretName, key: SECRET_KEYS.rpcauth } } }]
