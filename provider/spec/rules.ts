@@ -97,6 +97,14 @@ export const specRules: CelRule[] = [
     message: "topology.edges names a node ordinal that is not below nodes: drop that edge or add nodes",
     fieldPath: ".topology.edges",
   },
+  {
+    // A mesh is n·(n-1)/2 connections, every one dialled and kept. 50 Bitcoin Core nodes in a mesh
+    // (1225 connections) is the largest verified to wire and sync here; Core accepts about 114
+    // inbound connections per node by default, so the limit is what was verified, not a wall.
+    rule: "self.implementation != 'bitcoin-core' || self.topology.type != 'mesh' || self.nodes <= 50",
+    message: "topology mesh with Bitcoin Core is limited to 50 nodes: use topology random with a degree (e.g. {type: random, degree: 4}), or fewer nodes",
+    fieldPath: ".nodes",
+  },
   ...FORBIDDEN_FLAGS.map(forbiddenFlagRule),
 ];
 

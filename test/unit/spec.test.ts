@@ -57,6 +57,9 @@ test("valid specs pass", () => {
     { persistence: { size: "1Gi", storageClassName: "local-path" } },
     { rpc: { secretName: "my-rpc.creds" } },
     { chain: "regtest", implementation: "btcd" },
+    { nodes: 50, topology: { type: "mesh" } },
+    { nodes: 100, implementation: "btcd", topology: { type: "mesh" } },
+    { nodes: 100, topology: { type: "random", degree: 4 } },
   ];
   for (const c of cases) valid(c);
 });
@@ -65,6 +68,7 @@ test("valid specs pass", () => {
 const invalid: [string, unknown, string, RegExp][] = [
   ["nodes too many", { nodes: 101 }, "nodes", /at most 100/],
   ["nodes negative", { nodes: -1 }, "nodes", /at least 0/],
+  ["Core mesh over 50", { nodes: 51, topology: { type: "mesh" } }, "nodes", /mesh with Bitcoin Core is limited to 50 nodes.*random/],
   ["nodes fractional", { nodes: 1.5 }, "nodes", /whole number/],
   ["nodes as string", { nodes: "3" }, "nodes", /whole number/],
   ["unknown implementation", { implementation: "bcoin" }, "implementation", /bitcoin-core, btcd/],
