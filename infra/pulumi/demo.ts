@@ -9,7 +9,7 @@ import * as k8s from "@kubernetes/client-node";
 import YAML from "yaml";
 import { down, up } from "../../sandbox/cluster/cluster";
 import { currentInstance } from "../../sandbox/cluster/instance";
-import { repoRoot } from "../../sandbox/toolchain/paths";
+import { repoRoot, toolPath } from "../../sandbox/toolchain/paths";
 import { RPC_MOUNT, SECRET_KEYS, rpcPort } from "../../provider/engine/desired/common";
 import type { NetworkObservation } from "../../provider/pulumi/types";
 import { DEMO_PASSPHRASE, openStack } from "./automation";
@@ -51,7 +51,7 @@ async function demoUp(): Promise<void> {
   const started = Date.now();
   say("== sandbox");
   const inst = await up(say);
-  const config: Record<string, unknown> = { ...stackConfig(STACK), kubeconfigPath: inst.kubeconfig };
+  const config: Record<string, unknown> = runnableHere({ ...stackConfig(STACK), kubeconfigPath: inst.kubeconfig });
   const namespace = String(config.namespace ?? "default");
   await ensureNamespace(inst.kubeconfig, namespace);
 
@@ -63,6 +63,20 @@ async function demoUp(): Promise<void> {
 
   for (const [name, net] of Object.entries(networks)) printNetwork(name, net, implementationOf(config, name));
   say(`\ndemo ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Tear down: npm run demo -- down`);
+}
+
+/**
+ * The stack's networks as this machine can run them: Bitcoin Core (the default) needs the bitcoind
+ * that `npm run setup` installs from ../shared/toolchain; without it the demo runs btcd and says so.
+ */
+function runnableHere(config: Record<string, unknown>): Record<string, unknown> {
+  if (fs.existsSync(toolPath("bitcoind"))) return config;
+  const networks = ((config.networks ?? []) as { name: string; implementation?: string }[]).map((n) => {
+    if ((n.implementation ?? "bitcoin-core") !== "bitcoin-core") return n;
+    say(`   network ${n.name}: Bitcoin Core is not installed here (npm run setup installs it from ../shared/toolchain): running btcd instead`);
+    return { ...n, implementation: "btcd" };
+  });
+  return { ...config, networks };
 }
 
 function implementationOf(config: Record<string, unknown>, name: string): string {
@@ -86,7 +100,7 @@ function printNetwork(name: string, net: NetworkSummary, implementation: string)
   const secret = (key: string) => `$(kubectl -n ${net.namespace} get secret ${net.rpcSecretName} -o jsonpath='{.data.${key}}' | base64 -d)`;
   const fromHost = btcd
     ? `btcctl -C /dev/null --regtest --rpcserver=127.0.0.1:${port} --skipverify --rpccert=/dev/null --rpcuser=${secret(SECRET_KEYS.user)} --rpcpass=${secret(SECRET_KEYS.password)}`
-    : `bitcoin-cli -regtest -rpcport=${port} -rpcuser=${secret(SECRET_KEYS.user)} -rpcpassword=${secret(SECRET_KEYS.password)}`;
+    : `printf '%s\n' "${secret(SECRET_KEYS.password)}" | bitcoin-cli -regtest -rpcport=${port} -rpcuser=${secret(SECRET_KEYS.user)} -stdinrpcpass`;
   console.log(`\nreach a node (first: eval "$(npm run -s sandbox -- env)"):`);
   console.log(`  kubectl -n ${net.namespace} get pods -l '${net.selector}' -o wide`);
   console.log(`  kubectl -n ${net.namespace} exec ${pod} -- ${inPod} getblockcount`);
