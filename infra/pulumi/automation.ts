@@ -1,6 +1,6 @@
 // The Automation API harness: runs the stack program (./stack.ts) INLINE with the pinned Pulumi CLI
-// on a local file backend. The demo and the tests use it; `pulumi up` in the project directory is the
-// path for users with a normal Pulumi install (this machine cannot build the Node language host).
+// on a local file backend. The demo and most tests use it; `pulumi up` in the project directory runs
+// the same function through the Node language host (infra/pulumi/main.ts; test/e2e/pulumi-directory).
 //
 // workDir is deliberate: the Pulumi CLI starts the dynamic provider with workDir as its working
 // directory, and the provider's trampolines look for the compiled adapter from there (or take

@@ -26,13 +26,15 @@ export const MIN_DELETE_WAIT_SECONDS = 120;
 let cachedLogger: Logger | undefined;
 /**
  * The Pulumi CLI shows every line the provider process prints as a diagnostic of the stack, so the
- * engine's JSON log goes to a file: $REGNET_LOG_FILE, else .regnet/logs/pulumi-provider.log under the
- * working directory, with the shared logger's redaction. Progress for the CLI is a short line on
- * stderr (see `progress`).
+ * engine's JSON log goes to a file: $REGNET_LOG_FILE, else .regnet/logs/pulumi-provider.log of the
+ * checkout this adapter was built in (not the working directory: for `pulumi up` that is the
+ * program's folder, infra/pulumi/), with the shared logger's redaction. Progress for the CLI is a
+ * short line on stderr (see `progress`).
  */
 function logger(): Logger {
   if (!cachedLogger) {
-    const file = process.env.REGNET_LOG_FILE ?? path.join(process.cwd(), ".regnet", "logs", "pulumi-provider.log");
+    const checkout = path.resolve(__dirname, "..", "..", ".."); // <checkout>/dist/provider/pulumi
+    const file = process.env.REGNET_LOG_FILE ?? path.join(checkout, ".regnet", "logs", "pulumi-provider.log");
     cachedLogger = createLogger("regnet-pulumi", { file });
   }
   return cachedLogger;

@@ -9,9 +9,9 @@
 //
 // Where the adapter is found: $REGNET_PULUMI_ADAPTER if set, else the first
 // `dist/provider/pulumi/adapter.js` in the provider process's working directory or one of its
-// parents. The Pulumi CLI starts the provider in the project directory (`pulumi up` in this repo) or
-// in the Automation API workspace's workDir (kept under this repo's `.regnet/`), so both find the
-// repo's build. The adapter's own requires (engine, @kubernetes/client-node, zod…) then resolve from
+// parents. The Pulumi CLI starts the provider in the program's folder (infra/pulumi/ for `pulumi up`
+// in this repo: Pulumi.yaml's `main`) or in the Automation API workspace's workDir (kept under this
+// repo's `.regnet/`), so both find the repo's build. The adapter's own requires (engine, @kubernetes/client-node, zod…) then resolve from
 // the repo's node_modules as usual. (require-from-string gives the evaluated `__provider` module an
 // empty filename, so a bare `require("x")` inside it would resolve from the working directory's
 // node_modules chain; these trampolines need only node built-ins and one absolute path.)
