@@ -3,7 +3,8 @@
 // API — on a file backend, with a RELATIVE `regnet:kubeconfigPath` and nothing else pointing at the
 // cluster (no KUBECONFIG, no REGNET_PULUMI_ADAPTER). A 3-node Bitcoin Core mesh goes through
 // up → preview (nodes 3 => 5) → hand `kubectl scale` + refresh → destroy; the nodes are checked with
-// bitcoin-cli on their pod addresses.
+// bitcoin-cli on their pod addresses, and the state and the provider's log are searched for the RPC
+// password and the kubeconfig's key.
 import { after, before, test } from "node:test";
 import * as assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -70,6 +71,10 @@ function setConfig(config: Record<string, unknown>): void {
 }
 
 const networks = (nodes: number) => [{ name: NET, nodes, topology: { type: "mesh" } }];
+
+function walk(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+}
 
 async function stackResources(): Promise<{ type: string; inputs: any; outputs: any }[]> {
   const state = JSON.parse(await pulumi("stack", "export"));
@@ -157,6 +162,21 @@ test("pulumi refresh shows a hand-made `kubectl scale` as drift", { skip: SKIP }
   const res = (await stackResources()).find((r) => r.type === TYPE)!;
   assert.equal(res.outputs.nodes.length, NODES - 1);
   assert.equal(res.inputs.spec.nodes, NODES - 1, "refresh records what the cluster runs");
+});
+
+test("neither the state nor the provider's log holds the RPC password or the kubeconfig's key", { skip: SKIP }, async () => {
+  const { password } = await coreNode(kubeConfig(), ns!.name, `${NET}-0`, `${NET}-rpc`);
+  const kc = YAML.parse(fs.readFileSync(path.join(project, ".regnet", "kubeconfig"), "utf8")) as { users: { user: Record<string, string> }[] };
+  const keys = kc.users.map(({ user }) => user["client-key-data"] ?? user.token).filter((k): k is string => !!k);
+  assert.ok(keys.length > 0, "the kubeconfig carries a client key or token");
+  const pemLines = keys.flatMap((k) => Buffer.from(k, "base64").toString("utf8").split("\n").filter((l) => l.length >= 40 && !l.startsWith("-----")));
+  const needles = [password, Buffer.from(password).toString("base64"), ...keys, ...pemLines];
+  const files = [...walk(path.join(path.dirname(project), "state")), path.join(project, ".regnet", "logs", "pulumi-provider.log")];
+  assert.ok(files.some((f) => f.endsWith(`${STACK}.json`)), "the stack's state file is among the files searched");
+  for (const f of files) {
+    const text = fs.readFileSync(f, "utf8");
+    assert.ok(!needles.some((n) => text.includes(n)), `${f} holds a credential`);
+  }
 });
 
 test("pulumi destroy leaves nothing: no object in the namespace, an empty stack", { skip: SKIP }, async () => {
