@@ -100,6 +100,11 @@ async function applyOwned<T extends k8s.KubernetesObject>(
   return ctx.kube.apply(body);
 }
 
+/** The Secret named in spec.rpc.secretName cannot serve as the network's credentials (nothing was made). */
+export class RpcSecretError extends Error {
+  override readonly name = "RpcSecretError";
+}
+
 /** The user's Secret as credentials, or an error naming spec.rpc.secretName, what is wrong and the fix. */
 function userCredentials(ref: NetworkRef, spec: BitcoinNetworkSpec, secret: k8s.V1Secret): RpcCredentialSet {
   const name = secret.metadata!.name!;
@@ -107,7 +112,7 @@ function userCredentials(ref: NetworkRef, spec: BitcoinNetworkSpec, secret: k8s.
   const problems = credentialProblems(spec.implementation, creds);
   if (problems.length > 0) {
     const tls = spec.implementation === "btcd" ? " --from-file=tls.crt=<cert.pem> --from-file=tls.key=<key.pem>" : "";
-    throw new Error(
+    throw new RpcSecretError(
       `spec.rpc.secretName: Secret ${ref.namespace}/${name} cannot be the network's RPC credentials: ${problems.join("; ")}. ` +
         `Fix the Secret (\`kubectl create secret generic ${name} --from-literal=user=<user> --from-literal=password=<password>${tls}\`) ` +
         `or remove spec.rpc.secretName to let regnet generate the credentials`,

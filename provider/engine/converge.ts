@@ -5,6 +5,7 @@ import type { BitcoinNetworkSpec } from "../spec";
 import { KubeError, NamespaceNotFoundError, OwnershipError } from "../kube";
 import type { Change, NetworkRef, NetworkStatus } from "./types";
 import type { ReconcileResult } from "./engine";
+import { RpcSecretError } from "./apply";
 
 /** What keeps `status` from being converged for `spec`; empty when it is. */
 export function lacking(spec: BitcoinNetworkSpec, status: NetworkStatus | undefined): string[] {
@@ -51,7 +52,7 @@ export async function converge(
     } catch (err) {
       // Someone else's object with our name, a missing namespace, a refused change or missing
       // rights: waiting won't help.
-      if (err instanceof OwnershipError || err instanceof NamespaceNotFoundError) throw err;
+      if (err instanceof OwnershipError || err instanceof NamespaceNotFoundError || err instanceof RpcSecretError) throw err;
       if (err instanceof KubeError && [400, 403, 422].includes(err.code ?? 0)) throw err;
       lastError = err;
     }

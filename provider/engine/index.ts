@@ -2,4 +2,5 @@
 export type { Engine, EngineOptions, ReconcileResult, ConvergeOptions, DestroyOptions } from "./engine";
 export { createEngine } from "./engine";
 export { OwnershipError, KubeError, NamespaceNotFoundError } from "../kube";
+export { RpcSecretError } from "./apply";
 export type { Change, NetworkRef, NetworkStatus, NodeStatus } from "./types";

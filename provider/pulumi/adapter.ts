@@ -7,7 +7,7 @@
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import type * as pulumi from "@pulumi/pulumi";
-import { OwnershipError, createEngine, type Engine, type NetworkRef, type NetworkStatus } from "../engine";
+import { NamespaceNotFoundError, OwnershipError, RpcSecretError, createEngine, type Engine, type NetworkRef, type NetworkStatus } from "../engine";
 import { createLogger, type Logger } from "../log";
 import { validateNetworkName, validateSpec, type BitcoinNetworkSpec } from "../spec";
 import { checkNetwork } from "./check";
@@ -99,9 +99,9 @@ async function converge(call: string, id: string, props: Props): Promise<Props> 
       });
       return outputsOf(props, status);
     } catch (err) {
-      // Objects of the same name that regnet does not own: nothing of ours was made, so there is
-      // nothing for Pulumi to track.
-      if (err instanceof OwnershipError) throw err;
+      // Refused before anything was made (objects of the same name that regnet does not own, a
+      // namespace that does not exist, an RPC Secret it cannot use): nothing for Pulumi to track.
+      if (err instanceof OwnershipError || err instanceof NamespaceNotFoundError || err instanceof RpcSecretError) throw err;
       // The engine's error already names each node and what it lacks. Attaching the id and what is
       // there now makes Pulumi keep the resource in state (an "initialization error"), so the next
       // `up` retries it and `destroy` removes it: nothing is left behind untracked. These properties

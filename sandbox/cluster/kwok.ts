@@ -18,7 +18,9 @@ export const clusterDir = (inst: SandboxInstance) => path.join(inst.kwokWorkdir,
 export const kwokctlConfigFile = (inst: SandboxInstance) => path.join(inst.dir, "kwokctl.yaml");
 
 export function kwokEnv(inst: SandboxInstance): NodeJS.ProcessEnv {
-  return { ...toolchainEnv(), KWOK_WORKDIR: inst.kwokWorkdir };
+  // kwokctl adds and removes its `kwok-<cluster>` entries in $KUBECONFIG: give it a file of its own,
+  // so a sandbox going down never edits the caller's kubeconfig (another sandbox's, or the user's).
+  return { ...toolchainEnv(), KWOK_WORKDIR: inst.kwokWorkdir, KUBECONFIG: path.join(inst.kwokWorkdir, "kwokctl.kubeconfig") };
 }
 
 /**

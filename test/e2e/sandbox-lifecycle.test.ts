@@ -15,7 +15,12 @@ import { alive, listeningPorts, processesMentioning } from "../../sandbox/cluste
 import { repoRoot, toolPath } from "../../sandbox/toolchain/paths";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "regnet-lifecycle-"));
-const env = { ...process.env, REGNET_SANDBOX: `lifecycle-${process.pid}`, REGNET_SANDBOX_DIR: dir };
+// The caller's kubeconfig (a copy of the suite sandbox's, with the same `kwok-regnet` names):
+// bringing this second sandbox up and down must not edit it.
+const callerKubeconfig = path.join(dir, "caller.kubeconfig");
+fs.copyFileSync(currentInstance(process.env).kubeconfig, callerKubeconfig);
+const callerBefore = fs.readFileSync(callerKubeconfig, "utf8");
+const env = { ...process.env, REGNET_SANDBOX: `lifecycle-${process.pid}`, REGNET_SANDBOX_DIR: path.join(dir, "state"), KUBECONFIG: callerKubeconfig };
 const cli = path.join(repoRoot, "dist", "sandbox", "cli.js");
 
 function sandbox(cmd: string): { code: number; out: string } {
@@ -34,7 +39,7 @@ before(() => {
 });
 
 after(() => {
-  if (fs.existsSync(path.join(dir, "instance.json"))) sandbox("down");
+  if (fs.existsSync(path.join(dir, "state", "instance.json"))) sandbox("down");
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -141,4 +146,5 @@ test("down leaves no process, network namespace, bridge or listener, and the sui
   assert.deepEqual(ports.filter((p) => listening.has(p)), [], "no component port is still listening");
   assert.equal(fs.existsSync(inst.kubeconfig), false, "the kubeconfig is removed");
   assert.equal(suitePids(), suiteBefore, "the suite's own sandbox is as it was");
+  assert.equal(fs.readFileSync(callerKubeconfig, "utf8"), callerBefore, "the caller's $KUBECONFIG is untouched");
 });

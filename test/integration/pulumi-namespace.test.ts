@@ -32,4 +32,8 @@ test("up into a missing namespace fails fast, naming the namespace and the fix",
   assert.match(failed, new RegExp(`namespace "${missingNs}" does not exist`));
   assert.match(failed, new RegExp(`kubectl create namespace ${missingNs}`));
   await assert.rejects(kubeConfig().makeApiClient(k8s.CoreV1Api).readNamespace({ name: missingNs }), (e: unknown) => e instanceof k8s.ApiException && e.code === 404);
+  // Nothing was made, so nothing is tracked: the stack holds no BitcoinNetwork to retry or destroy.
+  const state = await t!.stack.exportStack();
+  const tracked = (state.deployment.resources ?? []).filter((r: { type: string }) => r.type.endsWith(":BitcoinNetwork"));
+  assert.deepEqual(tracked, [], "no BitcoinNetwork in state after a refused create");
 });

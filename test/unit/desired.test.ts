@@ -105,6 +105,7 @@ test("Bitcoin Core args: regtest, listen on all addresses, rpcauth from the Secr
     "-printtoconsole",
     "-dbcache=16",
     "-fallbackfee=0.0002",
+    "-dnsseed=0",
     "-txindex=1",
   ]);
   assert.deepEqual(node.env, [{ name: "RPC_AUTH", valueFrom: { secretKeyRef: { name: "demo-rpc", key: "rpcauth" } } }]);

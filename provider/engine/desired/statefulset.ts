@@ -77,6 +77,10 @@ export function nodeArgs(spec: Pick<BitcoinNetworkSpec, "implementation" | "extr
           "-printtoconsole",
           "-dbcache=16",
           "-fallbackfee=0.0002",
+          // regnet wires the peers. Left on, the DNS seed lookup blocks shutdown until it returns:
+          // where DNS is dropped (a pod with egress denied) a deleted pod is SIGKILLed after its
+          // grace period before Core flushes its chain state.
+          "-dnsseed=0",
         ];
   return [...base, ...spec.extraArgs];
 }
