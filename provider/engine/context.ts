@@ -1,6 +1,5 @@
-// What every engine step shares: the API access layer, the RPC client, the logger, and a short
-// memory of recent `addnode add`s (btcd lists only *connected* added peers, so a peer that is still
-// dialling would otherwise be added again on the next pass).
+// What every engine step shares: the API access layer, the RPC client, the logger, and short
+// memories kept between passes (recent dials, conditions, versions, lagging nodes).
 import type { KubeObjects } from "../kube";
 import type { RpcClient } from "../rpc";
 import type { Logger } from "../log";
@@ -10,7 +9,7 @@ export interface EngineContext {
   kube: KubeObjects;
   rpc: RpcClient;
   logger: Logger;
-  /** `<pod uid>→<address>` → time of the last `addnode add`. */
+  /** `<pod uid>→<address>` → time of the last dial sent (see wiring/apply). */
   recentAdds: Map<string, number>;
   /** `<namespace>/<name>` → the conditions last reported, to keep lastTransitionTime stable. */
   lastConditions: Map<string, Condition[]>;
@@ -22,5 +21,3 @@ export interface EngineContext {
   podUids: Map<string, Set<string>>;
 }
 
-/** How long a fresh `addnode add` is trusted to be dialling before it is sent again. */
-export const ADD_GRACE_MS = 30_000;

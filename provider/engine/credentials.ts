@@ -5,6 +5,7 @@
 import * as crypto from "node:crypto";
 import forge from "node-forge";
 import type { Implementation } from "../spec";
+import type { RpcCredentials } from "../rpc";
 
 export const RPC_USER = "regnet";
 
@@ -94,4 +95,9 @@ export function generateRpcCredentials(implementation: Implementation, networkNa
     creds.tlsKey = key;
   }
   return creds;
+}
+
+/** What the RPC client needs of a credential set. */
+export function rpcCredentials(c: RpcCredentialSet): RpcCredentials {
+  return { user: c.user, password: c.password, certPem: c.tlsCert };
 }

@@ -11,7 +11,7 @@ import { reconcile } from "./reconcile";
 import { observe } from "./observe";
 import { converge } from "./converge";
 import { destroy } from "./destroy";
-import type { Change, NetworkRef, NetworkStatus } from "./types";
+import type { ConvergeOptions, DestroyOptions, NetworkRef, NetworkStatus, ReconcileResult } from "./types";
 
 export interface EngineOptions {
   kubeConfig: k8s.KubeConfig;
@@ -20,25 +20,6 @@ export interface EngineOptions {
   logger?: Logger;
   /** Per RPC request timeout (default 10 s). */
   rpcTimeoutMs?: number;
-}
-
-export interface ReconcileResult {
-  status: NetworkStatus;
-  /** What this pass changed (API objects created/updated/adopted, peers added/removed, blocks mined). */
-  changes: Change[];
-  /** Set when the network is not settled yet (pods starting, peers connecting): reconcile again after this. */
-  requeueAfterMs?: number;
-}
-
-export interface ConvergeOptions {
-  timeoutMs: number;
-  onProgress?: (status: NetworkStatus, changes: Change[]) => void;
-}
-
-export interface DestroyOptions {
-  /** Wait until the pods are gone. */
-  wait: boolean;
-  timeoutMs?: number;
 }
 
 export interface Engine {

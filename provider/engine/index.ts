@@ -1,6 +1,6 @@
 // Public entry of the engine: what the front doors import.
-export type { Engine, EngineOptions, ReconcileResult, ConvergeOptions, DestroyOptions } from "./engine";
+export type { Engine, EngineOptions } from "./engine";
 export { createEngine } from "./engine";
 export { OwnershipError, KubeError, NamespaceNotFoundError } from "../kube";
 export { RpcSecretError } from "./apply";
-export type { Change, NetworkRef, NetworkStatus, NodeStatus } from "./types";
+export type { Change, ConvergeOptions, DestroyOptions, NetworkRef, NetworkStatus, NodeStatus, ReconcileResult } from "./types";

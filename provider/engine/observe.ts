@@ -1,14 +1,17 @@
 // Reading the world: the network's API objects, its pods, and — for Ready pods — what each node
-// says over RPC (added peers, connected peers, tip, version). Only reads: `observe` (Pulumi
-// read/refresh) is built from these and makes no write of any kind.
+// says over RPC (added peers, connected peers, tip, version), and the status that adds up to. Only
+// reads: `observe` (Pulumi read/refresh) is built from these and makes no write of any kind.
 import type * as k8s from "@kubernetes/client-node";
 import { podReady } from "../kube";
 import type { AddedPeer, ChainTip, ConnectedPeer, Implementation, RpcCredentials } from "../rpc";
 import { isOwnedByNetwork, selectorString } from "./labels";
 import { readCredentials, rpcSecretName } from "./desired";
 import { recordedSpec } from "./apply";
-import { rpcCredentials, statusOf } from "./reconcile";
+import { rpcCredentials } from "./credentials";
+import { computeStatus, type NodeFacts } from "./status";
+import { hostOf } from "./wiring/plan";
 import type { EngineContext } from "./context";
+import type { BitcoinNetworkSpec } from "../spec";
 import type { NetworkRef, NetworkStatus } from "./types";
 
 export interface PodView {
@@ -83,4 +86,38 @@ export async function observe(ctx: EngineContext, ref: NetworkRef): Promise<Netw
     ? await readNodes(ctx, ref, spec.implementation, rpcCredentials(credentials), pods.filter((p) => p.ordinal < spec.nodes))
     : pods;
   return statusOf(ctx, ref, spec, nodes, undefined);
+}
+
+/** The status of what was read, keeping each unchanged condition's lastTransitionTime from the last pass. */
+export function statusOf(
+  ctx: EngineContext,
+  ref: NetworkRef,
+  spec: BitcoinNetworkSpec,
+  nodes: NodeView[],
+  generation: number | undefined,
+): NetworkStatus {
+  const facts = new Map<number, NodeFacts>();
+  for (const n of nodes) {
+    if (!n.rpc) continue;
+    facts.set(n.ordinal, {
+      height: n.rpc.tip.height,
+      bestBlockHash: n.rpc.tip.bestBlockHash,
+      version: n.rpc.version,
+      added: n.rpc.added,
+      peerIps: n.rpc.peers.map((p) => hostOf(p.addr)),
+    });
+  }
+  const key = `${ref.namespace}/${ref.name}`;
+  const status = computeStatus({
+    name: ref.name,
+    spec,
+    pods: nodes.map((n) => ({ ordinal: n.ordinal, name: n.pod, ip: n.ip, ready: n.ready })),
+    facts,
+    rpcSecretName: rpcSecretName(ref, spec),
+    generation,
+    previous: ctx.lastConditions.get(key),
+    now: new Date(),
+  });
+  ctx.lastConditions.set(key, status.conditions);
+  return status;
 }

@@ -2,11 +2,12 @@
 // facts read over RPC (tip, version, added peers). Pure, so the controller's status, Pulumi outputs
 // and `converge`'s progress all say the same thing.
 import type { BitcoinNetworkSpec } from "../spec";
-import { P2P_PORT, podName } from "./desired/common";
+import { P2P_PORT } from "../spec/constants";
+import { podName } from "./desired/common";
 import { selectorString } from "./labels";
-import { type Edge, desiredEdges, edgesAmong, expectedPeers } from "./topology";
+import { desiredEdges, edgesAmong, expectedPeers } from "./wiring/topology";
+import { edgeConnected, type PeerFacts } from "./wiring/plan";
 import type { Condition, NetworkStatus, NodeStatus } from "./types";
-import { peerAddress } from "./wiring";
 
 export interface ObservedPod {
   ordinal: number;
@@ -15,15 +16,11 @@ export interface ObservedPod {
   ready: boolean;
 }
 
-/** What a ready node told regnet over RPC; any part may be missing if the call failed. */
-export interface NodeFacts {
+/** What a ready node told regnet over RPC (its peers: see PeerFacts); any part may be missing if the call failed. */
+export interface NodeFacts extends PeerFacts {
   height?: number;
   bestBlockHash?: string;
   version?: string;
-  /** The node's added peers and whether each is connected now. */
-  added?: readonly { address: string; connected: boolean }[];
-  /** IPs of the peers connected now, inbound or outbound (getpeerinfo), if read. */
-  peerIps?: readonly string[];
 }
 
 export interface StatusInputs {
@@ -64,19 +61,6 @@ function condition(
   };
   if (inputs.generation !== undefined) c.observedGeneration = inputs.generation;
   return c;
-}
-
-/**
- * True when the edge is connected: the lower end lists the higher as an added, connected peer, or
- * either end sees the other's IP among its connected peers.
- */
-function edgeConnected([a, b]: Edge, ips: Map<number, string>, facts: ReadonlyMap<number, NodeFacts>, port: number): boolean {
-  const ipA = ips.get(a);
-  const ipB = ips.get(b);
-  if (!ipA || !ipB) return false;
-  const want = peerAddress(ipB, port).toLowerCase();
-  if ((facts.get(a)?.added ?? []).some((p) => p.connected && p.address.trim().toLowerCase() === want)) return true;
-  return !!(facts.get(a)?.peerIps?.includes(ipB) || facts.get(b)?.peerIps?.includes(ipA));
 }
 
 export function computeStatus(inputs: StatusInputs): NetworkStatus {
@@ -163,3 +147,35 @@ export function computeStatus(inputs: StatusInputs): NetworkStatus {
   if (inputs.generation !== undefined) status.observedGeneration = inputs.generation;
   return status;
 }
+
+/**
+ * What keeps `status` from being converged for `spec` — every node Ready, answering, wired to its
+ * expected peers, the initial blocks mined, all on one tip; empty when it is. The one definition of
+ * "done": converge waits for it, reconcile stops requeueing on it.
+ */
+export function lacking(spec: BitcoinNetworkSpec, status: NetworkStatus | undefined): string[] {
+  if (!status) return ["the network has no StatefulSet yet"];
+  const out: string[] = [];
+  const byOrdinal = new Map(status.nodes.map((n) => [n.ordinal, n]));
+  for (let i = 0; i < spec.nodes; i++) {
+    const n = byOrdinal.get(i);
+    if (!n) {
+      out.push(`node ${i}: no pod yet`);
+      continue;
+    }
+    if (!n.ready) {
+      out.push(`node ${i} (pod ${n.pod}): not Ready`);
+      continue;
+    }
+    if (n.peers < n.expectedPeers) out.push(`node ${i} (pod ${n.pod}): ${n.peers}/${n.expectedPeers} peers`);
+    if (n.height === undefined) out.push(`node ${i} (pod ${n.pod}): RPC not answering`);
+  }
+  if (spec.nodes > 0 && status.height < spec.mining.initialBlocks) out.push(`chain: height ${status.height} < ${spec.mining.initialBlocks} initial blocks`);
+  if (spec.nodes > 0 && !status.synced && status.nodes.every((n) => n.ready)) {
+    const tips = status.nodes.filter((n) => n.ready && n.height !== undefined).map((n) => `node ${n.ordinal} at ${n.height}`);
+    out.push(`not synced: ${tips.join(", ")}`);
+  }
+  return out;
+}
+
+export const converged = (spec: BitcoinNetworkSpec, status: NetworkStatus | undefined): boolean => lacking(spec, status).length === 0;

@@ -60,3 +60,22 @@ export interface Change {
   action: "create" | "update" | "delete" | "adopt" | "scale" | "wire" | "unwire" | "mine";
   detail: string;
 }
+
+export interface ReconcileResult {
+  status: NetworkStatus;
+  /** What this pass changed (API objects created/updated/adopted, peers added/removed, blocks mined). */
+  changes: Change[];
+  /** Set when the network is not settled yet (pods starting, peers connecting): reconcile again after this. */
+  requeueAfterMs?: number;
+}
+
+export interface ConvergeOptions {
+  timeoutMs: number;
+  onProgress?: (status: NetworkStatus, changes: Change[]) => void;
+}
+
+export interface DestroyOptions {
+  /** Wait until the pods are gone. */
+  wait: boolean;
+  timeoutMs?: number;
+}

@@ -1,12 +1,10 @@
 // The two node dialects regnet speaks. Everything that differs between Bitcoin Core and btcd
 // (ports, TLS, JSON-RPC version, method names, error codes, result shapes) lives here, so the
 // engine asks for "added peers" or "mine n blocks" and never for a method name.
-// Facts: ../../../shared/notes/bitcoin-rpc.md (Core) and the btcd section there.
+import { P2P_PORT, RPC_PORTS, type Implementation } from "../spec/constants";
 import { RpcError } from "./errors";
 
-export type Implementation = "bitcoin-core" | "btcd";
-
-export const P2P_PORT = 18444;
+export { P2P_PORT, type Implementation };
 
 /** An address a node was told to dial with `addnode`, and whether it is connected now. */
 export interface AddedPeer {
@@ -155,7 +153,7 @@ const coreReads: Reads = {
 
 const core: Dialect = {
   implementation: "bitcoin-core",
-  rpcPort: 18443,
+  rpcPort: RPC_PORTS["bitcoin-core"],
   tls: false,
   jsonrpc: "2.0",
   isWrite: (m) => WRITES.has(m),
@@ -209,7 +207,7 @@ const btcdReads: Reads = {
 
 const btcd: Dialect = {
   implementation: "btcd",
-  rpcPort: 18334,
+  rpcPort: RPC_PORTS.btcd,
   tls: true,
   // btcd answers 1.0 requests (with an id; without one it sends nothing back).
   jsonrpc: "1.0",

@@ -18,6 +18,10 @@ export function defaultImage(implementation: Implementation): string {
   return DEFAULT_IMAGES[implementation];
 }
 
+/** Regtest P2P port, the same for both implementations; RPC ports differ. */
+export const P2P_PORT = 18444;
+export const RPC_PORTS: Record<Implementation, number> = { "bitcoin-core": 18443, btcd: 18334 };
+
 export const MAX_NODES = 100;
 /** StatefulSet pods are `<name>-<ordinal>` (≤ 2 digits + dash) and carry a controller-revision-hash
  * label `<name>-<10 chars>`, which must fit in 63: 63 - 11 = 52. */

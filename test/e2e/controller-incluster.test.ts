@@ -23,7 +23,7 @@ import {
   settled,
   type NetworkCR,
 } from "../../bench/harness";
-import { desiredEdges, expectedPeers } from "../../provider/engine/topology";
+import { desiredEdges, expectedPeers } from "../../provider/engine/wiring/topology";
 import { bitcoinCli, bitcoinCliJson, coreNode } from "../support/bitcoin-cli";
 import { kubeConfig, tempNamespace, waitFor } from "../support/cluster";
 import { missing } from "../support/prereqs";

@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as k8s from "@kubernetes/client-node";
 import { createEngine, type Engine, type NetworkStatus } from "../../provider/engine";
-import { desiredEdges, expectedPeers } from "../../provider/engine/topology";
+import { desiredEdges, expectedPeers } from "../../provider/engine/wiring/topology";
 import { validateSpec, type BitcoinNetworkSpec, type BitcoinNetworkSpecInput } from "../../provider/spec";
 import { bitcoinCliJson, coreNode } from "../support/bitcoin-cli";
 import { kubeConfig, tempNamespace, waitFor } from "../support/cluster";

@@ -2,7 +2,7 @@
 // graphs over many seeds and sizes.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { type Edge, desiredEdges, edgesAmong, expectedPeers, seededRandom } from "../../provider/engine/topology";
+import { type Edge, desiredEdges, edgesAmong, expectedPeers, seededRandom } from "../../provider/engine/wiring/topology";
 import type { Topology } from "../../provider/spec";
 
 function connected(edges: readonly Edge[], n: number): boolean {

@@ -2,8 +2,8 @@
 // nothing at all for a settled network.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { desiredEdges } from "../../provider/engine/topology";
-import { type NodeWiring, type WiringNode, peerAddress, planWiring } from "../../provider/engine/wiring";
+import { desiredEdges } from "../../provider/engine/wiring/topology";
+import { type NodeWiring, type WiringNode, peerAddress, planWiring } from "../../provider/engine/wiring/plan";
 
 const ip = (o: number) => `10.244.0.${10 + o}`;
 const addr = (o: number) => `${ip(o)}:18444`;

@@ -1,13 +1,12 @@
 // Names, ports and paths shared by the desired-state builders (and by the engine's I/O half, which
 // must agree with them: the RPC port it dials, the Secret keys it reads).
 import type { BitcoinNetworkSpec, Implementation } from "../../spec";
-import { ownerReferences } from "../labels";
-import type { NetworkRef } from "../types";
 import type { V1ObjectMeta } from "@kubernetes/client-node";
-import { networkLabels } from "../labels";
+import { RPC_PORTS } from "../../spec/constants";
+import { networkLabels, ownerReferences } from "../labels";
+import type { NetworkRef } from "../types";
 
-export const P2P_PORT = 18444;
-export const RPC_PORTS: Record<Implementation, number> = { "bitcoin-core": 18443, btcd: 18334 };
+export { P2P_PORT, RPC_PORTS } from "../../spec/constants";
 
 /** Where the Secret is mounted in node containers, and the data directory. */
 export const RPC_MOUNT = "/etc/regnet/rpc";

@@ -1,6 +1,6 @@
 // The wiring plan: which `addnode` calls bring the nodes' peers to what the topology wants. Pure: the
 // I/O half reads each ready node (added peers, connected peers, height), calls planWiring, and applies
-// the plan (provider/engine/wire.ts). Each edge is dialled by its lower ordinal, to the higher one's
+// the plan (./apply.ts). Each edge is dialled by its lower ordinal, to the higher one's
 // `ip:18444`, so every edge is one addnode on one node.
 //
 // Catching up is part of the plan, because Bitcoin Core makes it a matter of who connects first: a
@@ -13,7 +13,7 @@
 //     one (`seed`), dialled by itself, so its first peer has the chain.
 // A network with no chain yet (create) is wired whole first and mined after (./bootstrap), so every
 // node hears the new blocks announced by a peer it is already connected to.
-import { P2P_PORT } from "./desired/common";
+import { P2P_PORT } from "../../spec/constants";
 import { type Edge, expectedPeers } from "./topology";
 
 export interface WiringNode {
@@ -52,6 +52,30 @@ export function peerAddress(ip: string, port = P2P_PORT): string {
 }
 
 const canon = (address: string) => address.trim().toLowerCase();
+
+/** The host part of `ip:port` / `[v6]:port`. */
+export const hostOf = (addr: string) => addr.slice(0, addr.lastIndexOf(":")).replace(/^\[|\]$/g, "");
+
+/** What a node reported of its peers, for telling whether an edge is connected. */
+export interface PeerFacts {
+  /** Its added peers and whether each is connected now. */
+  added?: readonly { address: string; connected: boolean }[];
+  /** IPs of the peers connected now, inbound or outbound. */
+  peerIps?: readonly string[];
+}
+
+/**
+ * True when the edge [a, b] is connected: the lower end lists the higher as an added, connected
+ * peer, or either end sees the other's IP among its connected peers.
+ */
+export function edgeConnected([a, b]: Edge, ips: ReadonlyMap<number, string>, facts: ReadonlyMap<number, PeerFacts>, port = P2P_PORT): boolean {
+  const ipA = ips.get(a);
+  const ipB = ips.get(b);
+  if (!ipA || !ipB) return false;
+  const want = canon(peerAddress(ipB, port));
+  if ((facts.get(a)?.added ?? []).some((p) => p.connected && canon(p.address) === want)) return true;
+  return !!(facts.get(a)?.peerIps?.includes(ipB) || facts.get(b)?.peerIps?.includes(ipA));
+}
 
 /** The highest height among ready nodes (0 when none is known). */
 export function tipHeight(nodes: readonly WiringNode[]): number {

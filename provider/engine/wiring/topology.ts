@@ -1,6 +1,6 @@
 // Which node peers with which: the topology of a spec as undirected edges [a, b] with a < b,
 // sorted. Pure and deterministic; `random` is reproducible for a seed and always connected.
-import type { Topology } from "../spec";
+import type { Topology } from "../../spec";
 
 export type Edge = [number, number];
 
