@@ -29,6 +29,8 @@ import {
   type LocalController,
   type NetworkCR,
 } from "./harness";
+import { messageOf } from "../provider/errors";
+import { setTimeout as sleep } from "node:timers/promises";
 
 const say = (s: string) => process.stderr.write(`${s}\n`);
 const secs = (ms: number) => (ms / 1000).toFixed(1);
@@ -47,7 +49,7 @@ async function untilSynced(kc: k8s.KubeConfig, name: string, namespace: string, 
     if (ok && n.status?.wired && wiredMs === undefined && n.status.observedGeneration === n.metadata?.generation) wiredMs = Date.now() - since;
     if (ok && settled(n) && (n.status?.height ?? 0) >= 101) return { wiredMs: wiredMs ?? Date.now() - since, syncedMs: Date.now() - since };
     if (Date.now() - since > timeoutMs) throw new Error(`not synced after ${secs(timeoutMs)} s: ${JSON.stringify(n.status?.conditions?.map((c) => `${c.type}=${c.status}: ${c.message}`))}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }
 
@@ -171,6 +173,6 @@ async function main() {
 }
 
 main().catch((err: unknown) => {
-  console.error(`bench:converge FAILED: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(`bench:converge FAILED: ${messageOf(err)}`);
   process.exitCode = 1;
 });

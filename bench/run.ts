@@ -22,6 +22,8 @@ import {
   startLocalController,
   type LocalController,
 } from "./harness";
+import { messageOf } from "../provider/errors";
+import { setTimeout as sleep } from "node:timers/promises";
 
 const say = (s: string) => process.stderr.write(`${s}\n`);
 
@@ -31,7 +33,7 @@ async function poll<T>(what: string, timeoutMs: number, probe: () => Promise<T |
     const v = await probe().catch(() => undefined);
     if (v !== undefined) return v;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
 }
 
@@ -135,7 +137,7 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (err) => {
-    console.error(`bench failed: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(`bench failed: ${messageOf(err)}`);
     process.exit(1);
   },
 );

@@ -6,6 +6,7 @@ import { KubeError, NamespaceNotFoundError, OwnershipError } from "../kube";
 import { RpcSecretError } from "./apply";
 import { lacking } from "./status";
 import type { ConvergeOptions, NetworkRef, NetworkStatus, ReconcileResult } from "./types";
+import { setTimeout as sleep } from "node:timers/promises";
 
 export async function converge(
   reconcile: (ref: NetworkRef, spec: BitcoinNetworkSpec) => Promise<ReconcileResult>,
@@ -35,6 +36,6 @@ export async function converge(
       const cause = lastError instanceof Error ? `; last error: ${lastError.message}` : "";
       throw new Error(`network ${ref.namespace}/${ref.name} did not converge within ${opts.timeoutMs} ms: ${why.join("; ")}${cause}`);
     }
-    await new Promise((r) => setTimeout(r, Math.min(1000, Math.max(0, deadline - Date.now()))));
+    await sleep(Math.min(1000, Math.max(0, deadline - Date.now())));
   }
 }

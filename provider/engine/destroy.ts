@@ -6,6 +6,7 @@ import { MANAGED_BY, NETWORK_LABEL, isOwnedByNetwork, selectorString } from "./l
 import { ordinalOf } from "./desired";
 import type { EngineContext } from "./context";
 import type { NetworkRef } from "./types";
+import { setTimeout as sleep } from "node:timers/promises";
 
 const KINDS: Kind[] = ["StatefulSet", "Service", "Secret", "PersistentVolumeClaim"];
 
@@ -38,6 +39,6 @@ export async function destroy(ctx: EngineContext, ref: NetworkRef, opts: { wait:
         `destroy ${ref.namespace}/${ref.name}: still present after ${timeoutMs} ms: ${pods.map((p) => `pod ${p.metadata?.name}`).join(", ") || "StatefulSet"}`,
       );
     }
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
   }
 }

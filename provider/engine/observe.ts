@@ -13,6 +13,7 @@ import { hostOf } from "./wiring/plan";
 import type { EngineContext } from "./context";
 import type { BitcoinNetworkSpec } from "../spec";
 import type { NetworkRef, NetworkStatus } from "./types";
+import { messageOf } from "../errors";
 
 export interface PodView {
   ordinal: number;
@@ -63,7 +64,7 @@ export async function readNodes(
         ctx.versions.set(p.uid, version);
         return { ...p, rpc: { added: snap.added, peers: snap.peers, tip: snap.tip, version } };
       } catch (err) {
-        return { ...p, error: err instanceof Error ? err.message : String(err) };
+        return { ...p, error: messageOf(err) };
       }
     }),
   );

@@ -19,6 +19,7 @@ import { bootstrap } from "./bootstrap";
 import { converged } from "./status";
 import type { EngineContext } from "./context";
 import type { Change, NetworkRef, ReconcileResult } from "./types";
+import { messageOf } from "../errors";
 
 /** How soon to look again while the network is still coming together. */
 const REQUEUE_MS = 2000;
@@ -66,7 +67,7 @@ export async function reconcile(
   mark = changes.length;
   const wired = statusOf(ctx, ref, spec, nodes, opts.generation).wired;
   const boot = await bootstrap(ctx, ref, spec, creds, nodes, wired, changes).catch((err: unknown) => {
-    rpcErrors.push(err instanceof Error ? err.message : String(err));
+    rpcErrors.push(messageOf(err));
     return "waiting" as const;
   });
   const nudgeErrors = boot === "done" ? await nudgeLagging(ctx, ref, spec.implementation, creds, nodes, changes) : [];

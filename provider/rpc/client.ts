@@ -12,6 +12,7 @@ import { AccessResolver, type Endpoint, type Probe, type RpcAccess } from "./acc
 import { dialectFor, type Implementation, type NodeOps } from "./dialect";
 import { RpcError, authForms, isRetryable, scrub } from "./errors";
 import { silentLogger, type Logger } from "../log";
+import { setTimeout as sleep } from "node:timers/promises";
 
 export interface NodeTarget {
   namespace: string;
@@ -144,7 +145,7 @@ export class RpcClient {
         return await this.limit.run(fn);
       } catch (err) {
         if (attempt >= this.attempts || !isRetryable(err, !repeatable)) throw err;
-        await new Promise((r) => setTimeout(r, Math.min(2000, 200 * 2 ** (attempt - 1))));
+        await sleep(Math.min(2000, 200 * 2 ** (attempt - 1)));
       }
     }
   }

@@ -8,6 +8,7 @@ import type { NodeView } from "../observe";
 import type { Change, NetworkRef } from "../types";
 import type { Edge } from "./topology";
 import { hostOf, planWiring, type NodeWiring, type WiringNode } from "./plan";
+import { messageOf } from "../../errors";
 
 /** Keyed by pod UID: a re-created pod (same name) starts with an empty list and must be told again. */
 export const addKey = (uid: string, address: string) => `${uid}→${address}`;
@@ -65,7 +66,7 @@ export async function wire(
   const now = Date.now();
   for (const [k, t] of ctx.recentAdds) if (now - t > ADD_GRACE_MS) ctx.recentAdds.delete(k); // bounded memory
   const byOrdinal = new Map(nodes.map((n) => [n.ordinal, n]));
-  const note = (err: unknown) => errors.push(err instanceof Error ? err.message : String(err));
+  const note = (err: unknown) => errors.push(messageOf(err));
   await Promise.all(
     wiringActions(edges, nodes, ctx.recentAdds).map(async ({ ordinal, add, remove, redial, seed }) => {
       const node = byOrdinal.get(ordinal)!;

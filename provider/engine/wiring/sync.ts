@@ -6,6 +6,7 @@ import type { NodeView } from "../observe";
 import type { Change, NetworkRef } from "../types";
 import { addKey } from "./apply";
 import { hostOf, peerAddress } from "./plan";
+import { messageOf } from "../../errors";
 
 /** A Ready node that has stayed behind the best tip this long, without progress, is nudged... */
 export const LAG_NUDGE_MS = 5_000;
@@ -55,7 +56,7 @@ export async function nudgeLagging(
         if (did.droppedAdded) ctx.recentAdds.set(addKey(n.uid, did.droppedAdded), now);
         changes.push({ kind: "Pod", name: n.pod, action: "wire", detail: `node ${n.ordinal} stuck at height ${height} < ${best} (node ${leader.ordinal}): ${did.detail}` });
       } catch (err) {
-        errors.push(err instanceof Error ? err.message : String(err));
+        errors.push(messageOf(err));
       }
     }),
   );
