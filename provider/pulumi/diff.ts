@@ -7,10 +7,9 @@ import type * as pulumi from "@pulumi/pulumi";
 import { ACCESS_KEYS } from "./types";
 import { containsUnknown } from "./unknown";
 
-/** Spec fields the engine changes in place. Any spec field not named in REPLACE_SPEC_FIELDS is one too. */
-export const UPDATE_SPEC_FIELDS = ["nodes", "image", "mining", "topology", "extraArgs", "resources", "rpc"] as const;
-/** Spec fields whose change needs a new network (a StatefulSet's volumeClaimTemplates are immutable;
- * another implementation is another chain state and another RPC dialect). */
+/** Spec fields whose change needs a new network: a StatefulSet's volumeClaimTemplates are immutable,
+ * and another implementation is another chain state and another RPC dialect. Every other spec field
+ * (nodes, image, mining, topology, extraArgs, resources, rpc) the engine changes in place. */
 export const REPLACE_SPEC_FIELDS = ["implementation", "persistence", "chain"] as const;
 /** Identity fields: the objects' names and namespace. */
 export const REPLACE_KEYS = ["name", "namespace"] as const;

@@ -1,7 +1,7 @@
 // The dialect mappings as pure functions of a `call`: which methods and params each operation
-// sends and which error codes it treats as success. Bitcoin Core cannot run on this machine, so its
-// replies here are the shapes documented in ../../../shared/notes/bitcoin-rpc.md (checked against a
-// real Core there); btcd's mapping is also exercised against real btcd in rpc-btcd.test.ts.
+// sends and which error codes it treats as success. The same operations run against real nodes in
+// test/e2e/core-node.test.ts (Bitcoin Core: -23/-24/-29, getpeerinfo both directions) and
+// rpc-btcd.test.ts (btcd).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { dialectFor, type Batch, type Call } from "../../provider/rpc/dialect";
