@@ -4,7 +4,7 @@ import { down, status, up } from "./cluster/cluster";
 import { currentInstance } from "./cluster/instance";
 import { toolchainEnv } from "./toolchain/paths";
 
-const USAGE = "usage: npm run sandbox -- up | down | status | env";
+const USAGE = "usage: npm run sandbox -- up | down | status (exit 0 up, 3 down or degraded) | env";
 
 /** Shell lines that put the toolchain on PATH and point kubectl at the sandbox. */
 function envLines(): string {
@@ -29,8 +29,8 @@ async function main(cmd: string | undefined): Promise<number> {
       await down(say);
       return 0;
     case "status":
-      await status((line) => console.log(line));
-      return 0;
+      // As `systemctl status`: 0 when up, 3 when down or degraded, so scripts can tell.
+      return (await status((line) => console.log(line))) ? 0 : 3;
     case "env":
       console.log(envLines());
       return 0;

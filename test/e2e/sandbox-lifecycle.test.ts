@@ -134,8 +134,11 @@ test("down leaves no process, network namespace, bridge or listener, and the sui
   const ports = Object.values(componentPorts(inst));
   assert.ok(ports.length >= 3, "the component ports are known");
 
+  assert.equal(sandbox("status").code, 0, "status exits 0 while the sandbox is up");
   const r = sandbox("down");
   assert.equal(r.code, 0, `sandbox down failed:\n${r.out}`);
+  const after = sandbox("status");
+  assert.equal(after.code, 3, `status exits 3 once the sandbox is down:\n${after.out}`);
   assert.deepEqual(pids.filter(alive), [], "no control-plane process is alive");
   assert.ok(btcdPids.length > 0, "the btcd pod was running");
   assert.deepEqual(btcdPids.filter(alive), [], "no btcd process is alive");
