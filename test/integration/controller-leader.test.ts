@@ -1,109 +1,179 @@
 // Leader election against the sandbox API server: one Lease, several candidates. A candidate in a
 // child process is SIGKILLed to stand for a crashed replica (no release), so the survivor must wait
 // out the lease; a graceful stop releases it, so the next one takes over without waiting.
+// Nothing here sleeps: each step waits (bounded) for what the candidates log or write to the Lease.
+// The timings leave a loaded machine room: a leader's read+write of the Lease gets RENEW_DEADLINE_MS
+// (as client-go's defaults, 15/10/2 s, are for kube-controller-manager on the same API server).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
 import * as readline from "node:readline";
 import * as k8s from "@kubernetes/client-node";
+import pino from "pino";
 import { LeaderElector } from "../../provider/controller/leader";
 import { kubeConfig, repoRoot, sandboxKubeconfig, tempNamespace, waitFor } from "../support/cluster";
 
 const LEASE = "regnet-controller-test";
+const LEASE_MS = 10_000;
+const RENEW_DEADLINE_MS = 8_000;
+const RETRY_MS = 400;
+const timing = { leaseDurationMs: LEASE_MS, renewDeadlineMs: RENEW_DEADLINE_MS, retryPeriodMs: RETRY_MS };
+/** What the elector logs (provider/controller/leader.ts) at each turn. */
+const BECAME_LEADER = "became leader";
+const HELD_BY_OTHER = "lease held by another replica";
+const LOST = "lost leadership: could not renew the lease in time";
+
 let ns: { name: string; cleanup: () => Promise<void> };
 const children: ChildProcess[] = [];
+/** Every in-process elector, stopped after the tests whatever happened (a running one keeps the process alive). */
+const electors: LeaderElector[] = [];
 
 before(async () => {
   ns = await tempNamespace("ctl-lease");
 });
 after(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  await Promise.all(electors.map((e) => e.stop()));
   await ns.cleanup();
 });
 
-async function readLease(): Promise<k8s.V1Lease> {
-  return kubeConfig().makeApiClient(k8s.CoordinationV1Api).readNamespacedLease({ namespace: ns.name, name: LEASE });
+const leases = () => kubeConfig().makeApiClient(k8s.CoordinationV1Api);
+const readLease = (name = LEASE) => leases().readNamespacedLease({ namespace: ns.name, name });
+/** A Lease MicroTime as client-node returns it (a string, or a Date) → epoch ms. */
+const timeMs = (t: Date | string | undefined) => new Date(t ?? NaN).getTime();
+
+/** A candidate's log lines (JSON, debug level): what it decided and when, by its own clock. */
+class Candidate {
+  readonly lines: { msg: string; time: number }[] = [];
+  constructor(readonly identity: string) {}
+  record(line: string): void {
+    try {
+      const { msg, time } = JSON.parse(line);
+      this.lines.push({ msg, time });
+    } catch {
+      // not a log line
+    }
+  }
+  has(msg: string): boolean {
+    return this.lines.some((l) => l.msg === msg);
+  }
+  times(msg: string): number[] {
+    return this.lines.filter((l) => l.msg === msg).map((l) => l.time);
+  }
+  /** Fails at once, naming the candidate, if it lost leadership: the rest of a test means nothing then. */
+  assertNotLost(): void {
+    assert.ok(!this.has(LOST), `${this.identity} lost leadership (could not renew within ${RENEW_DEADLINE_MS} ms)`);
+  }
 }
 
-/** A candidate in its own process: prints "LEADING" when it becomes leader; SIGTERM releases. */
-function candidateProcess(identity: string, leaseDurationMs: number): { proc: ChildProcess; leading: Promise<void> } {
-  const leaderJs = path.join(repoRoot, "dist", "provider", "controller", "leader.js");
+function inProcess(identity: string, name = LEASE): { c: Candidate; elector: LeaderElector } {
+  const c = new Candidate(identity);
+  const logger = pino({ level: "debug" }, { write: (s: string) => c.record(s) });
+  const elector = new LeaderElector({ kubeConfig: kubeConfig(), namespace: ns.name, name, identity, ...timing, logger });
+  elector.start({ onStartedLeading: () => undefined, onStoppedLeading: () => undefined });
+  electors.push(elector);
+  return { c, elector };
+}
+
+/** A candidate in its own process, logging to stdout; SIGTERM stops it gracefully (releases the Lease). */
+function childProcess(identity: string): { c: Candidate; proc: ChildProcess } {
+  const leaderJs = path.join(__dirname, "..", "..", "provider", "controller", "leader.js"); // this build's
   const script = `
     const k8s = require("@kubernetes/client-node");
+    const pino = require("pino");
     const { LeaderElector } = require(${JSON.stringify(leaderJs)});
     const kc = new k8s.KubeConfig(); kc.loadFromFile(${JSON.stringify(process.env.KUBECONFIG ?? sandboxKubeconfig)});
     const e = new LeaderElector({ kubeConfig: kc, namespace: ${JSON.stringify(ns.name)}, name: ${JSON.stringify(LEASE)},
-      identity: ${JSON.stringify(identity)}, leaseDurationMs: ${leaseDurationMs}, renewDeadlineMs: ${leaseDurationMs * 0.66}, retryPeriodMs: 300 });
-    e.start({ onStartedLeading: () => console.log("LEADING"), onStoppedLeading: () => console.log("LOST") });
+      identity: ${JSON.stringify(identity)}, ...${JSON.stringify(timing)}, logger: pino({ level: "debug" }) });
+    e.start({ onStartedLeading: () => undefined, onStoppedLeading: () => undefined });
     process.on("SIGTERM", () => e.stop().then(() => process.exit(0)));`;
   const proc = spawn(process.execPath, ["-e", script], { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"] });
   children.push(proc);
-  const leading = new Promise<void>((resolve, reject) => {
-    readline.createInterface({ input: proc.stdout! }).on("line", (l) => l === "LEADING" && resolve());
-    proc.once("exit", (code) => reject(new Error(`candidate ${identity} exited (${code}) before leading`)));
-  });
-  leading.catch(() => undefined);
-  return { proc, leading };
+  const c = new Candidate(identity);
+  readline.createInterface({ input: proc.stdout! }).on("line", (l) => c.record(l));
+  return { c, proc };
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test("one leader at a time; a crashed leader is replaced after its lease runs out; a stopped one hands over at once", async () => {
   // 1. A (another process) takes the Lease.
-  const a = candidateProcess("replica-a", 3000);
-  await a.leading;
+  const a = childProcess("replica-a");
+  await waitFor("replica-a to lead", async () => a.c.has(BECAME_LEADER), { timeoutMs: 30_000 });
   assert.equal((await readLease()).spec?.holderIdentity, "replica-a");
 
-  // 2. B (in this process) waits while A renews: several lease durations pass without a takeover.
-  let bLeading = false;
-  let bLost = false;
-  const b = new LeaderElector({ kubeConfig: kubeConfig(), namespace: ns.name, name: LEASE, identity: "replica-b", leaseDurationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 300 });
-  b.start({ onStartedLeading: () => (bLeading = true), onStoppedLeading: () => (bLost = true) });
-  await sleep(7000);
-  assert.equal(bLeading, false, "the standby must not lead while the leader renews");
+  // 2. B (in this process) waits while A renews. B takes over a lease left unchanged for LEASE_MS
+  //    as *it* sees it, so once B has seen the Lease held for longer than that, A's renewals are
+  //    what kept it waiting.
+  const b = inProcess("replica-b");
+  await waitFor(
+    `replica-b to see the Lease held for more than ${LEASE_MS} ms (or to take it)`,
+    async () => {
+      const held = b.c.times(HELD_BY_OTHER);
+      return b.c.has(BECAME_LEADER) || (held.length > 0 && held[held.length - 1] - held[0] > LEASE_MS);
+    },
+    { timeoutMs: 6 * LEASE_MS },
+  );
+  a.c.assertNotLost();
+  assert.equal(b.elector.isLeader(), false, "the standby must not lead while the leader renews");
   const held = await readLease();
   assert.equal(held.spec?.holderIdentity, "replica-a");
   const transitionsBefore = held.spec?.leaseTransitions ?? 0;
 
-  // 3. A crashes (no release): B takes over once the lease has run out, as it observed it.
+  // 3. A crashes (no release): B takes over once the lease has run out, as it observed it: at least
+  //    LEASE_MS after A's last renewal (the Lease's own timestamps, one machine's clock).
   const killedAt = Date.now();
   a.proc.kill("SIGKILL");
-  await waitFor("replica-b to take over the lease", async () => bLeading, { timeoutMs: 20_000, intervalMs: 100 });
-  const waited = Date.now() - killedAt;
+  if (a.proc.exitCode === null && a.proc.signalCode === null) await new Promise((r) => a.proc.once("exit", r));
+  const left = await readLease();
+  assert.equal(left.spec?.holderIdentity, "replica-a", "a crashed leader leaves its Lease held");
+  await waitFor("replica-b to take over the lease", async () => b.elector.isLeader(), { timeoutMs: 6 * LEASE_MS, intervalMs: 100 });
+  console.log(`takeover after a crash: ${Date.now() - killedAt} ms (lease duration ${LEASE_MS} ms)`);
   const taken = await readLease();
   assert.equal(taken.spec?.holderIdentity, "replica-b");
   assert.equal(taken.spec?.leaseTransitions, transitionsBefore + 1);
-  console.log(`takeover after a crash: ${waited} ms (lease duration 3000 ms)`);
+  const gap = timeMs(taken.spec?.acquireTime) - timeMs(left.spec?.renewTime);
+  assert.ok(gap >= LEASE_MS, `replica-b took the Lease ${gap} ms after replica-a's last renewal, before the lease (${LEASE_MS} ms) ran out`);
 
-  // 4. C starts with a long lease duration and stays standby while B leads.
-  const c = candidateProcess("replica-c", 60_000);
-  await sleep(2000);
-  assert.equal((await readLease()).spec?.holderIdentity, "replica-b", "C waits while B leads");
+  // 4. C (another process) starts and stays standby while B leads: it has read the Lease and waits.
+  const c = childProcess("replica-c");
+  await waitFor("replica-c to find the Lease held", async () => c.c.has(HELD_BY_OTHER) || c.c.has(BECAME_LEADER), { timeoutMs: 30_000 });
+  assert.equal(c.c.has(BECAME_LEADER), false, "C waits while B leads");
+  assert.equal((await readLease()).spec?.holderIdentity, "replica-b");
 
-  // 5. B stops gracefully: it releases the Lease, so C does not wait out B's lease.
-  await b.stop();
-  assert.equal(bLost, false, "a graceful stop is not a lost leadership");
+  // 5. B stops gracefully: it releases the Lease (empty holder), so C takes it on its next round
+  //    instead of waiting out B's lease.
+  await b.elector.stop();
+  b.c.assertNotLost();
   const released = await readLease();
   assert.ok(released.spec?.holderIdentity === "" || released.spec?.holderIdentity === "replica-c", `released, got holder ${released.spec?.holderIdentity}`);
-  await c.leading;
+  await waitFor("replica-c to lead", async () => c.c.has(BECAME_LEADER), { timeoutMs: 30_000 });
   assert.equal((await readLease()).spec?.holderIdentity, "replica-c");
   c.proc.kill("SIGTERM");
   await new Promise((r) => c.proc.once("exit", r));
+  c.c.assertNotLost();
   assert.equal((await readLease()).spec?.holderIdentity, "", "SIGTERM released the lease");
 });
 
-test("two candidates starting together: exactly one wins", async () => {
+test("candidates racing for a released Lease: exactly one wins", async () => {
   const name = `${LEASE}-race`;
-  const electors = ["r1", "r2", "r3"].map(
-    (identity) => new LeaderElector({ kubeConfig: kubeConfig(), namespace: ns.name, name, identity, leaseDurationMs: 5000, renewDeadlineMs: 3000, retryPeriodMs: 200 }),
+  // A released Lease (as a stopped leader leaves it): every candidate reads it as free and writes,
+  // so only the resourceVersion on the write keeps two from winning.
+  await leases().createNamespacedLease({ namespace: ns.name, body: { metadata: { name }, spec: { holderIdentity: "", leaseDurationSeconds: 1, leaseTransitions: 0 } } });
+  const candidates = ["r1", "r2", "r3"].map((identity) => inProcess(identity, name));
+  // Every loser has read the winner's Lease and decided to wait (or a second one led).
+  await waitFor(
+    "one leader and the others waiting on it",
+    async () => {
+      const leading = candidates.filter((x) => x.c.has(BECAME_LEADER));
+      return leading.length > 1 || (leading.length === 1 && candidates.every((x) => x.c.has(BECAME_LEADER) || x.c.has(HELD_BY_OTHER)));
+    },
+    { timeoutMs: 30_000 },
   );
-  const leading = new Set<string>();
-  electors.forEach((e, i) => e.start({ onStartedLeading: () => leading.add(`r${i + 1}`), onStoppedLeading: () => undefined }));
-  await waitFor("a leader", async () => leading.size > 0, { timeoutMs: 10_000 });
-  await sleep(2500);
-  assert.equal(leading.size, 1, `exactly one leader, got ${[...leading].join(", ")}`);
-  const lease = await kubeConfig().makeApiClient(k8s.CoordinationV1Api).readNamespacedLease({ namespace: ns.name, name });
-  assert.equal(lease.spec?.holderIdentity, [...leading][0]);
-  await Promise.all(electors.map((e) => e.stop()));
+  const leading = candidates.filter((x) => x.c.has(BECAME_LEADER)).map((x) => x.c.identity);
+  assert.equal(leading.length, 1, `exactly one leader, got ${leading.join(", ")}`);
+  const lease = await readLease(name);
+  assert.equal(lease.spec?.holderIdentity, leading[0]);
+  assert.equal(lease.spec?.leaseTransitions, 1, "one acquisition");
+  await Promise.all(candidates.map((x) => x.elector.stop()));
+  for (const x of candidates) x.c.assertNotLost();
 });
