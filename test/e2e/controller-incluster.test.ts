@@ -49,8 +49,24 @@ async function controllerMetrics(pod: k8s.V1Pod): Promise<string> {
   return res.text();
 }
 
+/** Every reconcile this replica made, of any network: a replica that does not lead makes none. */
 const reconcilesOf = (text: string) =>
   ["success", "requeue", "error", "invalid", "deleted"].reduce((n, r) => n + (metricValue(text, `regnet_controller_reconciles_total{result="${r}"}`) ?? 0), 0);
+
+const leaderGauge = async (pod: k8s.V1Pod) => metricValue(await controllerMetrics(pod), "regnet_controller_leader");
+
+/**
+ * Scales the test's network and returns once it has settled, with the Event that says which
+ * controller pod made the StatefulSet follow (reason Scaled, source.host = the pod's name): the
+ * reconcile of this change, not a resync nor another network's.
+ */
+async function scaleAndSettle(from: number, to: number): Promise<k8s.CoreV1Event | undefined> {
+  const since = Math.floor(Date.now() / 1000) * 1000; // Event timestamps have whole seconds
+  await kubectl(["scale", `bitcoinnetwork/${NET}`, "-n", ns.name, `--replicas=${to}`]);
+  await settledAt(to);
+  const events = await core.listNamespacedEvent({ namespace: ns.name, fieldSelector: `involvedObject.name=${NET}` });
+  return events.items.find((e) => e.reason === "Scaled" && e.message?.includes(`replicas ${from} → ${to}`) && new Date(e.lastTimestamp ?? 0).getTime() >= since);
+}
 
 async function leaseHolder(): Promise<string | undefined> {
   const lease = await kc.makeApiClient(k8s.CoordinationV1Api).readNamespacedLease({ namespace: CONTROLLER_NAMESPACE, name: CONTROLLER_NAME });
@@ -240,13 +256,12 @@ describe("controller from charts-out, in the sandbox", { concurrency: false }, (
     const leader = pods.find((p) => holder.startsWith(`${p.metadata!.name}_`));
     const standby = pods.find((p) => p !== leader);
     assert.ok(leader && standby, `the lease holder ${holder} is one of the two pods`);
-    assert.equal(metricValue(await controllerMetrics(leader!), "regnet_controller_leader"), 1);
-    assert.equal(metricValue(await controllerMetrics(standby!), "regnet_controller_leader"), 0);
-    const leaderBefore = reconcilesOf(await controllerMetrics(leader!));
+    // The Lease is written before the holder starts its workers and sets the gauge.
+    await waitFor("the leader's gauge", async () => (await leaderGauge(leader!)) === 1);
+    assert.equal(await leaderGauge(standby!), 0, "the standby runs no workers");
 
-    await kubectl(["scale", `bitcoinnetwork/${NET}`, "-n", ns.name, "--replicas=2"]);
-    await settledAt(2);
-    assert.ok(reconcilesOf(await controllerMetrics(leader!)) > leaderBefore, "the leader reconciled the change");
+    const scaled = await scaleAndSettle(3, 2);
+    assert.equal(scaled?.source?.host, leader!.metadata!.name, "the leader reconciled the change");
     assert.equal(reconcilesOf(await controllerMetrics(standby!)), 0, "the standby reconciled nothing");
 
     // The leader goes away (graceful delete: it releases the lease). The Deployment starts a
@@ -262,10 +277,9 @@ describe("controller from charts-out, in the sandbox", { concurrency: false }, (
       },
       { timeoutMs: 60_000 },
     );
-    await waitFor("the new leader's gauge", async () => metricValue(await controllerMetrics(next), "regnet_controller_leader") === 1);
-    await kubectl(["scale", `bitcoinnetwork/${NET}`, "-n", ns.name, "--replicas=3"]);
-    await settledAt(3);
-    assert.ok(reconcilesOf(await controllerMetrics(next)) > 0, "the new leader reconciled the change");
+    await waitFor("the new leader's gauge", async () => (await leaderGauge(next)) === 1);
+    const rescaled = await scaleAndSettle(2, 3);
+    assert.equal(rescaled?.source?.host, next.metadata!.name, "the new leader reconciled the change");
     // The other replica (the old standby, or the replacement once it is Ready) waits and does nothing.
     const waiting = await waitFor(
       "the other replica to be ready",
