@@ -48,6 +48,11 @@ export interface NodeOps {
   /** Forget an added peer and drop the connection to it; "not added" counts as success. */
   removePeer(address: string): Promise<void>;
   /**
+   * Makes the peers removed so far stay removed, where the node alone would dial them again: says
+   * what it did, or undefined when nothing was needed (Core: `addnode remove` already sticks).
+   */
+  forgetRemoved(): Promise<string | undefined>;
+  /**
    * Gets a node that is stuck behind `tipHeight` syncing again from `leader` (an address at the
    * tip): drops a sync peer that is itself behind (`behindPeers`: the `addr`s, as getpeerinfo shows
    * them, of connected peers whose nodes are behind), then connects once to the leader. Returns what
@@ -97,7 +102,7 @@ const tolerate = async (p: Promise<unknown>, ok: (e: RpcError) => boolean): Prom
   }
 };
 
-const WRITES = new Set(["addnode", "disconnectnode", "generatetoaddress", "generate", "node"]);
+const WRITES = new Set(["addnode", "disconnectnode", "generatetoaddress", "generate", "node", "stop"]);
 
 const peersRead: Read<ConnectedPeer[]> = {
   method: "getpeerinfo",
@@ -183,6 +188,7 @@ const core: Dialect = {
       await tolerate(call("addnode", [address, "remove"]), (e) => e.code === -24);
       await tolerate(call("disconnectnode", [address]), (e) => e.code === -29);
     },
+    forgetRemoved: async () => undefined,
     mine: async (blocks, address) => {
       await call("generatetoaddress", [blocks, address]);
     },
@@ -244,9 +250,15 @@ const btcd: Dialect = {
     },
     async removePeer(address) {
       // btcd's `addnode remove` drops the peer and its connection in one call, but (v0.26.2) not
-      // the connection manager's permanent request, which redials after ~5 s: a removal sticks
-      // only for a peer that is gone (departed pod, old pod IP). No btcd RPC cancels the request.
+      // the connection manager's permanent request, which redials after ~5 s: see forgetRemoved.
       await tolerate(call("addnode", [address, "remove"]), (e) => e.code === -8 && /not found/i.test(e.message));
+    },
+    // No btcd RPC cancels a permanent connection request (server.go handleDonePeerMsg retries it),
+    // so a node that must forget a live peer stops: its pod restarts the container, with its data
+    // and address, and a connection manager holding only what is added again.
+    async forgetRemoved() {
+      await call("stop", []);
+      return "stopped so that its container restarts without btcd's pending redials (data and address kept)";
     },
     mine: async (blocks) => {
       // btcd has no generatetoaddress: `generate` pays the node's --miningaddr.

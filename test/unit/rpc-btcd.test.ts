@@ -108,8 +108,8 @@ test("addnode add/remove, getaddednodeinfo, generate; repeats tolerated; reads a
 
   // btcd v0.26.2 quirk, recorded here so it is noticed if it changes: `addnode remove` drops the
   // connection but not the connection manager's permanent request, which redials after ~5 s and
-  // lists the peer as added again. No RPC cancels it; a removed peer only stays away when it is
-  // gone (a departed pod, a pod's old IP), which is what the engine removes peers for.
+  // lists the peer as added again. No RPC cancels it: the engine makes a removal of a live peer
+  // stick with forgetRemoved (`stop`, so the container restarts; engine-network.test.ts).
   const back = await waitFor("btcd redials the removed peer", async () => {
     const p = await a.addedPeers();
     return p.length === 1 && p;

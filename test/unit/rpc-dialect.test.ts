@@ -147,3 +147,13 @@ test("unstick: btcd drops a sync peer that is behind (persistent: addnode remove
   ]);
   assert.match(coreDid.detail, /dropped peers behind the tip 10\.0\.0\.7:18444, 10\.0\.0\.8:51234, one-shot connection to 10\.0\.0\.1:18444/);
 });
+
+test("forgetRemoved: btcd stops (its container restarts without the pending redials); Core needs nothing", async () => {
+  const btcd = recorder({ stop: ["btcd stopping."] });
+  assert.match((await dialectFor("btcd").ops(btcd.call, btcd.batch).forgetRemoved()) ?? "", /restarts/);
+  assert.deepEqual(btcd.sent, [["stop", []]]);
+  assert.equal(dialectFor("btcd").isWrite("stop"), true);
+  const core = recorder({});
+  assert.equal(await dialectFor("bitcoin-core").ops(core.call, core.batch).forgetRemoved(), undefined);
+  assert.deepEqual(core.sent, []);
+});

@@ -66,6 +66,7 @@ export async function wire(
   const now = Date.now();
   for (const [k, t] of ctx.recentAdds) if (now - t > ADD_GRACE_MS) ctx.recentAdds.delete(k); // bounded memory
   const byOrdinal = new Map(nodes.map((n) => [n.ordinal, n]));
+  const liveIps = new Set(nodes.filter((n) => n.ready && n.ip).map((n) => n.ip!));
   const note = (err: unknown) => errors.push(messageOf(err));
   await Promise.all(
     wiringActions(edges, nodes, ctx.recentAdds).map(async ({ ordinal, add, remove, redial, seed }) => {
@@ -84,6 +85,19 @@ export async function wire(
       // A seed first: a catching-up node's first peer must be one with the chain.
       if (seed) await step(seed, "wire", `connected once to ${seed} (a node at the tip) to catch up`, () => ops.connectOnce(seed), true);
       for (const a of remove) await step(a, "unwire", `dropped peer ${a}`, () => ops.removePeer(a), false);
+      // A removed edge to a node that is still here (a topology change, not a departed pod) must
+      // not come back by the node's own redial.
+      if (remove.some((a) => liveIps.has(hostOf(a)))) {
+        try {
+          const did = await ops.forgetRemoved();
+          if (did) {
+            for (const k of ctx.recentAdds.keys()) if (k.startsWith(`${node.uid}→`)) ctx.recentAdds.delete(k);
+            changes.push({ kind: "Pod", name: node.pod, action: "unwire", detail: `node ${ordinal} ${did}` });
+          }
+        } catch (err) {
+          note(err);
+        }
+      }
       for (const a of add) await step(a, "wire", `added peer ${a}`, () => ops.addPeer(a), true);
       for (const a of redial ?? []) await step(a, "wire", `dialled added peer ${a} again`, () => ops.connectOnce(a), true);
     }),
