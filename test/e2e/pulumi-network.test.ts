@@ -10,12 +10,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import type { Stack } from "@pulumi/pulumi/automation";
-import YAML from "yaml";
 import type { NetworkObservation } from "../../provider/pulumi/types";
 import { toolPath } from "../../sandbox/toolchain/paths";
 import { kubeConfig, kubeconfigPath, waitFor } from "../support/cluster";
 import { closeTestStack, openTestStack, type TestStack } from "../support/pulumi";
 import { missing } from "../support/prereqs";
+import { kubeconfigCredentials } from "../support/secrets";
 
 const NET = "pnet";
 let t: TestStack | undefined;
@@ -147,14 +147,7 @@ test("neither the state nor the engine's log holds the RPC password or a kubecon
   const secret = await kubeConfig().makeApiClient(k8s.CoreV1Api).readNamespacedSecret({ name: `${NET}-rpc`, namespace: ns.name });
   const password = Buffer.from(secret.data!.password!, "base64").toString("utf8");
   assert.ok(password.length >= 16);
-  // The kubeconfig's credential: its client key (inline or in the file it names) or token.
-  const kc = YAML.parse(fs.readFileSync(kubeconfigPath, "utf8")) as { users: { user: Record<string, string> }[] };
-  const pemBody = (pem: string) => pem.split("\n").filter((l) => l.length >= 40 && !l.startsWith("-----"));
-  const credentials = kc.users.flatMap(({ user }) => [
-    ...(user["client-key-data"] ? [user["client-key-data"], ...pemBody(Buffer.from(user["client-key-data"], "base64").toString("utf8"))] : []),
-    ...(user["client-key"] ? pemBody(fs.readFileSync(path.resolve(path.dirname(kubeconfigPath), user["client-key"]), "utf8")) : []),
-    ...(user.token ? [user.token] : []),
-  ]);
+  const credentials = kubeconfigCredentials(kubeconfigPath);
   assert.ok(credentials.length > 0, "the sandbox kubeconfig carries a client key or token");
   const needles = [password, Buffer.from(password).toString("base64"), ...credentials];
 

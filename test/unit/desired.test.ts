@@ -130,7 +130,8 @@ test("btcd args: listeners, pinned cert and key from the Secret, config file, sm
     `--miningaddr=${MINING_ADDRESS}`,
     "--txindex",
   ]);
-  assert.deepEqual(node.env, []);
+  // btcd makes $HOME/.btcd at start even with --datadir; as a non-root user only /data is writable.
+  assert.deepEqual(node.env, [{ name: "HOME", value: "/data" }]);
   assert.deepEqual(node.ports!.map((p) => p.containerPort), [18444, 18334]);
   assert.equal(node.image, "ghcr.io/regnet-dev/btcd:v0.26.2");
 });
@@ -209,6 +210,25 @@ test("interval mining: a sidecar on every pod that mines only on ordinal 0", () 
     assert.ok(script.startsWith("trap 'exit 0' TERM"), "stops at once on SIGTERM");
     assert.ok(script.includes('case "$POD_NAME" in *-0)'), "ordinal from the pod name");
     assert.deepEqual(m.env, [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }]);
+  }
+});
+
+test("Pod Security 'restricted': non-root as the image's user, fsGroup for the data volume, no escalation, no capabilities", () => {
+  for (const [impl, id] of [["bitcoin-core", 101], ["btcd", 1000]] as const) {
+    for (const extra of [{}, { mining: { intervalSeconds: 7 } }, { persistence: { size: "1Gi" } }]) {
+      const pod = sts(spec({ implementation: impl, ...extra })).spec!.template.spec!;
+      assert.deepEqual(pod.securityContext, {
+        runAsNonRoot: true,
+        runAsUser: id,
+        runAsGroup: id,
+        fsGroup: id,
+        seccompProfile: { type: "RuntimeDefault" },
+      }, impl);
+      assert.ok(pod.containers.length >= 1);
+      for (const c of pod.containers) {
+        assert.deepEqual(c.securityContext, { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } }, `${impl} ${c.name}`);
+      }
+    }
   }
 });
 

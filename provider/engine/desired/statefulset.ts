@@ -2,13 +2,16 @@
 // over RPC afterwards, not by start order), listen on all of the pod's addresses, keep caches small,
 // and report ready only after an authenticated RPC call succeeds. No password appears in the pod
 // spec or in a process's argv: Bitcoin Core gets the salted -rpcauth hash, btcd reads its
-// credentials from a config file mounted from the Secret.
+// credentials from a config file mounted from the Secret. Pods meet Pod Security "restricted": they
+// run as the image's non-root user, and fsGroup makes the data volume theirs.
 import type {
   V1Container,
   V1EnvVar,
   V1PersistentVolumeClaim,
+  V1PodSecurityContext,
   V1Probe,
   V1ResourceRequirements,
+  V1SecurityContext,
   V1StatefulSet,
   V1Volume,
 } from "@kubernetes/client-node";
@@ -43,6 +46,21 @@ const DEFAULT_RESOURCES: Record<Implementation, V1ResourceRequirements> = {
   btcd: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
   "bitcoin-core": { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } },
 };
+/**
+ * The uid (and gid) the node runs as: the user of the default images. bitcoin/bitcoin creates
+ * `bitcoin` as 101:101 (its Dockerfile's useradd; its entrypoint would drop to it, but `command`
+ * bypasses the entrypoint). ghcr.io/regnet-dev/btcd, ours, runs btcd as 1000:1000. Another image
+ * runs under the same ids: the data volume is writable through fsGroup whoever owns the image's files.
+ */
+export const NODE_UID: Record<Implementation, number> = { "bitcoin-core": 101, btcd: 1000 };
+
+function podSecurityContext(implementation: Implementation): V1PodSecurityContext {
+  const id = NODE_UID[implementation];
+  return { runAsNonRoot: true, runAsUser: id, runAsGroup: id, fsGroup: id, seccompProfile: { type: "RuntimeDefault" } };
+}
+
+const containerSecurityContext = (): V1SecurityContext => ({ allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+
 const MINER_RESOURCES: V1ResourceRequirements = { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "64Mi" } };
 
 /** The node's command line (without the program), per implementation, with extraArgs last. */
@@ -139,6 +157,7 @@ function minerContainer(spec: BitcoinNetworkSpec, intervalSeconds: number): V1Co
     env: [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
     volumeMounts: [{ name: RPC_VOLUME, mountPath: RPC_MOUNT, readOnly: true }],
     resources: structuredClone(MINER_RESOURCES),
+    securityContext: containerSecurityContext(),
   };
 }
 
@@ -147,7 +166,9 @@ export function buildStatefulSet(ref: NetworkRef, spec: BitcoinNetworkSpec, inpu
   const env: V1EnvVar[] =
     spec.implementation === "bitcoin-core"
       ? [{ name: "RPC_AUTH", valueFrom: { secretKeyRef: { name: secretName, key: SECRET_KEYS.rpcauth } } }]
-      : [];
+      : // btcd makes $HOME/.btcd at start even with --datadir (and exits if it cannot); as a
+        // non-root user whose home the runtime may set to "/", only the data volume is writable.
+        [{ name: "HOME", value: DATA_DIR }];
   const node: V1Container = {
     name: "node",
     image: spec.image,
@@ -164,6 +185,7 @@ export function buildStatefulSet(ref: NetworkRef, spec: BitcoinNetworkSpec, inpu
       { name: RPC_VOLUME, mountPath: RPC_MOUNT, readOnly: true },
       { name: DATA_VOLUME, mountPath: DATA_DIR },
     ],
+    securityContext: containerSecurityContext(),
   };
   const containers = [node];
   if (spec.mining.intervalSeconds !== undefined) containers.push(minerContainer(spec, spec.mining.intervalSeconds));
@@ -215,6 +237,7 @@ export function buildStatefulSet(ref: NetworkRef, spec: BitcoinNetworkSpec, inpu
         spec: {
           enableServiceLinks: false,
           terminationGracePeriodSeconds: 15,
+          securityContext: podSecurityContext(spec.implementation),
           containers,
           volumes,
         },
