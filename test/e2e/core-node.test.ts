@@ -281,15 +281,18 @@ test("a 1-node Bitcoin Core network on a volume: bootstrap mines exactly initial
       // ...and the probe's own command, in the container, is refused.
       const refused = await kubectl(["exec", pod, "-n", ns.name, "-c", "node", "--", "bitcoin-cli", CLI_CONF, "getblockcount"]).catch((e: Error) => e.message);
       assert.match(refused, /Incorrect rpcuser or rpcpassword/);
-      // Five probe periods with the node up: a probe that could pass would have made the pod Ready.
-      const period = (await apps.readNamespacedStatefulSet({ name: ref.name, namespace: ns.name })).spec!.template.spec!.containers[0].readinessProbe!.periodSeconds!;
-      const until = Date.now() + 5 * period * 1000;
-      while (Date.now() < until) {
-        const now = await core.readNamespacedPod({ name: pod, namespace: ns.name });
-        assert.equal(now.metadata?.uid, uid, "the same pod throughout");
-        assert.ok(!isReady(now), "the pod became Ready with a wrong cli.conf");
-        await new Promise((r) => setTimeout(r, 500));
-      }
+      // Positive control: the probe has run against the running node and been refused — bitcoind
+      // logs each refused login; one is the exec above, the others can only be the probe (the
+      // engine signs in with -rpcauth). A probe that could pass would have made the pod Ready first.
+      const refusedLogins = async () => ((await kubectl(["logs", pod, "-n", ns.name, "-c", "node"])).match(/incorrect password attempt/g) ?? []).length;
+      const outcome = await waitFor("the node to refuse the readiness probe twice (or the pod to become Ready)", async () => {
+        if (isReady(await core.readNamespacedPod({ name: pod, namespace: ns.name }))) return "Ready";
+        return (await refusedLogins()) >= 3 ? "refused" : undefined;
+      }, { timeoutMs: 120_000 });
+      assert.equal(outcome, "refused", "the pod became Ready with a wrong cli.conf");
+      const now = await core.readNamespacedPod({ name: pod, namespace: ns.name });
+      assert.equal(now.metadata?.uid, uid, "the same pod throughout");
+      assert.ok(!isReady(now), "the pod became Ready with a wrong cli.conf");
     } finally {
       await patchConf(original);
     }
