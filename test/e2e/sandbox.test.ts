@@ -311,6 +311,7 @@ describe("sandbox node runner: service-account token, RBAC and per-container vol
           volumes: [
             { name: "cfg", configMap: { name: "cfg" } },
             { name: "scratch", emptyDir: {} },
+            { name: "sync", emptyDir: {} },
           ],
           containers: [
             {
@@ -324,17 +325,27 @@ describe("sandbox node runner: service-account token, RBAC and per-container vol
                   "if kubectl get secrets 2>/tmp/err; then echo 'secrets readable'; exit 1; fi",
                   "grep -q Forbidden /tmp/err && echo secrets-forbidden",
                   "cat /etc/cfg/greeting; echo",
-                  "sleep 1; test ! -e /etc/cfg/marker && echo no-marker",
+                  // Positive control: first see that "other" has written its marker (into its own
+                  // /etc/cfg), then that this container's /etc/cfg does not have it.
+                  "i=0; while [ ! -e /sync/marker-written ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done",
+                  "test -e /sync/marker-written && echo marker-written-elsewhere",
+                  "test ! -e /etc/cfg/marker && echo no-marker",
                   "echo ns=$(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace) via=$KUBERNETES_SERVICE_HOST",
                 ].join("\n"),
               ],
-              volumeMounts: [{ name: "cfg", mountPath: "/etc/cfg", readOnly: true }],
+              volumeMounts: [
+                { name: "cfg", mountPath: "/etc/cfg", readOnly: true },
+                { name: "sync", mountPath: "/sync" },
+              ],
             },
             {
               name: "other",
               image: "busybox:1.36",
-              command: ["sh", "-c", "echo x > /etc/cfg/marker && test ! -e /etc/cfg/greeting && echo own-volume"],
-              volumeMounts: [{ name: "scratch", mountPath: "/etc/cfg" }],
+              command: ["sh", "-c", "echo x > /etc/cfg/marker && touch /sync/marker-written && test ! -e /etc/cfg/greeting && echo own-volume"],
+              volumeMounts: [
+                { name: "scratch", mountPath: "/etc/cfg" },
+                { name: "sync", mountPath: "/sync" },
+              ],
             },
           ],
         },
@@ -354,6 +365,7 @@ describe("sandbox node runner: service-account token, RBAC and per-container vol
     assert.match(check, /^pod\/checker$/m);
     assert.match(check, /^secrets-forbidden$/m);
     assert.match(check, /^hello from a configmap$/m);
+    assert.match(check, /^marker-written-elsewhere$/m);
     assert.match(check, /^no-marker$/m);
     assert.match(check, new RegExp(`^ns=${ns} via=${GATEWAY.replace(/\./g, "\\.")}$`, "m"));
     assert.match(other, /^own-volume$/m);
@@ -393,15 +405,9 @@ describe("sandbox node runner: restarts, liveness and unmapped programs", { time
     assert.equal(backoff.lastState?.terminated?.exitCode, 3);
     assert.match(backoff.state?.waiting?.message ?? "", /back-off 10s/);
     assert.equal(backoff.ready, false);
-    const restarted = await waitFor(
-      "crash restarted after the back-off",
-      async () => {
-        const c = (await status("crash"))?.containerStatuses?.[0];
-        return c && c.restartCount >= 1 ? c : undefined;
-      },
-      { timeoutMs: 30_000 },
-    );
-    assert.ok(restarted.restartCount >= 1);
+    await waitFor("crash restarted after the back-off (restartCount 1)", async () => ((await status("crash"))?.containerStatuses?.[0]?.restartCount ?? 0) >= 1, {
+      timeoutMs: 30_000,
+    });
     assert.match((await kubectl("logs", "-n", ns, "crash", "--previous")).stdout, /^run$/m);
     const once = await status("once");
     assert.equal(once?.phase, "Succeeded");
@@ -546,8 +552,7 @@ describe("sandbox node runner: restarts, liveness and unmapped programs", { time
       await waitFor("core running", async () => (await status("core"))?.containerStatuses?.[0]?.state?.running !== undefined);
       return;
     }
-    const waiting = await waitFor("core waiting", async () => (await status("core"))?.containerStatuses?.[0]?.state?.waiting?.reason === "ProgramNotFound" ? true : undefined);
-    assert.ok(waiting);
+    await waitFor("core waiting: ProgramNotFound", async () => (await status("core"))?.containerStatuses?.[0]?.state?.waiting?.reason === "ProgramNotFound");
     const events = await waitFor("a ProgramNotFound event", async () => {
       const list = await core.listNamespacedEvent({ namespace: ns, fieldSelector: "involvedObject.name=core" });
       return list.items.find((e) => e.reason === "ProgramNotFound");
