@@ -195,7 +195,7 @@ export class MountPoints {
 
   /** Makes `target` (a folder, or an empty file when `file`), returns a release function. */
   ensure(target: string, file: boolean): () => void {
-    const resolved = path.resolve(target);
+    const resolved = realPath(target);
     // A folder made earlier that contains this target owns it too: it goes only when both are done.
     const earlier = [...this.created.keys()].find((c) => resolved === c || resolved.startsWith(c + path.sep));
     let top: string | undefined;
@@ -271,6 +271,21 @@ export function mountPointsEverywhere(): Set<string> {
     }
   }
   return points;
+}
+
+/**
+ * `target` with the symlinks of its existing part resolved, as /proc/<pid>/mountinfo names mount
+ * points: `/var/run` is a link to `/run`, and a folder recorded as /var/run/... would never match
+ * another sandbox's mounts at /run/... — and would be removed from under them.
+ */
+function realPath(target: string): string {
+  let existing = path.resolve(target);
+  const rest: string[] = [];
+  while (!fs.existsSync(existing)) {
+    rest.unshift(path.basename(existing));
+    existing = path.dirname(existing);
+  }
+  return path.join(fs.realpathSync(existing), ...rest);
 }
 
 function removeUnlessMounted(p: string): void {

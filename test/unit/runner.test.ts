@@ -274,3 +274,29 @@ describe("exec wrappers", () => {
     }
   });
 });
+
+describe("mount points behind a symlink (/var/run → /run)", () => {
+  it("a folder made through a link is not removed while another mount namespace mounts there", async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "regnet-mp-link-"));
+    fs.mkdirSync(path.join(root, "run"));
+    fs.symlinkSync(path.join(root, "run"), path.join(root, "var-run"));
+    const { spawn } = await import("node:child_process");
+    let pod: ReturnType<typeof spawn> | undefined;
+    try {
+      const mp = new MountPoints();
+      const release = mp.ensure(path.join(root, "var-run", "secrets", "sa"), false);
+      // Another sandbox's pod: a private mount namespace that mounts at the real path.
+      const mountAt = path.join(root, "run", "secrets", "sa");
+      pod = spawn("unshare", ["--mount", "--propagation", "private", "sh", "-c", `mount -t tmpfs regnet-test ${mountAt} && echo up && sleep 60`], { stdio: ["ignore", "pipe", "inherit"] });
+      await new Promise<void>((resolve, reject) => {
+        pod!.stdout!.once("data", () => resolve());
+        pod!.once("exit", (code) => reject(new Error(`unshare exited ${code}`)));
+      });
+      release();
+      assert.ok(fs.existsSync(mountAt), "the mount point another namespace uses is still there");
+    } finally {
+      pod?.kill("SIGKILL");
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
