@@ -128,31 +128,36 @@ export class LeaderElector {
 
   private async run(cb: LeaderCallbacks): Promise<void> {
     let lastRenewMs = 0;
+    // A leader must stop by its renew deadline (its last renewal + renewDeadline), which comes
+    // before anyone may take over (a lease duration after they saw that renewal): no round, and no
+    // sleep between rounds, may run past it — a request that hangs after others that failed would.
+    const remainingMs = () => lastRenewMs + this.renewDeadlineMs - Date.now();
     while (!this.stopped) {
       let ok = false;
-      try {
-        // A request that hangs (API server unreachable) must not keep a leader from noticing that
-        // its lease is running out: each round is bounded by the renew deadline.
-        ok = await withTimeout(this.tryAcquireOrRenew(), this.renewDeadlineMs, "lease request timed out");
-      } catch (err) {
-        this.log.warn({ err: errorText(err) }, "lease acquire/renew failed");
+      const budgetMs = this.leading ? remainingMs() : this.renewDeadlineMs;
+      if (budgetMs > 0) {
+        try {
+          ok = await withTimeout(this.tryAcquireOrRenew(), budgetMs, "lease request timed out");
+        } catch (err) {
+          this.log.warn({ err: errorText(err) }, "lease acquire/renew failed");
+        }
       }
       if (this.stopped) break;
-      const now = Date.now();
       if (ok) {
-        lastRenewMs = now;
+        lastRenewMs = Date.now();
         if (!this.leading) {
           this.leading = true;
           this.log.info("became leader");
           cb.onStartedLeading();
         }
-      } else if (this.leading && now - lastRenewMs > this.renewDeadlineMs) {
+      } else if (this.leading && remainingMs() <= 0) {
         this.leading = false;
         this.log.error({ renewDeadlineMs: this.renewDeadlineMs }, "lost leadership: could not renew the lease in time");
         cb.onStoppedLeading();
         return;
       }
-      await this.sleep(jitter(this.retryPeriodMs));
+      const pause = jitter(this.retryPeriodMs);
+      await this.sleep(this.leading ? Math.min(pause, Math.max(0, remainingMs())) : pause);
     }
   }
 

@@ -7,11 +7,12 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
+import * as net from "node:net";
 import * as path from "node:path";
 import * as readline from "node:readline";
 import * as k8s from "@kubernetes/client-node";
 import pino from "pino";
-import { LeaderElector } from "../../provider/controller/leader";
+import { LeaderElector, type LeaderCallbacks } from "../../provider/controller/leader";
 import { kubeConfig, repoRoot, sandboxKubeconfig, tempNamespace, waitFor } from "../support/cluster";
 
 const LEASE = "regnet-controller-test";
@@ -67,11 +68,14 @@ class Candidate {
   }
 }
 
-function inProcess(identity: string, name = LEASE): { c: Candidate; elector: LeaderElector } {
+function inProcess(
+  identity: string,
+  { name = LEASE, kc = kubeConfig(), onStartedLeading = () => undefined, onStoppedLeading = () => undefined }: Partial<{ name: string; kc: k8s.KubeConfig } & LeaderCallbacks> = {},
+): { c: Candidate; elector: LeaderElector } {
   const c = new Candidate(identity);
   const logger = pino({ level: "debug" }, { write: (s: string) => c.record(s) });
-  const elector = new LeaderElector({ kubeConfig: kubeConfig(), namespace: ns.name, name, identity, ...timing, logger });
-  elector.start({ onStartedLeading: () => undefined, onStoppedLeading: () => undefined });
+  const elector = new LeaderElector({ kubeConfig: kc, namespace: ns.name, name, identity, ...timing, logger });
+  elector.start({ onStartedLeading, onStoppedLeading });
   electors.push(elector);
   return { c, elector };
 }
@@ -159,7 +163,7 @@ test("candidates racing for a released Lease: exactly one wins", async () => {
   // A released Lease (as a stopped leader leaves it): every candidate reads it as free and writes,
   // so only the resourceVersion on the write keeps two from winning.
   await leases().createNamespacedLease({ namespace: ns.name, body: { metadata: { name }, spec: { holderIdentity: "", leaseDurationSeconds: 1, leaseTransitions: 0 } } });
-  const candidates = ["r1", "r2", "r3"].map((identity) => inProcess(identity, name));
+  const candidates = ["r1", "r2", "r3"].map((identity) => inProcess(identity, { name }));
   // Every loser has read the winner's Lease and decided to wait (or a second one led).
   await waitFor(
     "one leader and the others waiting on it",
@@ -176,4 +180,71 @@ test("candidates racing for a released Lease: exactly one wins", async () => {
   assert.equal(lease.spec?.leaseTransitions, 1, "one acquisition");
   await Promise.all(candidates.map((x) => x.elector.stop()));
   for (const x of candidates) x.c.assertNotLost();
+});
+
+/**
+ * A TCP proxy to the API server that passes traffic, refuses connections (requests fail at once)
+ * or accepts and never answers (requests hang): an API server a leader loses, as under heavy load.
+ */
+async function apiProxy(server: string): Promise<{ kc: k8s.KubeConfig; set: (mode: "pass" | "refuse" | "hang") => void; close: () => void }> {
+  const target = new URL(server);
+  let mode: "pass" | "refuse" | "hang" = "pass";
+  const open = new Set<net.Socket>();
+  const track = (s: net.Socket) => {
+    open.add(s);
+    s.on("close", () => open.delete(s)).on("error", () => s.destroy());
+  };
+  const proxy = net.createServer((client) => {
+    track(client);
+    if (mode === "refuse") return client.destroy();
+    if (mode === "hang") return;
+    const upstream = net.connect(Number(target.port), target.hostname);
+    track(upstream);
+    client.pipe(upstream).pipe(client);
+  });
+  const port = await new Promise<number>((resolve) => proxy.listen(0, "127.0.0.1", () => resolve((proxy.address() as net.AddressInfo).port)));
+  const direct = kubeConfig();
+  const kc = new k8s.KubeConfig();
+  kc.loadFromOptions({
+    clusters: direct.clusters.map((c) => ({ ...c, server: `https://127.0.0.1:${port}` })),
+    users: direct.users,
+    contexts: direct.contexts,
+    currentContext: direct.currentContext,
+  });
+  const dropAll = () => open.forEach((s) => s.destroy());
+  return {
+    kc,
+    set: (m) => {
+      mode = m;
+      dropAll(); // connections kept alive would otherwise still pass
+    },
+    close: () => {
+      dropAll();
+      proxy.close();
+    },
+  };
+}
+
+test("a leader that loses the API server steps down by its renew deadline, before a standby may take over", async (t) => {
+  const name = `${LEASE}-cut`;
+  const proxy = await apiProxy(kubeConfig().getCurrentCluster()!.server);
+  t.after(proxy.close);
+  let aLostAt: number | undefined;
+  const a = inProcess("cut-a", { name, kc: proxy.kc, onStoppedLeading: () => (aLostAt = Date.now()) });
+  await waitFor("cut-a to lead", async () => a.c.has(BECAME_LEADER), { timeoutMs: 30_000 });
+  let overlap: boolean | undefined;
+  const b = inProcess("cut-b", { name, onStartedLeading: () => (overlap = a.elector.isLeader()) });
+  await waitFor("cut-b to find the Lease held", async () => b.c.has(HELD_BY_OTHER), { timeoutMs: 30_000 });
+
+  // A's rounds fail at once for half its renew deadline, then a round hangs: the round must end
+  // by the deadline (last renewal + RENEW_DEADLINE_MS), not a whole deadline after it began.
+  proxy.set("refuse");
+  await waitFor("cut-a's rounds to fail for half its renew deadline", async () => {
+    const failed = a.c.times("lease acquire/renew failed");
+    return failed.length > 0 && failed[failed.length - 1] - failed[0] >= RENEW_DEADLINE_MS / 2;
+  }, { timeoutMs: 30_000 });
+  proxy.set("hang");
+  await waitFor("cut-b to take over", async () => b.elector.isLeader(), { timeoutMs: 6 * LEASE_MS, intervalMs: 100 });
+  assert.ok(a.c.has(LOST), "cut-a stepped down");
+  assert.equal(overlap, false, `cut-a still led when cut-b took over (cut-a stepped down ${aLostAt === undefined ? "never" : `${Date.now() - aLostAt} ms ago`})`);
 });
