@@ -18,6 +18,7 @@ const SA_NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespa
 function loadKubeConfig(args: ControllerArgs): { kubeConfig: k8s.KubeConfig; inCluster: boolean } {
   const kubeConfig = new k8s.KubeConfig();
   if (args.kubeconfig) {
+    if (!fs.existsSync(args.kubeconfig)) throw new UsageError(`--kubeconfig: no file at ${args.kubeconfig}: pass the path of a kubeconfig file`);
     kubeConfig.loadFromFile(args.kubeconfig);
     return { kubeConfig, inCluster: false };
   }

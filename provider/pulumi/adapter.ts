@@ -9,7 +9,7 @@ import * as k8s from "@kubernetes/client-node";
 import type * as pulumi from "@pulumi/pulumi";
 import { NamespaceNotFoundError, OwnershipError, RpcSecretError, createEngine, type Engine, type NetworkRef, type NetworkStatus } from "../engine";
 import { createLogger, type Logger } from "../log";
-import { validateNetworkName, validateSpec, type BitcoinNetworkSpec } from "../spec";
+import { validateKnownParts, validateNetworkName, validateSpec, type BitcoinNetworkSpec } from "../spec";
 import { checkNetwork } from "./check";
 import { diffNetwork } from "./diff";
 import { outputsOf } from "./outputs";
@@ -61,10 +61,32 @@ function kubeConfigOf(props: Props): k8s.KubeConfig {
   return kc;
 }
 
+/** One GET /version before a call touches anything: a kubeconfig whose server does not answer fails at
+ * once, naming the server and the fix, instead of being retried until the converge deadline. */
+async function assertReachable(kc: k8s.KubeConfig): Promise<void> {
+  const server = kc.getCurrentCluster()?.server ?? "(none: the kubeconfig names no cluster)";
+  let timer: NodeJS.Timeout | undefined;
+  const silence = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("no answer within 15 s")), 15_000)));
+  try {
+    await Promise.race([kc.makeApiClient(k8s.VersionApi).getCode(), silence]);
+  } catch (err) {
+    if (err instanceof k8s.ApiException) return; // it answered: what it refuses, the engine's own calls report
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause; // fetch's "fetch failed" hides it
+    throw new Error(
+      `cannot reach the Kubernetes API server ${server} (${cause?.code ?? cause?.message ?? (err as Error).message}): fix the kubeconfig ` +
+        "(regnet:kubeconfigPath or regnet:kubeconfig, else $REGNET_KUBECONFIG or $KUBECONFIG) or start the cluster",
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Only create/update/read/delete get here: check and diff never open an engine, so a preview
  * neither calls the API server nor a node. Each call is logged with its RPC counts. */
 async function withEngine<T>(call: string, props: Props, fn: (engine: Engine, ref: NetworkRef) => Promise<T>): Promise<T> {
-  const engine = createEngine({ kubeConfig: kubeConfigOf(props), logger: logger() });
+  const kubeConfig = kubeConfigOf(props);
+  await assertReachable(kubeConfig);
+  const engine = createEngine({ kubeConfig, logger: logger() });
   const network = `${props.namespace}/${props.name}`;
   logger().info({ call, network }, "provider call");
   try {
@@ -124,7 +146,7 @@ function idOf(props: Props): string {
 
 export const provider: Required<Omit<pulumi.dynamic.ResourceProvider, "configure">> = {
   async check(_olds, news) {
-    return checkNetwork(news, validateSpec, validateNetworkName);
+    return checkNetwork(news, validateSpec, validateNetworkName, validateKnownParts);
   },
 
   async diff(_id, olds, news) {

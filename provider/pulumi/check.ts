@@ -3,6 +3,8 @@
 // how to fix it, so bad input is refused before anything exists. The spec is validated by the engine's
 // own validator (one schema for CRD, controller and Pulumi); this module only adds the resource-level
 // fields. Values still unknown at preview are let through: check runs again once they are known.
+// It reads no cluster, only whether a kubeconfigPath names a file.
+import * as fs from "node:fs";
 import type * as pulumi from "@pulumi/pulumi";
 import { containsUnknown, isUnknown } from "./unknown";
 
@@ -10,6 +12,8 @@ export type SpecValidation =
   | { ok: true; spec: unknown }
   | { ok: false; issues: { field: string; message: string }[] };
 export type SpecValidator = (input: unknown) => SpecValidation;
+/** The problems among a spec's known values while others are still unknown (preview). */
+export type KnownPartsValidator = (input: unknown, isUnknown: (v: unknown) => boolean) => { field: string; message: string }[];
 /** The engine's name rule (a network's name prefixes its StatefulSet, Service and pods). */
 export type NameValidator = (name: unknown) => { field: string; message: string }[];
 
@@ -23,6 +27,7 @@ export function checkNetwork(
   news: Props,
   validateSpec: SpecValidator,
   validateName: NameValidator,
+  validateKnownParts: KnownPartsValidator,
 ): { inputs: Props; failures: Failure[] } {
   const failures: Failure[] = [];
   const inputs: Props = { ...news };
@@ -30,6 +35,12 @@ export function checkNetwork(
   if (!isUnknown(news.name)) for (const issue of validateName(news.name)) failures.push({ property: "name", reason: issue.message.replace("metadata.name", "name") });
   checkLabel(news.namespace, "namespace", 63, "the namespace to create the network in", failures);
   checkOptionalString(news.kubeconfigPath, "kubeconfigPath", "a path to a kubeconfig file", failures);
+  if (typeof news.kubeconfigPath === "string" && news.kubeconfigPath && !isUnknown(news.kubeconfigPath) && !fs.existsSync(news.kubeconfigPath)) {
+    failures.push({
+      property: "kubeconfigPath",
+      reason: `no file at ${news.kubeconfigPath}: fix regnet:kubeconfigPath (relative to the project directory), or leave it out to use $REGNET_KUBECONFIG, $KUBECONFIG or ~/.kube/config`,
+    });
+  }
   checkOptionalString(news.kubeconfig, "kubeconfig", "the contents of a kubeconfig (as a Pulumi secret)", failures);
   const timeout = news.convergeTimeoutSeconds;
   if (timeout !== undefined && !isUnknown(timeout)) {
@@ -48,6 +59,9 @@ export function checkNetwork(
     const result = validateSpec(spec);
     if (result.ok) inputs.spec = result.spec;
     else for (const issue of result.issues) failures.push({ property: issue.field ? `spec.${issue.field}` : "spec", reason: issue.message });
+  } else if (!isUnknown(spec)) {
+    // A known mistake next to an unknown value is refused at preview already.
+    for (const issue of validateKnownParts(spec, isUnknown)) failures.push({ property: `spec.${issue.field}`, reason: issue.message });
   }
   return { inputs, failures };
 }

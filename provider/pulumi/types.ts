@@ -7,7 +7,7 @@ import type { NodeStatus } from "../engine/types";
 import type { BitcoinNetworkSpecInput } from "../spec";
 
 export interface NetworkInputs {
-  /** The network's name in the cluster (DNS-1123 label, ≤ 52 characters). */
+  /** The network's name in the cluster (DNS-1035 label, ≤ 52 characters). */
   name: string;
   namespace: string;
   spec: BitcoinNetworkSpecInput;

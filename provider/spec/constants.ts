@@ -26,3 +26,7 @@ export const MAX_NODES = 100;
 /** StatefulSet pods are `<name>-<ordinal>` (≤ 2 digits + dash) and carry a controller-revision-hash
  * label `<name>-<10 chars>`, which must fit in 63: 63 - 11 = 52. */
 export const MAX_NETWORK_NAME_LENGTH = 52;
+/** topology.edges is checked for duplicates pairwise (CEL, quadratic): the API server's cost budget
+ * allows about 700 items; 500 links is ten peers per node at the largest network. Denser networks
+ * are what mesh and random are for. */
+export const MAX_EDGES = 500;

@@ -1,9 +1,10 @@
 // The CRD's openAPIV3Schema, generated from the zod spec (z.toJSONSchema) and reshaped into a
 // Kubernetes *structural* schema: every node typed, no $schema/$ref, no `additionalProperties: false`
 // (the API server prunes and, with strict field validation, rejects unknown fields instead), tuples as
-// fixed-length arrays, int-or-string quantities, and the CEL rules from ./rules.ts attached to spec.
+// fixed-length arrays, int-or-string quantities, and the CEL rules from ./rules.ts attached to spec (and
+// the name rules to the object itself).
 import { z } from "zod";
-import { specRules, transitionRules } from "./rules";
+import { nameRules, specRules, transitionRules } from "./rules";
 import { QUANTITY_PATTERN, specSchema } from "./schema";
 import { statusSchema } from "./status-schema";
 
@@ -64,7 +65,9 @@ function intOrString(branches: JSONSchemaProps[]): JSONSchemaProps {
     throw new Error(`crd schema: only int-or-string unions are structural, got ${JSON.stringify(types)}`);
   const str = branches.find((b) => b.type === "string")!;
   if (str.pattern !== QUANTITY_PATTERN) throw new Error("crd schema: int-or-string is only used for quantities");
-  return { anyOf: [{ type: "integer" }, { type: "string" }], "x-kubernetes-int-or-string": true, pattern: QUANTITY_PATTERN };
+  // The integer branch's bound (a quantity is never negative) applies to integers only, as the pattern to strings.
+  const min = branches.find((b) => b.type === "integer")!.minimum;
+  return { anyOf: [{ type: "integer" }, { type: "string" }], "x-kubernetes-int-or-string": true, pattern: QUANTITY_PATTERN, minimum: min };
 }
 
 function jsonSchemaOf(schema: z.ZodType, io: "input" | "output"): JSONSchemaProps {
@@ -93,6 +96,8 @@ export function crdOpenApiSchema(): JSONSchemaProps {
   return {
     type: "object",
     description: "BitcoinNetwork: a Bitcoin regtest network of nodes wired by regnet",
+    // No fieldPath here: the API server resolves it against the schema, which does not declare metadata's fields.
+    "x-kubernetes-validations": nameRules.map(({ fieldPath: _, ...r }) => r),
     properties: {
       apiVersion: { type: "string" },
       kind: { type: "string" },

@@ -1,7 +1,16 @@
 // Cross-field rules a JSON schema cannot express, written once as CEL. They go verbatim into the
 // CRD's `x-kubernetes-validations` on `spec` (so `self` is the spec), and validateSpec evaluates the
 // same strings with @marcbachmann/cel-js. Keep to the CEL subset both implement (has, all, exists,
-// filter, matches with RE2-compatible patterns, string(int)).
+// filter, exists_one, matches with RE2-compatible patterns, string(int)).
+import { MAX_NETWORK_NAME_LENGTH } from "./constants";
+
+/** An OCI image reference (the grammar of distribution/reference): `[host[:port]/]path[:tag][@digest]`,
+ * as the body of a CEL string literal (the IPv6 host's brackets are `\\[`, a regex `\[`); the rest
+ * avoids backslashes, so it reads the same in RE2 (API server) and JS (cel-js). */
+export const IMAGE_REFERENCE_PATTERN =
+  "^((([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])([.]([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*|\\\\[[a-fA-F0-9:]+\\\\])(:[0-9]+)?/)?" +
+  "[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*(/[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*)*" +
+  "(:[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,127})?(@[A-Za-z][A-Za-z0-9]*([-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9A-Fa-f]{32,})?$";
 
 export interface CelRule {
   rule: string;
@@ -93,6 +102,13 @@ export const specRules: CelRule[] = [
     fieldPath: ".topology.edges",
   },
   {
+    // Links are undirected: [1, 0] is [0, 1] again. Quadratic, so topology.edges is bounded (cost).
+    rule:
+      "!has(self.topology.edges) || self.topology.edges.all(e, self.topology.edges.exists_one(f, (f[0] == e[0] && f[1] == e[1]) || (f[0] == e[1] && f[1] == e[0])))",
+    message: "topology.edges lists a link twice ([a, b] and [a, b], or [b, a]; links go both ways): remove the duplicate",
+    fieldPath: ".topology.edges",
+  },
+  {
     rule: "!has(self.topology.edges) || self.topology.edges.all(e, e[0] < self.nodes && e[1] < self.nodes)",
     message: "topology.edges names a node ordinal that is not below nodes: drop that edge or add nodes",
     fieldPath: ".topology.edges",
@@ -105,7 +121,32 @@ export const specRules: CelRule[] = [
     message: "topology mesh with Bitcoin Core is limited to 50 nodes: use topology random with a degree (e.g. {type: random, degree: 4}), or fewer nodes",
     fieldPath: ".nodes",
   },
+  {
+    rule: `!has(self.image) || self.image.matches('${IMAGE_REFERENCE_PATTERN}')`,
+    message:
+      "image must be an image reference such as bitcoin/bitcoin:30.2 or registry.example:5000/team/bitcoind@sha256:<64 hex> (lowercase repository path, optional :tag and @digest): fix image, or remove it for the default",
+    fieldPath: ".image",
+  },
   ...FORBIDDEN_FLAGS.map(forbiddenFlagRule),
+];
+
+/** Rules on the BitcoinNetwork object itself (CEL sees only metadata.name there): its name becomes
+ * the Service's name (a DNS-1035 label), the StatefulSet's, and the pods' `<name>-<ordinal>`
+ * hostnames, whose controller-revision-hash label `<name>-<hash of up to 10>` must fit in 63. */
+export const nameRules: CelRule[] = [
+  {
+    rule: `self.metadata.name.size() <= ${MAX_NETWORK_NAME_LENGTH}`,
+    message: `metadata.name must be at most ${MAX_NETWORK_NAME_LENGTH} characters, so that pod names (<name>-<ordinal>) and their controller-revision-hash label (<name>-<hash>) fit in 63: shorten the name`,
+    fieldPath: ".metadata.name",
+    reason: "FieldValueInvalid",
+  },
+  {
+    rule: "self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",
+    message:
+      "metadata.name must start with a lowercase letter and hold only lowercase letters, digits and '-', ending with a letter or digit (it names the network's Service): rename the network",
+    fieldPath: ".metadata.name",
+    reason: "FieldValueInvalid",
+  },
 ];
 
 /** Rules that compare with the stored object (`oldSelf`): the API server runs them on update; validateSpec

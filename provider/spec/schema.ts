@@ -3,11 +3,12 @@
 // validateSpec (./validate.ts), so the API server, Pulumi `check` and the controller refuse the same
 // specs with the same messages.
 import { z } from "zod";
-import { IMPLEMENTATIONS, MAX_NODES, defaultImage } from "./constants";
+import { IMPLEMENTATIONS, MAX_EDGES, MAX_NODES, defaultImage } from "./constants";
 
-/** Kubernetes resource.Quantity (the regex the API server's own OpenAPI publishes for quantities). */
+/** Kubernetes resource.Quantity (the regex the API server's own OpenAPI publishes for quantities) less
+ * its minus sign: no size, CPU or memory of a node is negative. */
 export const QUANTITY_PATTERN =
-  "^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$";
+  "^(\\+)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$";
 /** DNS-1123 subdomain (Secret and StorageClass names). */
 export const DNS1123_SUBDOMAIN_PATTERN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
 /** One command-line flag per item, `-name` or `--name[=value]`; a separated value would be a second item. */
@@ -60,7 +61,7 @@ export const topologySchema = z
       .array(z.tuple([ordinal, ordinal], { error: "each edge is a pair [a, b] of node ordinals: fix topology.edges" }), {
         error: "must be a list of [a, b] ordinal pairs: fix topology.edges",
       })
-      .max((MAX_NODES * (MAX_NODES - 1)) / 2, { error: "lists more edges than a full mesh: dedupe topology.edges" })
+      .max(MAX_EDGES, { error: `lists more than ${MAX_EDGES} edges: use topology mesh or random for a network this dense` })
       .optional()
       .describe("edges only: undirected links between node ordinals"),
   }, { error: "must be an object like {type: mesh}: fix topology" })

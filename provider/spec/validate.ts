@@ -2,8 +2,7 @@
 // every problem reported as {field, message}: field is a dotted path, message says what to fix.
 import { Environment } from "@marcbachmann/cel-js";
 import { z } from "zod";
-import { MAX_NETWORK_NAME_LENGTH } from "./constants";
-import { CelRule, specRules, transitionRules } from "./rules";
+import { CelRule, nameRules, specRules, transitionRules } from "./rules";
 import { BitcoinNetworkSpec, specSchema, withImageDefault } from "./schema";
 
 export interface SpecIssue {
@@ -104,22 +103,39 @@ export function validateSpec(input: unknown, previous?: BitcoinNetworkSpec): Spe
   return { ok: true, spec: withImageDefault(parsed.data) };
 }
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/**
+ * The problems among the known values of a spec whose other values are not known yet (Pulumi's
+ * preview marks them with a placeholder `isUnknown` recognises). Unknown values are left out (their
+ * defaults stand in, and a list item holding one is dropped); what is then refused only because of
+ * that, a missing field or a CEL rule that reads a left-out field, is not reported: it may pass once
+ * the value is known, and validateSpec runs again then.
+ */
+export function validateKnownParts(input: unknown, isUnknown: (v: unknown) => boolean): SpecIssue[] {
+  const left: string[] = [];
+  const known = withoutUnknowns(input ?? {}, "", isUnknown, left);
+  const touchesLeft = (path: string) => left.some((l) => path === l || path.startsWith(`${l}.`) || l.startsWith(`${path}.`));
+  const parsed = specSchema.safeParse(known);
+  if (!parsed.success) return zodIssues(parsed.error).filter((i) => !touchesLeft(i.field));
+  const rules = specRules.filter((r) => !left.some((l) => r.rule.includes(`self.${l}`)));
+  return checkRules(rules, { self: toCel(parsed.data) });
+}
 
-/** A network's name becomes the StatefulSet, Service and pod-name prefix: a DNS-1123 label ≤ 52 chars. */
+function withoutUnknowns(v: unknown, path: string, isUnknown: (v: unknown) => boolean, left: string[]): unknown {
+  const holds = (x: unknown): boolean => isUnknown(x) || (!!x && typeof x === "object" && Object.values(x).some(holds));
+  if (Array.isArray(v)) return v.filter((x) => !holds(x));
+  if (!v || typeof v !== "object") return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    const at = path ? `${path}.${k}` : k;
+    if (isUnknown(x)) left.push(at);
+    else out[k] = withoutUnknowns(x, at, isUnknown, left);
+  }
+  return out;
+}
+
+/** A network's name becomes the Service, StatefulSet and pod-name prefix: checked by the same CEL rules
+ * the CRD applies to metadata.name. */
 export function validateNetworkName(name: unknown): SpecIssue[] {
-  const field = "metadata.name";
-  if (typeof name !== "string" || name.length === 0) return [{ field, message: "a network needs a name: set metadata.name" }];
-  const issues: SpecIssue[] = [];
-  if (name.length > MAX_NETWORK_NAME_LENGTH)
-    issues.push({
-      field,
-      message: `the name "${name}" is ${name.length} characters; at most ${MAX_NETWORK_NAME_LENGTH} fit, so that pod names and their labels stay under 63: shorten the name`,
-    });
-  if (!DNS1123_LABEL.test(name))
-    issues.push({
-      field,
-      message: `the name "${name}" is not a DNS-1123 label: rename it with lowercase letters, digits and '-', starting and ending with a letter or digit`,
-    });
-  return issues;
+  if (typeof name !== "string" || name.length === 0) return [{ field: "metadata.name", message: "a network needs a name: set metadata.name" }];
+  return checkRules(nameRules, { self: { metadata: { name } } });
 }

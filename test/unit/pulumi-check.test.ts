@@ -4,9 +4,9 @@ import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { checkNetwork } from "../../provider/pulumi/check";
 import { UNKNOWN } from "../../provider/pulumi/unknown";
-import { validateNetworkName, validateSpec } from "../../provider/spec";
+import { validateKnownParts, validateNetworkName, validateSpec } from "../../provider/spec";
 
-const check = (news: Record<string, unknown>) => checkNetwork(news, validateSpec, validateNetworkName);
+const check = (news: Record<string, unknown>) => checkNetwork(news, validateSpec, validateNetworkName, validateKnownParts);
 const good = { name: "alpha", namespace: "ns", spec: { nodes: 3, implementation: "btcd" } };
 
 test("a good network passes and its spec comes back with defaults applied", () => {
@@ -33,7 +33,7 @@ const bad: { what: string; news: Record<string, unknown>; property: string; ment
   { what: "unknown implementation", news: { ...good, spec: { implementation: "bcoin" } }, property: "spec.implementation", mentions: /btcd/ },
   { what: "unknown spec field", news: { ...good, spec: { replicas: 3 } }, property: "spec.replicas", mentions: /allowed here: nodes/ },
   { what: "no spec", news: { name: "alpha", namespace: "ns" }, property: "spec", mentions: /nodes: 3/ },
-  { what: "bad name", news: { ...good, name: "Alpha_1" }, property: "name", mentions: /DNS-1123/ },
+  { what: "bad name", news: { ...good, name: "Alpha_1" }, property: "name", mentions: /start with a lowercase letter/ },
   { what: "long name", news: { ...good, name: "a".repeat(53) }, property: "name", mentions: /52/ },
   { what: "no namespace", news: { ...good, namespace: undefined }, property: "namespace", mentions: /namespace/ },
   { what: "bad namespace", news: { ...good, namespace: "Bad NS" }, property: "namespace", mentions: /lower-case/ },
@@ -63,6 +63,15 @@ test("unknown values at preview are let through, at any depth", () => {
   }
   // known bad values next to unknown ones are still refused
   assert.equal(check({ ...good, name: "Bad", spec: UNKNOWN }).failures[0]?.property, "name");
+  for (const [spec, property] of [
+    [{ nodes: UNKNOWN, chain: "main" }, "spec.chain"],
+    [{ nodes: UNKNOWN, extraArgs: ["-testnet", UNKNOWN] }, "spec.extraArgs"],
+    [{ nodes: 3, topology: { type: "edges", edges: [[0, 1], [0, 1], [UNKNOWN, 2]] } }, "spec.topology.edges"],
+  ] as const) {
+    assert.deepEqual(check({ ...good, spec }).failures.map((f) => f.property), [property], JSON.stringify(spec));
+  }
+  // ...but not what only fails because a value is not known yet (persistence.size, a rule reading nodes)
+  assert.deepEqual(check({ ...good, spec: { nodes: UNKNOWN, topology: { type: "random", degree: 5 }, persistence: { size: UNKNOWN } } }).failures, []);
 });
 
 test("a kubeconfig's contents never appear in a failure", () => {

@@ -8,6 +8,7 @@ import {
   BitcoinNetworkSpec,
   crdOpenApiSchema,
   defaultImage,
+  nameRules,
   specRules,
   transitionRules,
   validateNetworkName,
@@ -60,6 +61,13 @@ test("valid specs pass", () => {
     { nodes: 50, topology: { type: "mesh" } },
     { nodes: 100, implementation: "btcd", topology: { type: "mesh" } },
     { nodes: 100, topology: { type: "random", degree: 4 } },
+    { nodes: 100, implementation: "btcd", topology: { type: "edges", edges: Array.from({ length: 99 }, (_, i) => [i, i + 1]) } },
+    { image: "btcd" },
+    { image: "ghcr.io/regnet-dev/btcd:v0.26.2" },
+    { image: "localhost:5000/team/bitcoin_core-x:29.0-rc1" },
+    { image: `bitcoin/bitcoin:30.2@sha256:${"ab".repeat(32)}` },
+    { image: "[::1]:5000/bitcoind" },
+    { resources: { limits: { memory: "+1Gi", cpu: "1e-1" } } },
   ];
   for (const c of cases) valid(c);
 });
@@ -84,6 +92,9 @@ const invalid: [string, unknown, string, RegExp][] = [
   ["type edges without edges", { nodes: 3, topology: { type: "edges" } }, "topology.edges", /add edges/],
   ["edge ordinal ≥ nodes", { nodes: 3, topology: { type: "edges", edges: [[0, 3]] } }, "topology.edges", /not below nodes: drop that edge or add nodes/],
   ["self-loop", { nodes: 3, topology: { type: "edges", edges: [[1, 1]] } }, "topology.edges", /itself/],
+  ["duplicate edge", { nodes: 3, topology: { type: "edges", edges: [[0, 1], [1, 2], [0, 1]] } }, "topology.edges", /lists a link twice.*remove the duplicate/],
+  ["reversed duplicate edge", { nodes: 3, topology: { type: "edges", edges: [[0, 1], [1, 0]] } }, "topology.edges", /lists a link twice.*remove the duplicate/],
+  ["too many edges", { nodes: 100, topology: { type: "edges", edges: Array.from({ length: 501 }, (_, i) => [i % 100, (i + 1) % 100]) } }, "topology.edges", /more than 500 edges: use topology mesh or random/],
   ["edge of three", { nodes: 3, topology: { type: "edges", edges: [[0, 1, 2]] } }, "topology.edges.0", /pair/],
   ["negative ordinal", { nodes: 3, topology: { type: "edges", edges: [[-1, 1]] } }, "topology.edges.0.0", /start at 0/],
   ["negative initialBlocks", { mining: { initialBlocks: -5 } }, "mining.initialBlocks", /≥ 0/],
@@ -107,6 +118,12 @@ const invalid: [string, unknown, string, RegExp][] = [
   ["bad storage class", { persistence: { size: "1Gi", storageClassName: "Fast_SSD" } }, "persistence.storageClassName", /DNS-1123/],
   ["bad secret name", { rpc: { secretName: "My Secret" } }, "rpc.secretName", /DNS-1123/],
   ["empty image", { image: "" }, "image", /must not be empty/],
+  ["image with a space", { image: "bitcoin/bitcoin 30.2" }, "image", /image reference such as bitcoin\/bitcoin:30.2.*fix image/],
+  ["image with an uppercase path", { image: "bitcoin/Bitcoin:30.2" }, "image", /image reference/],
+  ["image with an empty tag", { image: "bitcoin/bitcoin:" }, "image", /image reference/],
+  ["image with a short digest", { image: "bitcoin/bitcoin@sha256:abc" }, "image", /image reference/],
+  ["negative memory string", { resources: { limits: { memory: "-1Gi" } } }, "resources.limits.memory", /quantity such as "256Mi"/],
+  ["negative cpu number", { resources: { requests: { cpu: -1 } } }, "resources.requests.cpu", /quantity such as "250m"/],
   ["unknown top-level field", { node: 3 }, "node", /unknown field node.*nodes/],
   ["unknown nested field", { mining: { blocks: 3 } }, "mining.blocks", /allowed here: initialBlocks, intervalSeconds/],
   ["spec not an object", "mesh", "spec", /must be an object/],
@@ -151,17 +168,18 @@ test("persistence is immutable when the previous spec is given", () => {
 test("network names: DNS-1123 label of at most 52 characters", () => {
   assert.deepEqual(validateNetworkName("demo-1"), []);
   assert.deepEqual(validateNetworkName("a".repeat(52)), []);
-  for (const bad of ["", "Demo", "-x", "x-", "a_b", "a".repeat(53), 42]) {
+  for (const bad of ["", "Demo", "-x", "x-", "a_b", "a.b", "1net", "a".repeat(53), 42]) {
     const issues = validateNetworkName(bad);
     assert.ok(issues.length > 0, String(bad));
     assert.equal(issues[0].field, "metadata.name");
     assert.match(issues[0].message, /name/);
   }
-  assert.match(validateNetworkName("a".repeat(53))[0].message, /at most 52/);
+  assert.match(validateNetworkName("a".repeat(53))[0].message, /at most 52 characters.*shorten the name/);
+  assert.match(validateNetworkName("1net")[0].message, /start with a lowercase letter.*rename the network/);
 });
 
 test("every CEL rule and message expression parses and type-checks in cel-js", () => {
-  for (const r of [...specRules, ...transitionRules]) {
+  for (const r of [...specRules, ...transitionRules, ...nameRules]) {
     assert.ok(r.message.length > 0);
     assert.match(r.fieldPath, /^\.[a-zA-Z.]+$/);
     for (const expr of [r.rule, r.messageExpression].filter((e): e is string => !!e)) {
@@ -227,6 +245,9 @@ test("the CRD schema keeps defaults, enums, bounds, and carries every CEL rule o
   const rules = spec["x-kubernetes-validations"] as Schema[];
   assert.deepEqual(rules.map((r) => r.rule), [...specRules, ...transitionRules].map((r) => r.rule));
   assert.ok(rules.some((r) => r.rule.includes("oldSelf")), "the immutability rule is a transition rule");
+  const onObject = crdOpenApiSchema()["x-kubernetes-validations"] as Schema[];
+  assert.deepEqual(onObject.map((r) => r.rule), nameRules.map((r) => r.rule), "the name rules sit on the object, where CEL sees metadata.name");
+  assert.ok(onObject.every((r) => r.fieldPath === undefined), "the API server refuses a fieldPath into metadata");
   for (const r of rules) assert.ok(p[r.fieldPath.split(".")[1]], `${r.fieldPath} exists`);
 });
 
