@@ -128,6 +128,16 @@ export const specRules: CelRule[] = [
     fieldPath: ".image",
   },
   ...FORBIDDEN_FLAGS.map(forbiddenFlagRule),
+  {
+    // btcd (go-flags) reads one dash as short options with an attached value: -blocksonly is
+    // `-b locksonly`, a data directory, which the forbidden-flag rules above cannot see.
+    rule: "self.implementation != 'btcd' || !has(self.extraArgs) || self.extraArgs.all(a, a.startsWith('--'))",
+    message: "extraArgs for btcd must be long flags, --name or --name=value: btcd reads one dash as short options (-blocksonly is -b locksonly, a data directory); write them with two dashes",
+    messageExpression:
+      "'extraArgs: ' + self.extraArgs.filter(a, !a.startsWith('--'))[0] + ' is refused: btcd reads one dash as short options (-blocksonly is -b locksonly, a data directory); write it with two dashes'",
+    fieldPath: ".extraArgs",
+    reason: "FieldValueForbidden",
+  },
 ];
 
 /** Rules on the BitcoinNetwork object itself (CEL sees only metadata.name there): its name becomes

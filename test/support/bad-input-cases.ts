@@ -67,6 +67,13 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
   flag("-testnet"),
   flag("--simnet"),
   flag("-nochain"),
+  {
+    id: "btcd extraArgs -blocksonly",
+    spec: { implementation: "btcd", extraArgs: ["--txindex", "-blocksonly"] },
+    surfaces: ["api", "preview"],
+    field: "spec.extraArgs",
+    fix: both(/-blocksonly is refused: btcd reads one dash as short options.*write it with two dashes/, /-blocksonly is refused: btcd reads one dash as short options.*write it with two dashes/),
+  },
   { id: "extraArgs a string", spec: { extraArgs: "-txindex" }, surfaces: ["api", "preview"], field: "spec.extraArgs", fix: both(/must be of type array/, /list of flag strings: fix extraArgs/) },
   // topology
   { id: "topology star", spec: { topology: { type: "star" } }, surfaces: ["api", "preview"], field: "spec.topology.type", fix: both(/supported values: "mesh", "ring", "random", "edges"/, /one of mesh, ring, random, edges: fix topology.type/) },

@@ -111,6 +111,7 @@ const invalid: [string, unknown, string, RegExp][] = [
   ["-conf flag", { extraArgs: ["-conf=/etc/x"] }, "extraArgs", /-conf=\/etc\/x is refused/],
   ["--listen flag", { extraArgs: ["--listen=0.0.0.0:1"] }, "extraArgs", /--listen=0.0.0.0:1 is refused/],
   ["not a flag", { extraArgs: ["txindex"] }, "extraArgs.0", /starting with -/],
+  ["btcd single-dash flag", { implementation: "btcd", extraArgs: ["--txindex", "-b/tmp/x"] }, "extraArgs", /-b\/tmp\/x is refused: btcd reads one dash as short options/],
   ["bad cpu quantity", { resources: { limits: { cpu: "lots" } } }, "resources.limits.cpu", /quantity such as "250m"/],
   ["fractional memory number", { resources: { requests: { memory: 0.5 } } }, "resources.requests.memory", /quantity/],
   ["unknown resource", { resources: { requests: { gpu: 1 } } }, "resources.requests.gpu", /cpu, memory/],
