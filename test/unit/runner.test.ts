@@ -287,7 +287,8 @@ describe("mount points behind a symlink (/var/run → /run)", () => {
       const release = mp.ensure(path.join(root, "var-run", "secrets", "sa"), false);
       // Another sandbox's pod: a private mount namespace that mounts at the real path.
       const mountAt = path.join(root, "run", "secrets", "sa");
-      pod = spawn("unshare", ["--mount", "--propagation", "private", "sh", "-c", `mount -t tmpfs regnet-test ${mountAt} && echo up && sleep 60`], { stdio: ["ignore", "pipe", "inherit"] });
+      // `exec sleep`: killing the process then kills what holds the pipe, so this file can exit.
+      pod = spawn("unshare", ["--mount", "--propagation", "private", "sh", "-c", `mount -t tmpfs regnet-test ${mountAt} && echo up && exec sleep 60`], { stdio: ["ignore", "pipe", "inherit"] });
       await new Promise<void>((resolve, reject) => {
         pod!.stdout!.once("data", () => resolve());
         pod!.once("exit", (code) => reject(new Error(`unshare exited ${code}`)));
@@ -296,6 +297,7 @@ describe("mount points behind a symlink (/var/run → /run)", () => {
       assert.ok(fs.existsSync(mountAt), "the mount point another namespace uses is still there");
     } finally {
       pod?.kill("SIGKILL");
+      pod?.stdout?.destroy();
       fs.rmSync(root, { recursive: true, force: true });
     }
   });
