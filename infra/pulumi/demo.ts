@@ -100,7 +100,7 @@ function printNetwork(name: string, net: NetworkSummary, implementation: string)
   const secret = (key: string) => `$(kubectl -n ${net.namespace} get secret ${net.rpcSecretName} -o jsonpath='{.data.${key}}' | base64 -d)`;
   const fromHost = btcd
     ? `btcctl -C /dev/null --regtest --rpcserver=127.0.0.1:${port} --skipverify --rpccert=/dev/null --rpcuser=${secret(SECRET_KEYS.user)} --rpcpass=${secret(SECRET_KEYS.password)}`
-    : `printf '%s\n' "${secret(SECRET_KEYS.password)}" | bitcoin-cli -regtest -rpcport=${port} -rpcuser=${secret(SECRET_KEYS.user)} -stdinrpcpass`;
+    : `printf '%s\\n' "${secret(SECRET_KEYS.password)}" | bitcoin-cli -regtest -rpcport=${port} -rpcuser=${secret(SECRET_KEYS.user)} -stdinrpcpass`;
   console.log(`\nreach a node (first: eval "$(npm run -s sandbox -- env)"):`);
   console.log(`  kubectl -n ${net.namespace} get pods -l '${net.selector}' -o wide`);
   console.log(`  kubectl -n ${net.namespace} exec ${pod} -- ${inPod} getblockcount`);
