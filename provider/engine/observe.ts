@@ -89,13 +89,18 @@ export async function observe(ctx: EngineContext, ref: NetworkRef): Promise<Netw
   return statusOf(ctx, ref, spec, nodes, undefined);
 }
 
-/** The status of what was read, keeping each unchanged condition's lastTransitionTime from the last pass. */
+/**
+ * The status of what was read, keeping each unchanged condition's lastTransitionTime from the last
+ * pass. `record: false` for a look mid-pass, so only the status a pass reports becomes the next
+ * pass's "last" conditions.
+ */
 export function statusOf(
   ctx: EngineContext,
   ref: NetworkRef,
   spec: BitcoinNetworkSpec,
   nodes: NodeView[],
   generation: number | undefined,
+  { record = true }: { record?: boolean } = {},
 ): NetworkStatus {
   const facts = new Map<number, NodeFacts>();
   for (const n of nodes) {
@@ -119,6 +124,6 @@ export function statusOf(
     previous: ctx.lastConditions.get(key),
     now: new Date(),
   });
-  ctx.lastConditions.set(key, status.conditions);
+  if (record) ctx.lastConditions.set(key, status.conditions);
   return status;
 }

@@ -65,7 +65,7 @@ export async function reconcile(
   const wireErrors = await wire(ctx, ref, spec.implementation, creds, desiredEdges(spec.topology, spec.nodes), nodes, changes);
   await reread(mark);
   mark = changes.length;
-  const wired = statusOf(ctx, ref, spec, nodes, opts.generation).wired;
+  const wired = statusOf(ctx, ref, spec, nodes, opts.generation, { record: false }).wired;
   const boot = await bootstrap(ctx, ref, spec, creds, nodes, wired, changes).catch((err: unknown) => {
     rpcErrors.push(messageOf(err));
     return "waiting" as const;
