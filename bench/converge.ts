@@ -41,14 +41,25 @@ interface Run {
 }
 
 /** Polls the CR until it is wired (first time seen) and then settled with `nodes` nodes at ≥ 101. */
-async function untilSynced(kc: k8s.KubeConfig, name: string, namespace: string, nodes: number, since: number, timeoutMs: number): Promise<Run> {
+async function untilSynced(
+  kc: k8s.KubeConfig,
+  name: string,
+  namespace: string,
+  nodes: number,
+  since: number,
+  timeoutMs: number,
+): Promise<Run> {
   let wiredMs: number | undefined;
   for (;;) {
     const n: NetworkCR = await getNetwork(kc, name, namespace).catch(() => ({}) as NetworkCR);
     const ok = n.status?.nodes?.length === nodes && n.status.nodes.every((x) => x.ready && x.peers === x.expectedPeers);
-    if (ok && n.status?.wired && wiredMs === undefined && n.status.observedGeneration === n.metadata?.generation) wiredMs = Date.now() - since;
+    if (ok && n.status?.wired && wiredMs === undefined && n.status.observedGeneration === n.metadata?.generation)
+      wiredMs = Date.now() - since;
     if (ok && settled(n) && (n.status?.height ?? 0) >= 101) return { wiredMs: wiredMs ?? Date.now() - since, syncedMs: Date.now() - since };
-    if (Date.now() - since > timeoutMs) throw new Error(`not synced after ${secs(timeoutMs)} s: ${JSON.stringify(n.status?.conditions?.map((c) => `${c.type}=${c.status}: ${c.message}`))}`);
+    if (Date.now() - since > timeoutMs)
+      throw new Error(
+        `not synced after ${secs(timeoutMs)} s: ${JSON.stringify(n.status?.conditions?.map((c) => `${c.type}=${c.status}: ${c.message}`))}`,
+      );
     await sleep(100);
   }
 }
@@ -81,7 +92,9 @@ async function viaController(opts: Options, namespace: string): Promise<Run[]> {
       runs.push(run);
       say(`run ${i + 1}/${opts.runs}: wired ${secs(run.wiredMs)} s, synced ${secs(run.syncedMs)} s`);
       await kubectl(["delete", "bitcoinnetwork", name, "-n", namespace, "--wait=true", "--timeout=120s"], 130_000);
-      await kubectl(["wait", "--for=delete", "pod", "-l", `regnet.dev/network=${name}`, "-n", namespace, "--timeout=120s"], 130_000).catch(() => undefined);
+      await kubectl(["wait", "--for=delete", "pod", "-l", `regnet.dev/network=${name}`, "-n", namespace, "--timeout=120s"], 130_000).catch(
+        () => undefined,
+      );
     }
   } finally {
     await local?.stop();
@@ -91,8 +104,18 @@ async function viaController(opts: Options, namespace: string): Promise<Run[]> {
 
 async function viaPulumi(opts: Options, namespace: string): Promise<Run[]> {
   const root = path.join(repoRoot, ".regnet", "bench-pulumi", namespace);
-  const config = (nodes: number) => ({ namespace, kubeconfigPath: kubeconfigPath(), networks: [{ name: "bench", nodes, implementation: opts.impl }], convergeTimeoutSeconds: opts.timeoutMs / 1000 });
-  const stack = await openStack({ stackName: "bench", stateDir: path.join(root, "state"), config: config(opts.from ?? opts.nodes), env: { REGNET_LOG_FILE: path.join(root, "engine.log") } });
+  const config = (nodes: number) => ({
+    namespace,
+    kubeconfigPath: kubeconfigPath(),
+    networks: [{ name: "bench", nodes, implementation: opts.impl }],
+    convergeTimeoutSeconds: opts.timeoutMs / 1000,
+  });
+  const stack = await openStack({
+    stackName: "bench",
+    stateDir: path.join(root, "state"),
+    config: config(opts.from ?? opts.nodes),
+    env: { REGNET_LOG_FILE: path.join(root, "engine.log") },
+  });
   const runs: Run[] = [];
   try {
     for (let i = 0; i < opts.runs; i++) {
@@ -104,7 +127,8 @@ async function viaPulumi(opts: Options, namespace: string): Promise<Run[]> {
       const t0 = Date.now();
       const up = await stack.up({ color: "never" });
       const out = up.outputs.networks?.value?.bench as { wired: boolean; synced: boolean; height: number; nodes: unknown[] };
-      if (!out?.synced || !out.wired || out.height < 101 || out.nodes.length !== opts.nodes) throw new Error(`up ended unsynced: ${JSON.stringify(out)}`);
+      if (!out?.synced || !out.wired || out.height < 101 || out.nodes.length !== opts.nodes)
+        throw new Error(`up ended unsynced: ${JSON.stringify(out)}`);
       // `up` returns once the provider's converge saw wired and synced together.
       const run = { wiredMs: Date.now() - t0, syncedMs: Date.now() - t0 };
       runs.push(run);
@@ -166,7 +190,9 @@ async function main() {
   try {
     const runs = opts.via === "controller" ? await viaController(opts, namespace) : await viaPulumi(opts, namespace);
     const stat = (xs: number[]) => `median ${secs(median(xs))} s (min ${secs(Math.min(...xs))}, max ${secs(Math.max(...xs))})`;
-    console.log(`${what}: ${runs.length} runs, all synced at 101; to wired ${stat(runs.map((r) => r.wiredMs))}; to synced ${stat(runs.map((r) => r.syncedMs))}`);
+    console.log(
+      `${what}: ${runs.length} runs, all synced at 101; to wired ${stat(runs.map((r) => r.wiredMs))}; to synced ${stat(runs.map((r) => r.syncedMs))}`,
+    );
   } finally {
     await core.deleteNamespace({ name: namespace }).catch(() => undefined);
   }

@@ -49,7 +49,13 @@ export function networkObject(name: string, namespace: string, spec: BitcoinNetw
 }
 
 export async function createNetwork(kc: k8s.KubeConfig, name: string, namespace: string, spec: BitcoinNetworkSpecInput): Promise<void> {
-  await kc.makeApiClient(k8s.CustomObjectsApi).createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, body: networkObject(name, namespace, spec) });
+  await kc.makeApiClient(k8s.CustomObjectsApi).createNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    namespace,
+    plural: PLURAL,
+    body: networkObject(name, namespace, spec),
+  });
 }
 
 export interface NetworkCR extends k8s.KubernetesObject {
@@ -66,14 +72,24 @@ export interface NetworkCR extends k8s.KubernetesObject {
 }
 
 export async function getNetwork(kc: k8s.KubeConfig, name: string, namespace: string): Promise<NetworkCR> {
-  return (await kc.makeApiClient(k8s.CustomObjectsApi).getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name })) as NetworkCR;
+  return (await kc
+    .makeApiClient(k8s.CustomObjectsApi)
+    .getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name })) as NetworkCR;
 }
 
 /** Merge-patches `.spec` (e.g. `{nodes: 3}`); returns the new generation. */
-export async function patchNetworkSpec(kc: k8s.KubeConfig, name: string, namespace: string, spec: Record<string, unknown>): Promise<number> {
+export async function patchNetworkSpec(
+  kc: k8s.KubeConfig,
+  name: string,
+  namespace: string,
+  spec: Record<string, unknown>,
+): Promise<number> {
   const out = (await kc
     .makeApiClient(k8s.CustomObjectsApi)
-    .patchNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body: { spec } }, k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch))) as NetworkCR;
+    .patchNamespacedCustomObject(
+      { group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body: { spec } },
+      k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+    )) as NetworkCR;
   return out.metadata!.generation!;
 }
 
@@ -99,12 +115,19 @@ export interface LocalController {
 }
 
 /** Starts `node dist/provider/controller/main.js --kubeconfig ...` and waits for its HTTP port. */
-export async function startLocalController(extraArgs: string[], { onLog }: { onLog?: (line: Record<string, unknown>) => void } = {}): Promise<LocalController> {
+export async function startLocalController(
+  extraArgs: string[],
+  { onLog }: { onLog?: (line: Record<string, unknown>) => void } = {},
+): Promise<LocalController> {
   const main = path.join(repoRoot, "dist", "provider", "controller", "main.js");
-  const proc = spawn(process.execPath, [main, "--kubeconfig", kubeconfigPath(), "--http-port", "0", "--http-host", "127.0.0.1", ...extraArgs], {
-    env: { ...toolchainEnv(), REGNET_LOG_LEVEL: process.env.REGNET_LOG_LEVEL ?? "info" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const proc = spawn(
+    process.execPath,
+    [main, "--kubeconfig", kubeconfigPath(), "--http-port", "0", "--http-host", "127.0.0.1", ...extraArgs],
+    {
+      env: { ...toolchainEnv(), REGNET_LOG_LEVEL: process.env.REGNET_LOG_LEVEL ?? "info" },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   const logs: Record<string, unknown>[] = [];
   let stderr = "";
   proc.stderr!.on("data", (d) => (stderr = (stderr + d).slice(-4000)));

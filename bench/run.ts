@@ -63,12 +63,17 @@ async function main(): Promise<void> {
   say(`applying charts-out/ (server-side${mode === "cluster" ? "" : ", CRD and RBAC only"}) ...`);
   await applyPlatform({ controller: mode === "cluster" });
   // A Deployment that was just applied needs a moment to become available.
-  const inCluster = await poll("the in-cluster controller", mode === "cluster" ? 60_000 : 1, async () => ((await inClusterControllerAvailable(kc)) ? true : undefined)).catch(() => false);
+  const inCluster = await poll("the in-cluster controller", mode === "cluster" ? 60_000 : 1, async () =>
+    (await inClusterControllerAvailable(kc)) ? true : undefined,
+  ).catch(() => false);
   if (mode === "auto") mode = inCluster ? "cluster" : "local";
   if (mode === "local" && inCluster) {
-    throw new Error(`the in-cluster controller (${CONTROLLER_NAMESPACE}/${CONTROLLER_NAME}) would reconcile the bench network too: scale it to 0 first, or use --controller cluster`);
+    throw new Error(
+      `the in-cluster controller (${CONTROLLER_NAMESPACE}/${CONTROLLER_NAME}) would reconcile the bench network too: scale it to 0 first, or use --controller cluster`,
+    );
   }
-  if (mode === "cluster" && !inCluster) throw new Error(`no available in-cluster controller (${CONTROLLER_NAMESPACE}/${CONTROLLER_NAME}): use --controller local`);
+  if (mode === "cluster" && !inCluster)
+    throw new Error(`no available in-cluster controller (${CONTROLLER_NAMESPACE}/${CONTROLLER_NAME}): use --controller local`);
   const namespace = `bench-ctl-${Date.now().toString(36)}`;
   await core.createNamespace({ body: { metadata: { name: namespace, labels: { "regnet.dev/test": "true" } } } });
   let local: LocalController | undefined;
@@ -78,15 +83,21 @@ async function main(): Promise<void> {
       say("starting a local controller (--kubeconfig) for this namespace ...");
       local = await startLocalController(["--namespace", namespace, "--leader-elect", "false"]);
     }
-    say(`controller: ${mode === "local" ? `local process (pid ${local!.proc.pid})` : `in-cluster Deployment ${CONTROLLER_NAMESPACE}/${CONTROLLER_NAME}`}`);
+    say(
+      `controller: ${mode === "local" ? `local process (pid ${local!.proc.pid})` : `in-cluster Deployment ${CONTROLLER_NAMESPACE}/${CONTROLLER_NAME}`}`,
+    );
 
     await createNetwork(kc, name, namespace, { implementation: "btcd", nodes: 1, topology: { type: "mesh" } });
     say("waiting for the 1-node network to settle ...");
-    await poll("the network to become Ready/Wired/Synced", 180_000, async () => (settled(await getNetwork(kc, name, namespace)) ? true : undefined));
+    await poll("the network to become Ready/Wired/Synced", 180_000, async () =>
+      settled(await getNetwork(kc, name, namespace)) ? true : undefined,
+    );
 
     // Watch the StatefulSet: the moment its .spec.replicas changes is when the API server has it.
     const apps = kc.makeApiClient(k8s.AppsV1Api);
-    const informer = k8s.makeInformer(kc, `/apis/apps/v1/namespaces/${namespace}/statefulsets`, () => apps.listNamespacedStatefulSet({ namespace }));
+    const informer = k8s.makeInformer(kc, `/apis/apps/v1/namespaces/${namespace}/statefulsets`, () =>
+      apps.listNamespacedStatefulSet({ namespace }),
+    );
     let waiter: { replicas: number; resolve: (t: number) => void } | undefined;
     const check = (sts: k8s.V1StatefulSet) => {
       if (waiter && sts.metadata?.name === name && sts.spec?.replicas === waiter.replicas) {
@@ -106,7 +117,12 @@ async function main(): Promise<void> {
         const seen = new Promise<number>((resolve) => (waiter = { replicas: target, resolve }));
         const t0 = performance.now();
         await patchNetworkSpec(kc, name, namespace, { nodes: target });
-        const t1 = await Promise.race([seen, new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`run ${i + 1}: StatefulSet not scaled to ${target} within 60 s`)), 60_000))]);
+        const t1 = await Promise.race([
+          seen,
+          new Promise<number>((_, reject) =>
+            setTimeout(() => reject(new Error(`run ${i + 1}: StatefulSet not scaled to ${target} within 60 s`)), 60_000),
+          ),
+        ]);
         samples.push(t1 - t0);
         say(`run ${i + 1}/${runs}: nodes → ${target}: StatefulSet replicas updated after ${(t1 - t0).toFixed(0)} ms; settling ...`);
         await poll(`the network to settle at ${target} nodes`, 180_000, async () => {

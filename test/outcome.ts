@@ -22,7 +22,11 @@ export interface Outcome {
 }
 
 /** dist/test/unit/x.test.js → test/unit/x.test.ts: the file to read. */
-const sourceOf = (file: string): string => path.relative(repoRoot, file).replace(/^dist\//, "").replace(/\.js$/, ".ts");
+const sourceOf = (file: string): string =>
+  path
+    .relative(repoRoot, file)
+    .replace(/^dist\//, "")
+    .replace(/\.js$/, ".ts");
 
 /** Runs test files with Node's test runner, writing the spec report to `write`, and counts the results. */
 export async function runFiles(

@@ -41,7 +41,11 @@ async function runLayer(layer: Layer): Promise<Outcome> {
   console.log(`\n=== ${layer}: ${files.length} file(s)`);
   const missing = files.filter((f) => !fs.existsSync(f));
   if (missing.length) console.log(`not compiled: ${missing.join(", ")} (did tsc run?)`);
-  const outcome = await runFiles(layer, files.filter((f) => fs.existsSync(f)), LAYER_OPTS[layer]);
+  const outcome = await runFiles(
+    layer,
+    files.filter((f) => fs.existsSync(f)),
+    LAYER_OPTS[layer],
+  );
   return { ...outcome, files: files.length, failed: outcome.failed + missing.length };
 }
 

@@ -3,11 +3,7 @@
 import { Chart, ChartProps } from "cdk8s";
 import { Construct } from "constructs";
 import * as kplus from "cdk8s-plus-28";
-import {
-  BitcoinNetwork,
-  BitcoinNetworkSpecImplementation,
-  BitcoinNetworkSpecTopologyType,
-} from "./imports/regnet.dev";
+import { BitcoinNetwork, BitcoinNetworkSpecImplementation, BitcoinNetworkSpecTopologyType } from "./imports/regnet.dev";
 
 export interface ExampleNetworksChartProps extends Omit<ChartProps, "namespace"> {
   /**

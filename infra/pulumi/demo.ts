@@ -56,7 +56,8 @@ async function demoUp(): Promise<void> {
   await ensureNamespace(inst.kubeconfig, namespace);
 
   say(`== pulumi up (stack ${STACK}, state in ${path.relative(repoRoot, STATE_DIR)}; engine log ${path.relative(repoRoot, LOG_FILE)})`);
-  if (!process.env.PULUMI_CONFIG_PASSPHRASE) say(`   PULUMI_CONFIG_PASSPHRASE not set: using the demo-only passphrase "${DEMO_PASSPHRASE}"`);
+  if (!process.env.PULUMI_CONFIG_PASSPHRASE)
+    say(`   PULUMI_CONFIG_PASSPHRASE not set: using the demo-only passphrase "${DEMO_PASSPHRASE}"`);
   const stack = await openStack({ stackName: STACK, stateDir: STATE_DIR, config, env: { REGNET_LOG_FILE: LOG_FILE } });
   const result = await stack.up({ onOutput: (out) => process.stdout.write(out), color: "never" });
   const networks = (result.outputs.networks?.value ?? {}) as Record<string, NetworkSummary>;
@@ -73,7 +74,9 @@ function runnableHere(config: Record<string, unknown>): Record<string, unknown> 
   if (fs.existsSync(toolPath("bitcoind"))) return config;
   const networks = ((config.networks ?? []) as { name: string; implementation?: string }[]).map((n) => {
     if ((n.implementation ?? "bitcoin-core") !== "bitcoin-core") return n;
-    say(`   network ${n.name}: Bitcoin Core is not installed here (npm run setup installs it from ../shared/toolchain): running btcd instead`);
+    say(
+      `   network ${n.name}: Bitcoin Core is not installed here (npm run setup installs it from ../shared/toolchain): running btcd instead`,
+    );
     return { ...n, implementation: "btcd" };
   });
   return { ...config, networks };
@@ -90,7 +93,9 @@ function printNetwork(name: string, net: NetworkSummary, implementation: string)
     rows.push([String(n.ordinal), n.pod, n.ip ?? "-", n.ready ? "yes" : "no", `${n.peers}/${n.expectedPeers}`, String(n.height ?? "-")]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  console.log(`\nnetwork ${net.namespace}/${name}: ${net.readyNodes} ready, ${net.wired ? "wired" : "NOT wired"}, ${net.synced ? "synced" : "not synced"}, height ${net.height}`);
+  console.log(
+    `\nnetwork ${net.namespace}/${name}: ${net.readyNodes} ready, ${net.wired ? "wired" : "NOT wired"}, ${net.synced ? "synced" : "not synced"}, height ${net.height}`,
+  );
   for (const r of rows) console.log("  " + r.map((c, i) => c.padEnd(widths[i]!)).join("  "));
 
   const pod = net.nodes[0]?.pod ?? `${name}-0`;

@@ -7,7 +7,9 @@ import { regnetStack } from "./stack";
 
 const projectDir = pulumi.getRootDirectory();
 if (!path.isAbsolute(projectDir)) {
-  throw new Error(`regnet: the Pulumi CLI did not pass the project's root directory (got "${projectDir}"); use Pulumi CLI 3.259.0 or newer`);
+  throw new Error(
+    `regnet: the Pulumi CLI did not pass the project's root directory (got "${projectDir}"); use Pulumi CLI 3.259.0 or newer`,
+  );
 }
 
 export = regnetStack(projectDir);

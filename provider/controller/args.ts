@@ -59,7 +59,8 @@ export function parseControllerArgs(argv: string[]): ControllerArgs {
     throw new UsageError(`--rpc-access must be auto, direct or port-forward, got ${JSON.stringify(rpcAccess)}`);
   }
   const leaderElect = values["leader-elect"];
-  if (leaderElect !== "true" && leaderElect !== "false") throw new UsageError(`--leader-elect must be true or false, got ${JSON.stringify(leaderElect)}`);
+  if (leaderElect !== "true" && leaderElect !== "false")
+    throw new UsageError(`--leader-elect must be true or false, got ${JSON.stringify(leaderElect)}`);
   return {
     kubeconfig: values.kubeconfig,
     namespace: values.namespace,

@@ -170,7 +170,13 @@ export class Controller {
       // A network that is coming up is re-checked every few seconds: log those passes only when they did something.
       const quiet = outcome.result === "requeue" && !outcome.changes;
       this.log[quiet ? "debug" : "info"](
-        { network: key, result: outcome.result, changes: outcome.changes, requeueAfterMs: outcome.requeueAfterMs, seconds: round(elapsed()) },
+        {
+          network: key,
+          result: outcome.result,
+          changes: outcome.changes,
+          requeueAfterMs: outcome.requeueAfterMs,
+          seconds: round(elapsed()),
+        },
         "reconcile done",
       );
     } catch (err) {

@@ -130,7 +130,9 @@ export function controllerInformers(
     list: () =>
       (ns
         ? custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL })
-        : custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })) as Promise<k8s.KubernetesListObject<k8s.KubernetesObject>>,
+        : custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })) as Promise<
+        k8s.KubernetesListObject<k8s.KubernetesObject>
+      >,
     handler: opts.onNetwork,
   });
   const owned = [
@@ -138,7 +140,8 @@ export function controllerInformers(
       ...common("statefulsets"),
       path: ns ? `/apis/apps/v1/namespaces/${ns}/statefulsets` : "/apis/apps/v1/statefulsets",
       labelSelector,
-      list: () => (ns ? apps.listNamespacedStatefulSet({ namespace: ns, labelSelector }) : apps.listStatefulSetForAllNamespaces({ labelSelector })),
+      list: () =>
+        ns ? apps.listNamespacedStatefulSet({ namespace: ns, labelSelector }) : apps.listStatefulSetForAllNamespaces({ labelSelector }),
       handler: opts.onOwned,
     }),
     managedInformer(kubeConfig, {

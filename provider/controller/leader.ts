@@ -26,8 +26,7 @@ export interface Observation {
 }
 
 export type Decision =
-  | { kind: "held-by-other"; holder: string; expiresInMs: number }
-  | { kind: "write"; record: LeaseRecord; acquired: boolean };
+  { kind: "held-by-other"; holder: string; expiresInMs: number } | { kind: "write"; record: LeaseRecord; acquired: boolean };
 
 /**
  * What a candidate should do with the Lease it just read (pure). `observedAtMs` is when this
@@ -213,7 +212,11 @@ export class LeaderElector {
     const now = Date.now();
     const decision = decide(toRecord(lease.spec), now, identity, now, Math.ceil(this.leaseDurationMs / 1000));
     if (decision.kind !== "write") return false;
-    this.written = await this.api.replaceNamespacedLease({ namespace, name, body: { metadata: lease.metadata, spec: fromRecord(decision.record) } });
+    this.written = await this.api.replaceNamespacedLease({
+      namespace,
+      name,
+      body: { metadata: lease.metadata, spec: fromRecord(decision.record) },
+    });
     this.observed = { record: JSON.stringify(decision.record), atMs: now };
     return true;
   }

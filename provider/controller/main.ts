@@ -18,7 +18,8 @@ const SA_NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespa
 function loadKubeConfig(args: ControllerArgs): { kubeConfig: k8s.KubeConfig; inCluster: boolean } {
   const kubeConfig = new k8s.KubeConfig();
   if (args.kubeconfig) {
-    if (!fs.existsSync(args.kubeconfig)) throw new UsageError(`--kubeconfig: no file at ${args.kubeconfig}: pass the path of a kubeconfig file`);
+    if (!fs.existsSync(args.kubeconfig))
+      throw new UsageError(`--kubeconfig: no file at ${args.kubeconfig}: pass the path of a kubeconfig file`);
     kubeConfig.loadFromFile(args.kubeconfig);
     return { kubeConfig, inCluster: false };
   }
@@ -45,7 +46,11 @@ export async function main(argv: string[], log: Logger = createLogger("regnet-co
   const leaseNamespace = args.leaseNamespace ?? (inCluster ? podNamespace() : undefined) ?? "regnet-system";
   log.info({ inCluster, namespace: args.namespace ?? "(all)", identity, workers: args.workers, leaderElect: args.leaderElect }, "starting");
 
-  const engine = createEngine({ kubeConfig, rpcAccess: args.rpcAccess ?? (inCluster ? "direct" : "auto"), logger: log.child({ component: "engine" }) });
+  const engine = createEngine({
+    kubeConfig,
+    rpcAccess: args.rpcAccess ?? (inCluster ? "direct" : "auto"),
+    logger: log.child({ component: "engine" }),
+  });
   const controller = new Controller({
     kubeConfig,
     engine,
@@ -74,7 +79,8 @@ export async function main(argv: string[], log: Logger = createLogger("regnet-co
     host: args.httpHost,
     registry: controller.metrics.registry,
     healthz: () => (shuttingDown ? { ok: false, reason: "shutting down" } : { ok: true }),
-    readyz: () => (controller.synced() ? { ok: true } : { ok: false, reason: `caches not synced: ${controller.unsyncedInformers().join(", ")}` }),
+    readyz: () =>
+      controller.synced() ? { ok: true } : { ok: false, reason: `caches not synced: ${controller.unsyncedInformers().join(", ")}` },
   });
   log.info({ port: server.port }, "serving /healthz, /readyz, /metrics");
 

@@ -76,11 +76,20 @@ export class Reconciler {
     const wasReady = obj.status?.conditions?.find((c) => c.type === "Ready")?.status === "True";
     const ready = status.conditions.find((c) => c.type === "Ready");
     if (ready?.status === "True" && !wasReady) {
-      await this.deps.events.record(target, { type: "Normal", reason: "NetworkReady", message: truncate(ready.message || `${status.readyNodes} nodes ready, wired and synced`, 1024) });
+      await this.deps.events.record(target, {
+        type: "Normal",
+        reason: "NetworkReady",
+        message: truncate(ready.message || `${status.readyNodes} nodes ready, wired and synced`, 1024),
+      });
     }
-    this.deps.logger.debug({ network: key, generation, changes: result.changes.length, requeueAfterMs: result.requeueAfterMs }, "reconciled");
+    this.deps.logger.debug(
+      { network: key, generation, changes: result.changes.length, requeueAfterMs: result.requeueAfterMs },
+      "reconciled",
+    );
     const changes = result.changes.length;
-    return result.requeueAfterMs !== undefined ? { result: "requeue", requeueAfterMs: result.requeueAfterMs, changes } : { result: "success", changes };
+    return result.requeueAfterMs !== undefined
+      ? { result: "requeue", requeueAfterMs: result.requeueAfterMs, changes }
+      : { result: "success", changes };
   }
 
   /** Records an Event about a network (used for failures the caller handles). */

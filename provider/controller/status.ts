@@ -10,7 +10,12 @@ import { GROUP, PLURAL, VERSION, type SpecIssue } from "../spec";
 export const CONDITION_TYPES = ["Ready", "Wired", "Synced"] as const;
 
 /** Merges `next` conditions into `previous` ones (by type), stamping generation and keeping transition times. */
-export function mergeConditions(previous: Condition[] | undefined, next: Condition[], generation: number | undefined, now: Date): Condition[] {
+export function mergeConditions(
+  previous: Condition[] | undefined,
+  next: Condition[],
+  generation: number | undefined,
+  now: Date,
+): Condition[] {
   const byType = new Map((previous ?? []).map((c) => [c.type, c]));
   return next.map((c) => {
     const prev = byType.get(c.type);
@@ -20,7 +25,12 @@ export function mergeConditions(previous: Condition[] | undefined, next: Conditi
 }
 
 /** The status to write after a reconcile of generation `generation`. */
-export function statusAfterReconcile(previous: Partial<NetworkStatus> | undefined, engine: NetworkStatus, generation: number | undefined, now: Date): NetworkStatus {
+export function statusAfterReconcile(
+  previous: Partial<NetworkStatus> | undefined,
+  engine: NetworkStatus,
+  generation: number | undefined,
+  now: Date,
+): NetworkStatus {
   return clean({
     ...engine,
     observedGeneration: generation,
@@ -32,7 +42,12 @@ export function statusAfterReconcile(previous: Partial<NetworkStatus> | undefine
  * The status for a spec the controller cannot honour: Ready=False with the fields to fix; what the
  * network looked like before (nodes, wiring) stays, since nothing was changed.
  */
-export function statusForInvalidSpec(previous: Partial<NetworkStatus> | undefined, issues: SpecIssue[], generation: number | undefined, now: Date): NetworkStatus {
+export function statusForInvalidSpec(
+  previous: Partial<NetworkStatus> | undefined,
+  issues: SpecIssue[],
+  generation: number | undefined,
+  now: Date,
+): NetworkStatus {
   return statusBlocked(previous, "InvalidSpec", `spec cannot be applied; nothing was changed: ${describeIssues(issues)}`, generation, now);
 }
 
@@ -40,7 +55,13 @@ export function statusForInvalidSpec(previous: Partial<NetworkStatus> | undefine
  * The status when the controller cannot act (an invalid spec, an object in the way that is not the
  * network's own): Ready=False with `reason` and `message`; Wired/Synced and the nodes as last seen.
  */
-export function statusBlocked(previous: Partial<NetworkStatus> | undefined, reason: string, message: string, generation: number | undefined, now: Date): NetworkStatus {
+export function statusBlocked(
+  previous: Partial<NetworkStatus> | undefined,
+  reason: string,
+  message: string,
+  generation: number | undefined,
+  now: Date,
+): NetworkStatus {
   const blocked: Condition[] = CONDITION_TYPES.map((type) => {
     if (type === "Ready") return { type, status: "False", reason, message: truncate(message, 32_000), lastTransitionTime: "" };
     const prev = previous?.conditions?.find((c) => c.type === type);
@@ -75,7 +96,8 @@ export function sameStatus(current: unknown, next: NetworkStatus): boolean {
 /** Ready/Wired/Synced always present, in that order (Unknown if the engine left one out). */
 function withAllTypes(conditions: Condition[]): Condition[] {
   const out: Condition[] = CONDITION_TYPES.map(
-    (type) => conditions.find((c) => c.type === type) ?? { type, status: "Unknown", reason: "NotReported", message: "", lastTransitionTime: "" },
+    (type) =>
+      conditions.find((c) => c.type === type) ?? { type, status: "Unknown", reason: "NotReported", message: "", lastTransitionTime: "" },
   );
   return [...out, ...conditions.filter((c) => !(CONDITION_TYPES as readonly string[]).includes(c.type))];
 }

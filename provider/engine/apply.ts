@@ -151,14 +151,24 @@ async function applyDerivedSecret(
   const from = `derived from Secret ${ref.namespace}/${spec.rpc!.secretName} (spec.rpc.secretName)`;
   changes.push(
     observed
-      ? { kind: "Secret", name, action: "update", detail: `node RPC config Secret ${ref.namespace}/${name} ${from} again: the credentials changed` }
+      ? {
+          kind: "Secret",
+          name,
+          action: "update",
+          detail: `node RPC config Secret ${ref.namespace}/${name} ${from} again: the credentials changed`,
+        }
       : { kind: "Secret", name, action: "create", detail: `created node RPC config Secret ${ref.namespace}/${name}, ${from}` },
   );
   creds = { ...creds, rpcauth: rpcauthLine(creds.user, creds.password) };
   return ctx.kube.apply(buildSecret(ref, spec, creds, name));
 }
 
-export async function applyObjects(ctx: EngineContext, ref: NetworkRef, spec: BitcoinNetworkSpec, changes: Change[]): Promise<AppliedObjects> {
+export async function applyObjects(
+  ctx: EngineContext,
+  ref: NetworkRef,
+  spec: BitcoinNetworkSpec,
+  changes: Change[],
+): Promise<AppliedObjects> {
   const secretName = rpcSecretName(ref, spec);
   const configName = rpcConfigSecretName(ref);
   const [secret, config, service, sts] = await Promise.all([
@@ -169,7 +179,8 @@ export async function applyObjects(ctx: EngineContext, ref: NetworkRef, spec: Bi
   ]);
 
   // 1. Ownership of everything, and the user's Secret's contents, before any write.
-  const userSecret = !!secret && !!spec.rpc?.secretName && !isOwnedByNetwork(secret, ref) && missingLabels(secret, { [NETWORK_LABEL]: ref.name }).length > 0;
+  const userSecret =
+    !!secret && !!spec.rpc?.secretName && !isOwnedByNetwork(secret, ref) && missingLabels(secret, { [NETWORK_LABEL]: ref.name }).length > 0;
   if (secret && !userSecret && !isOwnedByNetwork(secret, ref)) throw ownershipError("Secret", secret, ref);
   if (config && !isOwnedByNetwork(config, ref)) throw ownershipError("Secret", config, ref);
   if (service && !isOwnedByNetwork(service, ref)) throw ownershipError("Service", service, ref);
@@ -188,14 +199,26 @@ export async function applyObjects(ctx: EngineContext, ref: NetworkRef, spec: Bi
     if (!secret) {
       const creds = generateRpcCredentials(spec.implementation, ref.name);
       liveSecret = await ctx.kube.create(buildSecret(ref, spec, creds));
-      changes.push({ kind: "Secret", name: secretName, action: "create", detail: `created RPC credentials Secret ${ref.namespace}/${secretName}` });
+      changes.push({
+        kind: "Secret",
+        name: secretName,
+        action: "create",
+        detail: `created RPC credentials Secret ${ref.namespace}/${secretName}`,
+      });
     } else if (ref.owner && !hasOwner(secret, ref.owner as k8s.V1OwnerReference)) {
       await ctx.kube.addOwner("Secret", ref.namespace, secretName, secret, { ...ref.owner, controller: true, blockOwnerDeletion: true });
-      changes.push({ kind: "Secret", name: secretName, action: "adopt", detail: `owner reference to ${ref.owner.kind} ${ref.owner.name} added` });
+      changes.push({
+        kind: "Secret",
+        name: secretName,
+        action: "adopt",
+        detail: `owner reference to ${ref.owner.kind} ${ref.owner.name} added`,
+      });
     }
     const own = readCredentials(liveSecret!);
     if (!own || credentialProblems(spec.implementation, own).length > 0) {
-      throw new Error(`Secret ${ref.namespace}/${secretName}, made by regnet, lacks keys the network needs: delete it to let regnet generate it again`);
+      throw new Error(
+        `Secret ${ref.namespace}/${secretName}, made by regnet, lacks keys the network needs: delete it to let regnet generate it again`,
+      );
     }
     credentials = own;
     mounted = liveSecret!;
@@ -214,7 +237,12 @@ export async function applyObjects(ctx: EngineContext, ref: NetworkRef, spec: Bi
 
   // 4. A derived Secret the pods no longer mount (the network stopped using a user's Secret).
   if (!given && config && (await ctx.kube.delete("Secret", ref.namespace, configName))) {
-    changes.push({ kind: "Secret", name: configName, action: "delete", detail: `deleted node RPC config Secret ${ref.namespace}/${configName}: no longer used` });
+    changes.push({
+      kind: "Secret",
+      name: configName,
+      action: "delete",
+      detail: `deleted node RPC config Secret ${ref.namespace}/${configName}: no longer used`,
+    });
   }
   return { credentials, secretName, statefulSet };
 }

@@ -43,6 +43,11 @@ export async function bootstrap(
   const node0 = nodes.find((x) => x.ordinal === 0)!;
   const implementation: Implementation = spec.implementation;
   await ctx.rpc.node({ namespace: ref.namespace, pod: node0.pod, ip: node0.ip!, implementation }, creds).mine(n, MINING_ADDRESS);
-  changes.push({ kind: "Pod", name: node0.pod, action: "mine", detail: `mined ${n} blocks on node 0 (initialBlocks ${spec.mining.initialBlocks})` });
+  changes.push({
+    kind: "Pod",
+    name: node0.pod,
+    action: "mine",
+    detail: `mined ${n} blocks on node 0 (initialBlocks ${spec.mining.initialBlocks})`,
+  });
   return "mined";
 }

@@ -20,4 +20,3 @@ export interface EngineContext {
   /** `<namespace>/<name>` → UIDs of its pods seen last pass (to forget the departed ones). */
   podUids: Map<string, Set<string>>;
 }
-

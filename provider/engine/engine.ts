@@ -41,8 +41,22 @@ export interface Engine {
 
 export function createEngine(options: EngineOptions): Engine {
   const logger = options.logger ?? silentLogger;
-  const rpc = new RpcClient({ kubeConfig: options.kubeConfig, access: options.rpcAccess ?? "auto", logger, timeoutMs: options.rpcTimeoutMs });
-  const ctx: EngineContext = { kube: new KubeObjects(options.kubeConfig), rpc, logger, recentAdds: new Map(), lastConditions: new Map(), versions: new Map(), lagging: new Map(), podUids: new Map() };
+  const rpc = new RpcClient({
+    kubeConfig: options.kubeConfig,
+    access: options.rpcAccess ?? "auto",
+    logger,
+    timeoutMs: options.rpcTimeoutMs,
+  });
+  const ctx: EngineContext = {
+    kube: new KubeObjects(options.kubeConfig),
+    rpc,
+    logger,
+    recentAdds: new Map(),
+    lastConditions: new Map(),
+    versions: new Map(),
+    lagging: new Map(),
+    podUids: new Map(),
+  };
   const pass = (ref: NetworkRef, spec: BitcoinNetworkSpec, opts?: { generation?: number }) => reconcile(ctx, ref, spec, opts);
   return {
     reconcile: pass,

@@ -84,7 +84,13 @@ export async function observe(ctx: EngineContext, ref: NetworkRef): Promise<Netw
   const credentials = secret && readCredentials(secret);
   const pods = await readPods(ctx, ref);
   const nodes = credentials
-    ? await readNodes(ctx, ref, spec.implementation, rpcCredentials(credentials), pods.filter((p) => p.ordinal < spec.nodes))
+    ? await readNodes(
+        ctx,
+        ref,
+        spec.implementation,
+        rpcCredentials(credentials),
+        pods.filter((p) => p.ordinal < spec.nodes),
+      )
     : pods;
   return statusOf(ctx, ref, spec, nodes, undefined);
 }

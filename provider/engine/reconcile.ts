@@ -77,7 +77,8 @@ export async function reconcile(
   const errors = [...rpcErrors, ...wireErrors, ...nudgeErrors];
   for (const e of errors) ctx.logger.warn({ network: ref.name, namespace: ref.namespace, err: e }, "node RPC failed; will retry");
   const log = { network: ref.name, namespace: ref.namespace, ms: Date.now() - started, boot };
-  if (changes.length) ctx.logger.info({ ...log, changes: changes.map((c) => `${c.action} ${c.kind} ${c.name}: ${c.detail}`) }, "reconciled");
+  if (changes.length)
+    ctx.logger.info({ ...log, changes: changes.map((c) => `${c.action} ${c.kind} ${c.name}: ${c.detail}`) }, "reconciled");
   else ctx.logger.debug(log, "reconciled: no change");
   const done = converged(spec, status) && errors.length === 0;
   return { status, changes, requeueAfterMs: done ? undefined : REQUEUE_MS };

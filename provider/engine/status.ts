@@ -96,7 +96,9 @@ export function computeStatus(inputs: StatusInputs): NetworkStatus {
   const notReady = nodes
     .filter((n) => !n.ready)
     .map((n) => `node ${n.ordinal}: ${!podByOrdinal.has(n.ordinal) ? "no pod yet" : !n.ip ? "pod has no IP yet" : "not ready"}`);
-  const short = nodes.filter((n) => n.ready && n.peers < n.expectedPeers).map((n) => `node ${n.ordinal}: ${n.peers}/${n.expectedPeers} peers`);
+  const short = nodes
+    .filter((n) => n.ready && n.peers < n.expectedPeers)
+    .map((n) => `node ${n.ordinal}: ${n.peers}/${n.expectedPeers} peers`);
   const wired = allReady && short.length === 0;
 
   const tips = nodes.filter((n) => n.ready).map((n) => n.bestBlockHash);
@@ -170,7 +172,8 @@ export function lacking(spec: BitcoinNetworkSpec, status: NetworkStatus | undefi
     if (n.peers < n.expectedPeers) out.push(`node ${i} (pod ${n.pod}): ${n.peers}/${n.expectedPeers} peers`);
     if (n.height === undefined) out.push(`node ${i} (pod ${n.pod}): RPC not answering`);
   }
-  if (spec.nodes > 0 && status.height < spec.mining.initialBlocks) out.push(`chain: height ${status.height} < ${spec.mining.initialBlocks} initial blocks`);
+  if (spec.nodes > 0 && status.height < spec.mining.initialBlocks)
+    out.push(`chain: height ${status.height} < ${spec.mining.initialBlocks} initial blocks`);
   if (spec.nodes > 0 && !status.synced && status.nodes.every((n) => n.ready)) {
     const tips = status.nodes.filter((n) => n.ready && n.height !== undefined).map((n) => `node ${n.ordinal} at ${n.height}`);
     out.push(`not synced: ${tips.join(", ")}`);

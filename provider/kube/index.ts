@@ -1,2 +1,15 @@
-export { KubeObjects, OwnershipError, KubeError, NamespaceNotFoundError, FIELD_MANAGER, isNotFound, missingLabels, hasOwner, toSelector, podReady, type Kind, type OwnerReference } from "./objects";
+export {
+  KubeObjects,
+  OwnershipError,
+  KubeError,
+  NamespaceNotFoundError,
+  FIELD_MANAGER,
+  isNotFound,
+  missingLabels,
+  hasOwner,
+  toSelector,
+  podReady,
+  type Kind,
+  type OwnerReference,
+} from "./objects";
 export { openPortForward, type Forward } from "./port-forward";

@@ -140,7 +140,9 @@ export class KubeObjects {
 
   async create<T extends k8s.KubernetesObject>(obj: T): Promise<T> {
     this.writes++;
-    return this.objects.create(obj, undefined, undefined, FIELD_MANAGER).catch(explain("create", obj.kind!, obj.metadata!.namespace!, obj.metadata!.name!));
+    return this.objects
+      .create(obj, undefined, undefined, FIELD_MANAGER)
+      .catch(explain("create", obj.kind!, obj.metadata!.namespace!, obj.metadata!.name!));
   }
 
   /** Server-side apply of the full desired object (see the top of this file for why). */
@@ -157,21 +159,34 @@ export class KubeObjects {
     this.writes++;
     const refs = [...(current.metadata?.ownerReferences ?? []), owner];
     // A JSON merge patch with resourceVersion fails on a concurrent change instead of losing it.
-    await this.objects.patch(
-      { apiVersion: API_VERSION[kind], kind, metadata: { name, namespace, ownerReferences: refs, resourceVersion: current.metadata?.resourceVersion } },
-      undefined,
-      undefined,
-      FIELD_MANAGER,
-      undefined,
-      k8s.PatchStrategy.MergePatch,
-    ).catch(explain("adopt", kind, namespace, name));
+    await this.objects
+      .patch(
+        {
+          apiVersion: API_VERSION[kind],
+          kind,
+          metadata: { name, namespace, ownerReferences: refs, resourceVersion: current.metadata?.resourceVersion },
+        },
+        undefined,
+        undefined,
+        FIELD_MANAGER,
+        undefined,
+        k8s.PatchStrategy.MergePatch,
+      )
+      .catch(explain("adopt", kind, namespace, name));
   }
 
   /** Deletes; true when something was there. Pods go with their StatefulSet (background cascade). */
   async delete(kind: Kind, namespace: string, name: string): Promise<boolean> {
     try {
       this.writes++;
-      await this.objects.delete({ apiVersion: API_VERSION[kind], kind, metadata: { name, namespace } }, undefined, undefined, undefined, undefined, "Background");
+      await this.objects.delete(
+        { apiVersion: API_VERSION[kind], kind, metadata: { name, namespace } },
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        "Background",
+      );
       return true;
     } catch (err) {
       if (isNotFound(err)) return false;
@@ -205,5 +220,9 @@ export function toSelector(labels: Record<string, string>): string {
 }
 
 export function podReady(pod: k8s.V1Pod): boolean {
-  return !pod.metadata?.deletionTimestamp && pod.status?.phase === "Running" && (pod.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
+  return (
+    !pod.metadata?.deletionTimestamp &&
+    pod.status?.phase === "Running" &&
+    (pod.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True")
+  );
 }

@@ -7,7 +7,15 @@
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import type * as pulumi from "@pulumi/pulumi";
-import { NamespaceNotFoundError, OwnershipError, RpcSecretError, createEngine, type Engine, type NetworkRef, type NetworkStatus } from "../engine";
+import {
+  NamespaceNotFoundError,
+  OwnershipError,
+  RpcSecretError,
+  createEngine,
+  type Engine,
+  type NetworkRef,
+  type NetworkStatus,
+} from "../engine";
 import { createLogger, type Logger } from "../log";
 import { validateKnownParts, validateNetworkName, validateSpec, type BitcoinNetworkSpec } from "../spec";
 import { checkNetwork } from "./check";

@@ -8,9 +8,7 @@ import * as fs from "node:fs";
 import type * as pulumi from "@pulumi/pulumi";
 import { containsUnknown, isUnknown } from "./unknown";
 
-export type SpecValidation =
-  | { ok: true; spec: unknown }
-  | { ok: false; issues: { field: string; message: string }[] };
+export type SpecValidation = { ok: true; spec: unknown } | { ok: false; issues: { field: string; message: string }[] };
 export type SpecValidator = (input: unknown) => SpecValidation;
 /** The problems among a spec's known values while others are still unknown (preview). */
 export type KnownPartsValidator = (input: unknown, isUnknown: (v: unknown) => boolean) => { field: string; message: string }[];
@@ -32,10 +30,17 @@ export function checkNetwork(
   const failures: Failure[] = [];
   const inputs: Props = { ...news };
 
-  if (!isUnknown(news.name)) for (const issue of validateName(news.name)) failures.push({ property: "name", reason: issue.message.replace("metadata.name", "name") });
+  if (!isUnknown(news.name))
+    for (const issue of validateName(news.name))
+      failures.push({ property: "name", reason: issue.message.replace("metadata.name", "name") });
   checkLabel(news.namespace, "namespace", 63, "the namespace to create the network in", failures);
   checkOptionalString(news.kubeconfigPath, "kubeconfigPath", "a path to a kubeconfig file", failures);
-  if (typeof news.kubeconfigPath === "string" && news.kubeconfigPath && !isUnknown(news.kubeconfigPath) && !fs.existsSync(news.kubeconfigPath)) {
+  if (
+    typeof news.kubeconfigPath === "string" &&
+    news.kubeconfigPath &&
+    !isUnknown(news.kubeconfigPath) &&
+    !fs.existsSync(news.kubeconfigPath)
+  ) {
     failures.push({
       property: "kubeconfigPath",
       reason: `no file at ${news.kubeconfigPath}: fix regnet:kubeconfigPath (relative to the project directory), or leave it out to use $REGNET_KUBECONFIG, $KUBECONFIG or ~/.kube/config`,
@@ -54,11 +59,15 @@ export function checkNetwork(
 
   const spec = news.spec;
   if (spec === undefined || spec === null || (typeof spec !== "object" && !isUnknown(spec)) || Array.isArray(spec)) {
-    failures.push({ property: "spec", reason: `must be an object describing the network, e.g. { nodes: 3, implementation: "btcd" } (got ${JSON.stringify(spec)})` });
+    failures.push({
+      property: "spec",
+      reason: `must be an object describing the network, e.g. { nodes: 3, implementation: "btcd" } (got ${JSON.stringify(spec)})`,
+    });
   } else if (!containsUnknown(spec)) {
     const result = validateSpec(spec);
     if (result.ok) inputs.spec = result.spec;
-    else for (const issue of result.issues) failures.push({ property: issue.field ? `spec.${issue.field}` : "spec", reason: issue.message });
+    else
+      for (const issue of result.issues) failures.push({ property: issue.field ? `spec.${issue.field}` : "spec", reason: issue.message });
   } else if (!isUnknown(spec)) {
     // A known mistake next to an unknown value is refused at preview already.
     for (const issue of validateKnownParts(spec, isUnknown)) failures.push({ property: `spec.${issue.field}`, reason: issue.message });
@@ -81,6 +90,9 @@ function checkLabel(value: unknown, property: string, max: number, what: string,
 function checkOptionalString(value: unknown, property: string, what: string, failures: Failure[]): void {
   if (value === undefined || isUnknown(value)) return;
   if (typeof value !== "string" || value.length === 0) {
-    failures.push({ property, reason: `must be ${what}, or left out (got ${typeof value === "string" ? "an empty string" : typeof value})` });
+    failures.push({
+      property,
+      reason: `must be ${what}, or left out (got ${typeof value === "string" ? "an empty string" : typeof value})`,
+    });
   }
 }

@@ -61,4 +61,3 @@ export function outputsOf(inputs: Record<string, unknown>, status: ObservedStatu
 export function dropUndefined<T extends Record<string, unknown>>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
-

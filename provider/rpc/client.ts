@@ -135,7 +135,9 @@ export class RpcClient {
         const e = reply.bodies.find((b) => b.error)?.error;
         throw e ? reply.fail(e.code, String(e.message)) : reply.fail(`HTTP_${reply.status}`, `unexpected reply: ${reply.text}`);
       }
-      return reply.bodies.map((b, i) => (b.error ? new RpcError(calls[i].method, reply.node, b.error.code, reply.scrub(String(b.error.message))) : b.result));
+      return reply.bodies.map((b, i) =>
+        b.error ? new RpcError(calls[i].method, reply.node, b.error.code, reply.scrub(String(b.error.message))) : b.result,
+      );
     });
   }
 
@@ -159,8 +161,9 @@ export class RpcClient {
     const fail = (code: number | string, detail: string) => new RpcError(label, node, code, scrubbed(detail));
     if (dialect.tls && !creds.certPem) throw fail("NO_CERT", "btcd RPC is TLS-only and the network's Secret holds no certificate");
 
-    const ep = await this.access.endpoint({ namespace: target.namespace, pod: target.pod, ip: target.ip, port: dialect.rpcPort }, (direct) =>
-      this.probe(target, creds, direct),
+    const ep = await this.access.endpoint(
+      { namespace: target.namespace, pod: target.pod, ip: target.ip, port: dialect.rpcPort },
+      (direct) => this.probe(target, creds, direct),
     );
     for (const c of calls) {
       if (dialect.isWrite(c.method)) this.counters.writes++;
@@ -187,7 +190,8 @@ export class RpcClient {
       throw fail(code, `${e.message ?? "request failed"} (via ${ep.via} ${ep.host}:${ep.port})`);
     }
     this.logger.debug({ node, method: label, via: ep.via, ms: Date.now() - started, status: res.status }, "rpc");
-    if (res.status === 401 || res.status === 403) throw fail(`HTTP_${res.status}`, "authentication failed: the node does not accept the network's RPC credentials");
+    if (res.status === 401 || res.status === 403)
+      throw fail(`HTTP_${res.status}`, "authentication failed: the node does not accept the network's RPC credentials");
     type Body = { id?: number; result?: unknown; error?: { code: number; message: string } | null };
     const data = res.data as unknown;
     const list = (Array.isArray(data) ? data : data && typeof data === "object" ? [data] : []) as Body[];

@@ -122,7 +122,8 @@ const tipRead: Read<ChainTip> = {
 const addedRead = (params: unknown[]): Read<AddedPeer[]> => ({
   method: "getaddednodeinfo",
   params,
-  parse: (r) => ((r as { addednode: string; connected: boolean }[] | null) ?? []).map((p) => ({ address: p.addednode, connected: p.connected })),
+  parse: (r) =>
+    ((r as { addednode: string; connected: boolean }[] | null) ?? []).map((p) => ({ address: p.addednode, connected: p.connected })),
 });
 
 /** The operations common to both dialects, over their read table. */
@@ -228,7 +229,11 @@ const btcd: Dialect = {
     // mid-sync then (its advertised height below the tip) can stall the node for ~90 s before btcd
     // gives up on it. Dropping it makes btcd choose again among the peers it has.
     async unstick(leader, tipHeight) {
-      const info = (await call<{ addr: string; inbound: boolean; syncnode?: boolean; currentheight?: number; startingheight?: number }[] | null>("getpeerinfo", [])) ?? [];
+      const info =
+        (await call<{ addr: string; inbound: boolean; syncnode?: boolean; currentheight?: number; startingheight?: number }[] | null>(
+          "getpeerinfo",
+          [],
+        )) ?? [];
       const sync = info.find((p) => p.syncnode);
       const done: string[] = [];
       let droppedAdded: string | undefined;

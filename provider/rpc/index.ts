@@ -1,4 +1,13 @@
 export { RpcClient, pinnedAgent, type NodeTarget, type RpcCredentials, type RpcClientOptions, type RpcCounters } from "./client";
 export { RpcError, scrub } from "./errors";
-export { dialectFor, P2P_PORT, type Implementation, type NodeOps, type AddedPeer, type ChainTip, type ConnectedPeer, type Dialect } from "./dialect";
+export {
+  dialectFor,
+  P2P_PORT,
+  type Implementation,
+  type NodeOps,
+  type AddedPeer,
+  type ChainTip,
+  type ConnectedPeer,
+  type Dialect,
+} from "./dialect";
 export { type RpcAccess } from "./access";

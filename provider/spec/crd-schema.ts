@@ -31,9 +31,7 @@ export function toStructural(node: JSONSchemaProps): JSONSchemaProps {
         if (Math.abs(value as number) !== SAFE) out[key] = value;
         break;
       case "properties":
-        out[key] = Object.fromEntries(
-          Object.entries(value as Record<string, JSONSchemaProps>).map(([k, v]) => [k, toStructural(v)]),
-        );
+        out[key] = Object.fromEntries(Object.entries(value as Record<string, JSONSchemaProps>).map(([k, v]) => [k, toStructural(v)]));
         break;
       case "prefixItems": {
         // A tuple of one element type, e.g. an edge [a, b]: a fixed-length array of that type.

@@ -33,8 +33,24 @@ export const FORBIDDEN_FLAGS: { names: string[]; why: string }[] = [
   },
   {
     names: [
-      "rpcbind", "rpcallowip", "rpcport", "rpcuser", "rpcpassword", "rpcpass", "rpcauth", "rpccookiefile", "rpclisten",
-      "notls", "rpccert", "rpckey", "rpclimituser", "rpclimitpass", "norpc", "server", "u", "P",
+      "rpcbind",
+      "rpcallowip",
+      "rpcport",
+      "rpcuser",
+      "rpcpassword",
+      "rpcpass",
+      "rpcauth",
+      "rpccookiefile",
+      "rpclisten",
+      "notls",
+      "rpccert",
+      "rpckey",
+      "rpclimituser",
+      "rpclimitpass",
+      "norpc",
+      "server",
+      "u",
+      "P",
     ],
     why: "changes RPC binding, ports or credentials, which regnet manages so that it can wire and probe the nodes",
   },
@@ -103,8 +119,7 @@ export const specRules: CelRule[] = [
   },
   {
     // Links are undirected: [1, 0] is [0, 1] again. Quadratic, so topology.edges is bounded (cost).
-    rule:
-      "!has(self.topology.edges) || self.topology.edges.all(e, self.topology.edges.exists_one(f, (f[0] == e[0] && f[1] == e[1]) || (f[0] == e[1] && f[1] == e[0])))",
+    rule: "!has(self.topology.edges) || self.topology.edges.all(e, self.topology.edges.exists_one(f, (f[0] == e[0] && f[1] == e[1]) || (f[0] == e[1] && f[1] == e[0])))",
     message: "topology.edges lists a link twice ([a, b] and [a, b], or [b, a]; links go both ways): remove the duplicate",
     fieldPath: ".topology.edges",
   },
@@ -118,7 +133,8 @@ export const specRules: CelRule[] = [
     // (1225 connections) is the largest verified to wire and sync here; Core accepts about 114
     // inbound connections per node by default, so the limit is what was verified, not a wall.
     rule: "self.implementation != 'bitcoin-core' || self.topology.type != 'mesh' || self.nodes <= 50",
-    message: "topology mesh with Bitcoin Core is limited to 50 nodes: use topology random with a degree (e.g. {type: random, degree: 4}), or fewer nodes",
+    message:
+      "topology mesh with Bitcoin Core is limited to 50 nodes: use topology random with a degree (e.g. {type: random, degree: 4}), or fewer nodes",
     fieldPath: ".nodes",
   },
   {
@@ -132,7 +148,8 @@ export const specRules: CelRule[] = [
     // btcd (go-flags) reads one dash as short options with an attached value: -blocksonly is
     // `-b locksonly`, a data directory, which the forbidden-flag rules above cannot see.
     rule: "self.implementation != 'btcd' || !has(self.extraArgs) || self.extraArgs.all(a, a.startsWith('--'))",
-    message: "extraArgs for btcd must be long flags, --name or --name=value: btcd reads one dash as short options (-blocksonly is -b locksonly, a data directory); write them with two dashes",
+    message:
+      "extraArgs for btcd must be long flags, --name or --name=value: btcd reads one dash as short options (-blocksonly is -b locksonly, a data directory); write them with two dashes",
     messageExpression:
       "'extraArgs: ' + self.extraArgs.filter(a, !a.startsWith('--'))[0] + ' is refused: btcd reads one dash as short options (-blocksonly is -b locksonly, a data directory); write it with two dashes'",
     fieldPath: ".extraArgs",
@@ -163,8 +180,7 @@ export const nameRules: CelRule[] = [
  * runs them when given the previous spec. */
 export const transitionRules: CelRule[] = [
   {
-    rule:
-      "has(self.persistence) == has(oldSelf.persistence) && (!has(self.persistence) || self.persistence == oldSelf.persistence)",
+    rule: "has(self.persistence) == has(oldSelf.persistence) && (!has(self.persistence) || self.persistence == oldSelf.persistence)",
     message:
       "persistence is immutable (a StatefulSet's volume claims cannot change): keep the old value, or delete and recreate the network",
     fieldPath: ".persistence",

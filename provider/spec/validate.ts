@@ -136,6 +136,7 @@ function withoutUnknowns(v: unknown, path: string, isUnknown: (v: unknown) => bo
 /** A network's name becomes the Service, StatefulSet and pod-name prefix: checked by the same CEL rules
  * the CRD applies to metadata.name. */
 export function validateNetworkName(name: unknown): SpecIssue[] {
-  if (typeof name !== "string" || name.length === 0) return [{ field: "metadata.name", message: "a network needs a name: set metadata.name" }];
+  if (typeof name !== "string" || name.length === 0)
+    return [{ field: "metadata.name", message: "a network needs a name: set metadata.name" }];
   return checkRules(nameRules, { self: { metadata: { name } } });
 }

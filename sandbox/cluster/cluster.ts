@@ -24,9 +24,7 @@ export type Say = (line: string) => void;
 const secs = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
 
 function checkToolchain(): void {
-  const missing = (Object.keys(TOOLS) as ToolName[]).filter((t) =>
-    TOOLS[t].binaries.some((b: BinaryName) => !fs.existsSync(toolPath(b))),
-  );
+  const missing = (Object.keys(TOOLS) as ToolName[]).filter((t) => TOOLS[t].binaries.some((b: BinaryName) => !fs.existsSync(toolPath(b))));
   if (missing.length) {
     throw new Error(`toolchain not installed (${missing.map((t) => toolBinDir(t)).join(", ")}): run \`npm run setup\` first`);
   }
@@ -114,7 +112,15 @@ async function create(inst: SandboxInstance, say: Say): Promise<SandboxInstance>
   const configs = ["-c", kwokctlConfigFile(inst)];
   if (fs.existsSync(RUNNER_KWOK_CONFIG)) configs.push("-c", RUNNER_KWOK_CONFIG);
   const created = await kwokctl(inst, [
-    "create", "cluster", "--runtime", "binary", "--kubeconfig", inst.kubeconfig, ...configs, "--wait", "120s",
+    "create",
+    "cluster",
+    "--runtime",
+    "binary",
+    "--kubeconfig",
+    inst.kubeconfig,
+    ...configs,
+    "--wait",
+    "120s",
   ]);
   if (created.code !== 0) {
     throw new Error(`kwokctl create cluster failed (exit ${created.code}):\n${lastLines(created.output)}`);
@@ -193,7 +199,10 @@ async function clearAll(inst: SandboxInstance, say: Say): Promise<void> {
     if (deleted.code !== 0) say(`sandbox ${inst.name}: kwokctl delete cluster exit ${deleted.code} (cleaning up by hand)`);
   }
   // Whatever kwokctl did not stop (a crashed delete, an older cluster): anything naming its workdir.
-  await terminate(processesMentioning(`${clusterDir(inst)}/`).map((p) => p.pid), 10_000);
+  await terminate(
+    processesMentioning(`${clusterDir(inst)}/`).map((p) => p.pid),
+    10_000,
+  );
   fs.rmSync(clusterDir(inst), { recursive: true, force: true });
   if (inst.slot >= 0) {
     for (const ns of listNetns(inst)) {
@@ -231,8 +240,10 @@ export async function status(say: Say): Promise<boolean> {
   const upNow = healthy && (!runnerExists() || runner !== undefined);
   say(`sandbox ${inst.name}: ${upNow ? "UP" : healthy ? "DEGRADED" : "DOWN"}   (state ${inst.dir})`);
   if (inst.slot >= 0) {
-    say(`  network     bridge ${inst.bridge} ${bridgeExists(inst) ? "present" : "absent"}, ` +
-      `${inst.gateway}/${inst.prefixLen}, pod namespaces ${inst.netnsPrefix}*: ${listNetns(inst).length}`);
+    say(
+      `  network     bridge ${inst.bridge} ${bridgeExists(inst) ? "present" : "absent"}, ` +
+        `${inst.gateway}/${inst.prefixLen}, pod namespaces ${inst.netnsPrefix}*: ${listNetns(inst).length}`,
+    );
   }
   const pids = componentPids(inst);
   const ports = componentPorts(inst);
@@ -241,7 +252,9 @@ export async function status(say: Say): Promise<boolean> {
     const port = ports[c] ? `  port ${ports[c]}` : "";
     say(`  ${c.padEnd(24)}${alive(pid) ? `running  pid ${pid}` : "stopped"}${port}`);
   }
-  say(`  ${"node runner".padEnd(24)}${runner ? `running  pid ${runner}  log ${inst.runnerLog}` : runnerExists() ? "stopped" : "not built"}`);
+  say(
+    `  ${"node runner".padEnd(24)}${runner ? `running  pid ${runner}  log ${inst.runnerLog}` : runnerExists() ? "stopped" : "not built"}`,
+  );
   if (healthy) {
     const core = kubeConfigOf(inst).makeApiClient(k8s.CoreV1Api);
     const nodes = await core.listNode();
@@ -255,5 +268,10 @@ export async function status(say: Say): Promise<boolean> {
 }
 
 function lastLines(text: string, n = 20): string {
-  return text.trimEnd().split("\n").slice(-n).map((l) => `    ${l}`).join("\n");
+  return text
+    .trimEnd()
+    .split("\n")
+    .slice(-n)
+    .map((l) => `    ${l}`)
+    .join("\n");
 }

@@ -100,8 +100,7 @@ export function claimInstance(env: NodeJS.ProcessEnv = process.env): SandboxInst
   const slots = slotsDir(env);
   fs.mkdirSync(slots, { recursive: true });
   const current = currentInstance(env);
-  const candidates =
-    name === "default" ? [0] : [current.slot, ...Array.from({ length: MAX_SLOT }, (_, i) => i + 1)].filter((s) => s > 0);
+  const candidates = name === "default" ? [0] : [current.slot, ...Array.from({ length: MAX_SLOT }, (_, i) => i + 1)].filter((s) => s > 0);
   for (const slot of candidates) {
     const file = path.join(slots, String(slot));
     const owner = readOwner(file);

@@ -49,11 +49,12 @@ function runnerEnv(inst: SandboxInstance, apiserverPort: number): NodeJS.Process
 export async function startRunner(inst: SandboxInstance, apiserverPort: number): Promise<number> {
   fs.mkdirSync(inst.runnerStateDir, { recursive: true });
   const log = fs.openSync(inst.runnerLog, "a");
-  const child = spawn(
-    process.execPath,
-    [RUNNER_MAIN, "--kubeconfig", inst.kubeconfig, "--state-dir", inst.runnerStateDir],
-    { cwd: repoRoot, env: runnerEnv(inst, apiserverPort), detached: true, stdio: ["ignore", log, log] },
-  );
+  const child = spawn(process.execPath, [RUNNER_MAIN, "--kubeconfig", inst.kubeconfig, "--state-dir", inst.runnerStateDir], {
+    cwd: repoRoot,
+    env: runnerEnv(inst, apiserverPort),
+    detached: true,
+    stdio: ["ignore", log, log],
+  });
   fs.closeSync(log);
   const pid = child.pid;
   if (!pid) throw new Error(`node runner did not start; see ${inst.runnerLog}`);
@@ -78,7 +79,13 @@ export async function stopRunner(inst: SandboxInstance): Promise<void> {
 
 function tail(file: string, n = 15): string {
   try {
-    return fs.readFileSync(file, "utf8").trimEnd().split("\n").slice(-n).map((l) => `    ${l}`).join("\n");
+    return fs
+      .readFileSync(file, "utf8")
+      .trimEnd()
+      .split("\n")
+      .slice(-n)
+      .map((l) => `    ${l}`)
+      .join("\n");
   } catch {
     return "";
   }

@@ -89,10 +89,7 @@ export class ContainerProcess {
     // What `kubectl exec` enters (exec-shim.ts); removed on exit so a reused pid is never entered.
     const pidFile = path.join(spec.dir, "pid");
     if (this.pid > 0) fs.writeFileSync(pidFile, String(this.pid));
-    const logsDone = Promise.all([
-      pipeToCriLog(this.child.stdout!, "stdout", log),
-      pipeToCriLog(this.child.stderr!, "stderr", log),
-    ]);
+    const logsDone = Promise.all([pipeToCriLog(this.child.stdout!, "stdout", log), pipeToCriLog(this.child.stderr!, "stderr", log)]);
     this.exited = new Promise<Exit>((resolve) => {
       let spawnError: Error | undefined;
       this.child.on("error", (err) => {

@@ -12,7 +12,10 @@ import { whichOn } from "./images";
 function main(): number {
   const [shimDir, name, ...args] = process.argv.slice(2);
   const pidFile = process.env.REGNET_EXEC_PIDFILE;
-  const hostPath = (process.env.PATH ?? "").split(":").filter((d) => d && path.resolve(d) !== path.resolve(shimDir)).join(":");
+  const hostPath = (process.env.PATH ?? "")
+    .split(":")
+    .filter((d) => d && path.resolve(d) !== path.resolve(shimDir))
+    .join(":");
   if (!pidFile) {
     const program = whichOn(name, hostPath);
     if (!program) return fail(`${name}: not found`);

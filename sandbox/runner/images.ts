@@ -42,7 +42,12 @@ export const PROFILES: ImageProfile[] = (() => {
 
 /** Glob match where `*` is any run of characters (also `/`); everything else is literal. */
 export function globMatch(pattern: string, value: string): boolean {
-  const re = new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+  const re = new RegExp(
+    `^${pattern
+      .split("*")
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`,
+  );
   return re.test(value);
 }
 
@@ -63,9 +68,7 @@ export interface Lookup {
   repoRoot: string;
 }
 
-export type Resolution =
-  | { ok: true; argv: string[]; pathDirs: string[] }
-  | { ok: false; reason: string; message: string };
+export type Resolution = { ok: true; argv: string[]; pathDirs: string[] } | { ok: false; reason: string; message: string };
 
 /**
  * The argv a container runs, as Kubernetes composes it (command replaces the image's entrypoint

@@ -88,7 +88,9 @@ export class KubeletObjects {
       ownerReferences: [{ apiVersion: "v1", kind: "Pod", name: pod.metadata!.name!, uid: pod.metadata!.uid!, controller: false }],
     };
     const ns = netnsName(pod.metadata!.uid!);
-    const ports = [...new Set(containers.flatMap((c) => (c.ports ?? []).filter((p) => (p.protocol ?? "TCP") === "TCP").map((p) => p.containerPort)))];
+    const ports = [
+      ...new Set(containers.flatMap((c) => (c.ports ?? []).filter((p) => (p.protocol ?? "TCP") === "TCP").map((p) => p.containerPort))),
+    ];
     const objects: Array<{ plural: string; kind: string; spec: object }> = [
       {
         plural: "logs",

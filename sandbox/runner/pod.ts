@@ -96,7 +96,10 @@ export class PodWorker {
       started: false,
       probes: [],
     });
-    this.slots = [...(pod.spec?.initContainers ?? []).map((c) => slot(c, true)), ...(pod.spec?.containers ?? []).map((c) => slot(c, false))];
+    this.slots = [
+      ...(pod.spec?.initContainers ?? []).map((c) => slot(c, true)),
+      ...(pod.spec?.containers ?? []).map((c) => slot(c, false)),
+    ];
   }
 
   get name(): string {
@@ -171,14 +174,20 @@ export class PodWorker {
     }
     this.log.debug("volumes ready");
     // Off the start path: they serve kubectl logs/exec/port-forward, which can wait a moment.
-    this.ctx.kubeletObjects.apply(this.pod, this.dir, this.slots.map((s) => s.spec)).then(
-      () => this.log.debug("kubelet API objects written"),
-      (err) => {
-        // 403 in a namespace being deleted: the pod is going anyway.
-        const level = (err as { code?: number }).code === 403 ? "debug" : "warn";
-        this.log[level]({ error: String(err) }, "kubelet API objects (logs/exec/port-forward) not written");
-      },
-    );
+    this.ctx.kubeletObjects
+      .apply(
+        this.pod,
+        this.dir,
+        this.slots.map((s) => s.spec),
+      )
+      .then(
+        () => this.log.debug("kubelet API objects written"),
+        (err) => {
+          // 403 in a namespace being deleted: the pod is going anyway.
+          const level = (err as { code?: number }).code === 403 ? "debug" : "warn";
+          this.log[level]({ error: String(err) }, "kubelet API objects (logs/exec/port-forward) not written");
+        },
+      );
     this.next();
   }
 
@@ -406,7 +415,10 @@ export class PodWorker {
     const delay = backoffSeconds(slot.crashes);
     slot.lastState = { terminated };
     slot.state = {
-      waiting: { reason: "CrashLoopBackOff", message: `back-off ${delay}s restarting failed container=${slot.spec.name} pod=${this.name}_${this.namespace}(${this.uid})` },
+      waiting: {
+        reason: "CrashLoopBackOff",
+        message: `back-off ${delay}s restarting failed container=${slot.spec.name} pod=${this.name}_${this.namespace}(${this.uid})`,
+      },
     };
     this.event("Warning", "BackOff", `Back-off restarting failed container ${slot.spec.name} in pod ${this.name}`, slot.spec.name);
     slot.timer = setTimeout(() => {
@@ -501,7 +513,9 @@ export class PodWorker {
     this.pod = pod;
     if (pod.metadata?.deletionTimestamp && !this.terminating) {
       const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
-      void this.terminate(grace, { deleted: true, finalize: true }).catch((err) => this.log.error({ error: String(err) }, "termination failed"));
+      void this.terminate(grace, { deleted: true, finalize: true }).catch((err) =>
+        this.log.error({ error: String(err) }, "termination failed"),
+      );
     }
   }
 
@@ -532,9 +546,30 @@ export class PodWorker {
     const scheduled = prev?.find((c) => c.type === "PodScheduled");
     const conditions = [
       condition(prev, "PodReadyToStartContainers", !!this.podIP && !this.stopped),
-      condition(prev, "Initialized", initDone, "ContainersNotInitialized", `containers with incomplete status: [${inits.filter((s) => !s.finished).map((s) => s.spec.name).join(" ")}]`),
-      condition(prev, "Ready", containersReady && !this.stopped, "ContainersNotReady", `containers with unready status: [${notReady.join(" ")}]`),
-      condition(prev, "ContainersReady", containersReady && !this.stopped, "ContainersNotReady", `containers with unready status: [${notReady.join(" ")}]`),
+      condition(
+        prev,
+        "Initialized",
+        initDone,
+        "ContainersNotInitialized",
+        `containers with incomplete status: [${inits
+          .filter((s) => !s.finished)
+          .map((s) => s.spec.name)
+          .join(" ")}]`,
+      ),
+      condition(
+        prev,
+        "Ready",
+        containersReady && !this.stopped,
+        "ContainersNotReady",
+        `containers with unready status: [${notReady.join(" ")}]`,
+      ),
+      condition(
+        prev,
+        "ContainersReady",
+        containersReady && !this.stopped,
+        "ContainersNotReady",
+        `containers with unready status: [${notReady.join(" ")}]`,
+      ),
       ...(scheduled ? [scheduled] : []),
     ];
     return {

@@ -62,7 +62,9 @@ export async function runProbe(probe: k8s.V1Probe, target: ProbeTarget): Promise
   try {
     if (probe.exec) {
       const r = await execInContainer(target, probe.exec.command ?? [], timeoutMs);
-      return r.code === 0 ? { ok: true, message: "" } : { ok: false, message: `exec probe exited ${r.code ?? "on timeout"}: ${r.output.slice(0, 300)}` };
+      return r.code === 0
+        ? { ok: true, message: "" }
+        : { ok: false, message: `exec probe exited ${r.code ?? "on timeout"}: ${r.output.slice(0, 300)}` };
     }
     if (probe.tcpSocket) {
       const port = portOf(probe.tcpSocket.port as number | string, target.ports);
@@ -106,7 +108,9 @@ export async function runProbe(probe: k8s.V1Probe, target: ProbeTarget): Promise
         req.once("error", reject);
         req.end();
       });
-      return status >= 200 && status < 400 ? { ok: true, message: "" } : { ok: false, message: `HTTP probe failed with statuscode: ${status}` };
+      return status >= 200 && status < 400
+        ? { ok: true, message: "" }
+        : { ok: false, message: `HTTP probe failed with statuscode: ${status}` };
     }
     if (probe.grpc) return { ok: false, message: "grpc probes are not supported by the sandbox node runner" };
     return { ok: false, message: "probe has no handler" };

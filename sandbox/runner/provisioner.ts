@@ -72,7 +72,13 @@ export class LocalProvisioner {
             storageClassName: pvc.spec?.storageClassName ?? "",
             volumeMode: pvc.spec?.volumeMode ?? "Filesystem",
             hostPath: { path: hostPath, type: "Directory" },
-            claimRef: { apiVersion: "v1", kind: "PersistentVolumeClaim", namespace: pvc.metadata!.namespace, name: pvc.metadata!.name, uid },
+            claimRef: {
+              apiVersion: "v1",
+              kind: "PersistentVolumeClaim",
+              namespace: pvc.metadata!.namespace,
+              name: pvc.metadata!.name,
+              uid,
+            },
           },
         },
       });

@@ -138,7 +138,9 @@ export class Runner {
     await this.informer?.stop();
     await this.provisioner?.stop();
     await Promise.all(
-      [...this.workers.values()].map((w) => w.terminate(10, { deleted: false, finalize: false }).catch((err) => this.opts.log.warn({ error: String(err) }, "stop failed"))),
+      [...this.workers.values()].map((w) =>
+        w.terminate(10, { deleted: false, finalize: false }).catch((err) => this.opts.log.warn({ error: String(err) }, "stop failed")),
+      ),
     );
     this.workers.clear();
     this.mountPoints.releaseAll();
@@ -182,7 +184,9 @@ export class Runner {
     fs.mkdirSync(dir, { recursive: true });
     const script = path.join(__dirname, "exec-shim.js");
     for (const name of execPrograms(process.env.PATH, dir)) {
-      fs.writeFileSync(path.join(dir, name), `#!/bin/sh\nexec '${process.execPath}' '${script}' '${dir}' '${name}' "$@"\n`, { mode: 0o755 });
+      fs.writeFileSync(path.join(dir, name), `#!/bin/sh\nexec '${process.execPath}' '${script}' '${dir}' '${name}' "$@"\n`, {
+        mode: 0o755,
+      });
     }
   }
 

@@ -59,7 +59,10 @@ export async function prepareVolumes(ctx: VolumeContext): Promise<{ paths: Map<s
     }
     if (v.persistentVolumeClaim) {
       const p = await claimPath(ctx.core, ns, v.persistentVolumeClaim.claimName);
-      if (!p) throw new ConfigError(`persistentVolumeClaim "${v.persistentVolumeClaim.claimName}" is not bound to a sandbox volume (volume ${v.name})`);
+      if (!p)
+        throw new ConfigError(
+          `persistentVolumeClaim "${v.persistentVolumeClaim.claimName}" is not bound to a sandbox volume (volume ${v.name})`,
+        );
       paths.set(v.name, p);
       continue;
     }
@@ -83,7 +86,8 @@ export async function prepareVolumes(ctx: VolumeContext): Promise<{ paths: Map<s
       writeKeys(dir, data, v.configMap.items, v.configMap.defaultMode ?? 0o644, `configmap "${v.configMap.name}"`);
     } else if (v.downwardAPI) {
       for (const it of v.downwardAPI.items ?? []) {
-        if (it.fieldRef) writeAtomic(path.join(dir, it.path), fieldRefValue(ctx.pod, it.fieldRef.fieldPath, ctx.podIP, ctx.hostIP), it.mode ?? 0o644);
+        if (it.fieldRef)
+          writeAtomic(path.join(dir, it.path), fieldRefValue(ctx.pod, it.fieldRef.fieldPath, ctx.podIP, ctx.hostIP), it.mode ?? 0o644);
       }
     } else if (v.projected) {
       const mode = v.projected.defaultMode ?? 0o644;
@@ -93,9 +97,12 @@ export async function prepareVolumes(ctx: VolumeContext): Promise<{ paths: Map<s
           const refresh = async (): Promise<void> => {
             const expiresIn = await writeToken(ctx, path.join(dir, t.path), t, mode);
             // As the kubelet does: renew at 80% of the token's life.
-            const timer = setTimeout(() => {
-              refresh().catch((err) => ctx.log.warn({ err: String(err), pod: ctx.pod.metadata?.name }, "token refresh failed"));
-            }, Math.max(10, expiresIn * 0.8) * 1000);
+            const timer = setTimeout(
+              () => {
+                refresh().catch((err) => ctx.log.warn({ err: String(err), pod: ctx.pod.metadata?.name }, "token refresh failed"));
+              },
+              Math.max(10, expiresIn * 0.8) * 1000,
+            );
             timer.unref();
             timers.push(timer);
           };
@@ -116,7 +123,8 @@ export async function prepareVolumes(ctx: VolumeContext): Promise<{ paths: Map<s
           writeKeys(dir, data, src.secret.items, mode, `secret "${src.secret.name}"`);
         } else if (src.downwardAPI) {
           for (const it of src.downwardAPI.items ?? []) {
-            if (it.fieldRef) writeAtomic(path.join(dir, it.path), fieldRefValue(ctx.pod, it.fieldRef.fieldPath, ctx.podIP, ctx.hostIP), it.mode ?? mode);
+            if (it.fieldRef)
+              writeAtomic(path.join(dir, it.path), fieldRefValue(ctx.pod, it.fieldRef.fieldPath, ctx.podIP, ctx.hostIP), it.mode ?? mode);
           }
         }
       }
@@ -130,12 +138,7 @@ export async function prepareVolumes(ctx: VolumeContext): Promise<{ paths: Map<s
 }
 
 /** A TokenRequest bound to the pod (so it dies with it), written to `file`; returns its lifetime (s). */
-async function writeToken(
-  ctx: VolumeContext,
-  file: string,
-  src: k8s.V1ServiceAccountTokenProjection,
-  mode: number,
-): Promise<number> {
+async function writeToken(ctx: VolumeContext, file: string, src: k8s.V1ServiceAccountTokenProjection, mode: number): Promise<number> {
   const pod = ctx.pod;
   const tr = await ctx.core.createNamespacedServiceAccountToken({
     name: pod.spec?.serviceAccountName || "default",

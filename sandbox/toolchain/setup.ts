@@ -72,7 +72,13 @@ function run(ctx: BuildContext, step: string, cmd: string, args: string[], env =
 
 function tail(file: string, lines: number): string {
   try {
-    return fs.readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).map((l) => `    ${l}`).join("\n");
+    return fs
+      .readFileSync(file, "utf8")
+      .trimEnd()
+      .split("\n")
+      .slice(-lines)
+      .map((l) => `    ${l}`)
+      .join("\n");
   } catch {
     return "";
   }
@@ -101,8 +107,7 @@ const goBuild = (binary: string, pkg: string, ldflags: string[] = []): Step => (
 
 const goInstall = (...pkgs: string[]): Step => ({
   name: `go install ${pkgs.map((p) => path.basename(p.split("@")[0])).join(" ")}`,
-  run: async (ctx) =>
-    void (await run(ctx, `go install ${pkgs[0]}`, "go", ["install", ...pkgs], { ...goEnv(), GOBIN: ctx.out })),
+  run: async (ctx) => void (await run(ctx, `go install ${pkgs[0]}`, "go", ["install", ...pkgs], { ...goEnv(), GOBIN: ctx.out })),
 });
 
 /** k8s.io/kubernetes replaces its staging modules with ./staging paths; a scratch module must pin them. */
@@ -116,9 +121,7 @@ const kubernetesReplaces = (version: string): Step => ({
     ) as { GoMod?: string };
     if (!info.GoMod) throw new StepError(ctx.tool, "pin staging modules", "go mod download gave no go.mod path");
     const [, minor, patch] = version.split(".");
-    const staging = [...fs.readFileSync(info.GoMod, "utf8").matchAll(/^\s*(k8s\.io\/[a-z0-9-]+)\s+=>\s+\.\/staging/gm)].map(
-      (m) => m[1],
-    );
+    const staging = [...fs.readFileSync(info.GoMod, "utf8").matchAll(/^\s*(k8s\.io\/[a-z0-9-]+)\s+=>\s+\.\/staging/gm)].map((m) => m[1]);
     if (staging.length < 20) {
       throw new StepError(ctx.tool, "pin staging modules", `found only ${staging.length} staging replaces in ${info.GoMod}`);
     }
@@ -369,7 +372,12 @@ async function installTool(tool: ToolName): Promise<string | "unavailable"> {
     if (linkFromPath(tool, bin)) return line("ok (found on PATH)");
     const prebuilt = PREBUILT[tool] !== undefined;
     if (prebuilt && !fs.existsSync(prebuiltBin(tool))) return "unavailable";
-    const ctx: BuildContext = { tool, src: prebuilt ? dir : path.join(dir, "src"), out: `${bin}.partial`, log: path.join(dir, "build.log") };
+    const ctx: BuildContext = {
+      tool,
+      src: prebuilt ? dir : path.join(dir, "src"),
+      out: `${bin}.partial`,
+      log: path.join(dir, "build.log"),
+    };
     fs.mkdirSync(ctx.src, { recursive: true });
     fs.rmSync(ctx.out, { recursive: true, force: true });
     fs.mkdirSync(ctx.out, { recursive: true });
@@ -379,7 +387,11 @@ async function installTool(tool: ToolName): Promise<string | "unavailable"> {
       await step.run(ctx);
     }
     if (!allPinned(tool, ctx.out)) {
-      throw new StepError(tool, "verify version", `${prebuilt ? "installed" : "built"} binaries in ${ctx.out} do not report v${TOOLS[tool].version}`);
+      throw new StepError(
+        tool,
+        "verify version",
+        `${prebuilt ? "installed" : "built"} binaries in ${ctx.out} do not report v${TOOLS[tool].version}`,
+      );
     }
     fs.rmSync(bin, { recursive: true, force: true });
     fs.renameSync(ctx.out, bin);

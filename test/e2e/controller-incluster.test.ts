@@ -51,7 +51,10 @@ async function controllerMetrics(pod: k8s.V1Pod): Promise<string> {
 
 /** Every reconcile this replica made, of any network: a replica that does not lead makes none. */
 const reconcilesOf = (text: string) =>
-  ["success", "requeue", "error", "invalid", "deleted"].reduce((n, r) => n + (metricValue(text, `regnet_controller_reconciles_total{result="${r}"}`) ?? 0), 0);
+  ["success", "requeue", "error", "invalid", "deleted"].reduce(
+    (n, r) => n + (metricValue(text, `regnet_controller_reconciles_total{result="${r}"}`) ?? 0),
+    0,
+  );
 
 const leaderGauge = async (pod: k8s.V1Pod) => metricValue(await controllerMetrics(pod), "regnet_controller_leader");
 
@@ -65,11 +68,15 @@ async function scaleAndSettle(from: number, to: number): Promise<k8s.CoreV1Event
   await kubectl(["scale", `bitcoinnetwork/${NET}`, "-n", ns.name, `--replicas=${to}`]);
   await settledAt(to);
   const events = await core.listNamespacedEvent({ namespace: ns.name, fieldSelector: `involvedObject.name=${NET}` });
-  return events.items.find((e) => e.reason === "Scaled" && e.message?.includes(`replicas ${from} → ${to}`) && new Date(e.lastTimestamp ?? 0).getTime() >= since);
+  return events.items.find(
+    (e) => e.reason === "Scaled" && e.message?.includes(`replicas ${from} → ${to}`) && new Date(e.lastTimestamp ?? 0).getTime() >= since,
+  );
 }
 
 async function leaseHolder(): Promise<string | undefined> {
-  const lease = await kc.makeApiClient(k8s.CoordinationV1Api).readNamespacedLease({ namespace: CONTROLLER_NAMESPACE, name: CONTROLLER_NAME });
+  const lease = await kc
+    .makeApiClient(k8s.CoordinationV1Api)
+    .readNamespacedLease({ namespace: CONTROLLER_NAMESPACE, name: CONTROLLER_NAME });
   return lease.spec?.holderIdentity || undefined;
 }
 
@@ -105,7 +112,10 @@ async function nodeOps(n: NetworkCR, ordinal: number) {
   const node = n.status!.nodes!.find((x) => x.ordinal === ordinal)!;
   const secret = await core.readNamespacedSecret({ namespace: ns.name, name: (n.status as { rpcSecretName: string }).rpcSecretName });
   const creds = readCredentials(secret)!;
-  return rpc.node({ namespace: ns.name, pod: node.pod, ip: node.ip!, implementation: "btcd" }, { user: creds.user, password: creds.password, certPem: creds.tlsCert });
+  return rpc.node(
+    { namespace: ns.name, pod: node.pod, ip: node.ip!, implementation: "btcd" },
+    { user: creds.user, password: creds.password, certPem: creds.tlsCert },
+  );
 }
 
 describe("controller from charts-out, in the sandbox", { concurrency: false }, () => {
@@ -116,7 +126,9 @@ describe("controller from charts-out, in the sandbox", { concurrency: false }, (
     await kubectl(["rollout", "status", `deployment/${CONTROLLER_NAME}`, "-n", CONTROLLER_NAMESPACE, "--timeout=240s"], 250_000);
     await waitFor(
       "the controller Deployment to be available",
-      async () => ((await apps.readNamespacedDeployment({ namespace: CONTROLLER_NAMESPACE, name: CONTROLLER_NAME })).status?.availableReplicas ?? 0) >= 1,
+      async () =>
+        ((await apps.readNamespacedDeployment({ namespace: CONTROLLER_NAMESPACE, name: CONTROLLER_NAME })).status?.availableReplicas ??
+          0) >= 1,
       { timeoutMs: 120_000 },
     );
     ns = await tempNamespace("ctl-e2e");
@@ -169,8 +181,14 @@ describe("controller from charts-out, in the sandbox", { concurrency: false }, (
     assert.equal(sts.metadata?.ownerReferences?.[0]?.uid, n.metadata!.uid);
     assert.equal(sts.metadata?.ownerReferences?.[0]?.kind, "BitcoinNetwork");
     const events = await core.listNamespacedEvent({ namespace: ns.name, fieldSelector: `involvedObject.name=${NET}` });
-    assert.ok(events.items.some((e) => e.reason === "Created" && e.type === "Normal"), "a Created event");
-    assert.ok(events.items.some((e) => e.reason === "Wired"), "a Wired event");
+    assert.ok(
+      events.items.some((e) => e.reason === "Created" && e.type === "Normal"),
+      "a Created event",
+    );
+    assert.ok(
+      events.items.some((e) => e.reason === "Wired"),
+      "a Wired event",
+    );
   });
 
   it("kubectl scale --replicas=6: six wired nodes; back to 2: the survivors forget the removed peers", async () => {
@@ -185,7 +203,8 @@ describe("controller from charts-out, in the sandbox", { concurrency: false }, (
     for (const ordinal of [0, 1]) {
       const ops = await nodeOps(two, ordinal);
       const added = (await ops.addedPeers()).map((p) => p.address.split(":")[0]);
-      for (const ip of removedIps) assert.ok(!added.includes(ip), `node ${ordinal} still has removed peer ${ip} in its added peers: ${added.join(", ")}`);
+      for (const ip of removedIps)
+        assert.ok(!added.includes(ip), `node ${ordinal} still has removed peer ${ip} in its added peers: ${added.join(", ")}`);
       const connected = (await ops.peers()).map((p) => p.addr.split(":")[0]);
       assert.ok(connected.includes(ips.get(1 - ordinal)!), `node ${ordinal} is connected to its surviving peer`);
       for (const ip of removedIps) assert.ok(!connected.includes(ip), `node ${ordinal} still connected to removed ${ip}`);
@@ -194,10 +213,14 @@ describe("controller from charts-out, in the sandbox", { concurrency: false }, (
 
   it("kubectl scale statefulset by hand is reverted", async () => {
     await kubectl(["scale", `statefulset/${NET}`, "-n", ns.name, "--replicas=4"]);
-    await waitFor("the StatefulSet to be back at 2 replicas", async () => (await apps.readNamespacedStatefulSet({ namespace: ns.name, name: NET })).spec?.replicas === 2, {
-      timeoutMs: 60_000,
-      intervalMs: 200,
-    });
+    await waitFor(
+      "the StatefulSet to be back at 2 replicas",
+      async () => (await apps.readNamespacedStatefulSet({ namespace: ns.name, name: NET })).spec?.replicas === 2,
+      {
+        timeoutMs: 60_000,
+        intervalMs: 200,
+      },
+    );
     await settledAt(2);
   });
 
@@ -225,7 +248,11 @@ describe("controller from charts-out, in the sandbox", { concurrency: false }, (
     const holderBefore = await leaseHolder();
     await kubectl(["scale", `bitcoinnetwork/${NET}`, "-n", ns.name, "--replicas=3"]);
     // The reconcile has begun once the StatefulSet is scaled; wiring the new node follows. Kill it then.
-    await waitFor("the reconcile to start", async () => (await apps.readNamespacedStatefulSet({ namespace: ns.name, name: NET })).spec?.replicas === 3, { intervalMs: 50 });
+    await waitFor(
+      "the reconcile to start",
+      async () => (await apps.readNamespacedStatefulSet({ namespace: ns.name, name: NET })).spec?.replicas === 3,
+      { intervalMs: 50 },
+    );
     process.kill(pidOf(ctl), "SIGKILL");
     await waitFor(
       "the controller to run again",
@@ -306,69 +333,85 @@ describe("controller from charts-out, in the sandbox", { concurrency: false }, (
     assert.equal((await apps.readNamespacedStatefulSet({ namespace: ns.name, name: NET })).spec?.replicas, 2);
   });
 
-  it("Bitcoin Core: a 3-node mesh → 7 → 2 converges each time, a killed node is re-wired; bitcoin-cli agrees", { skip: missing("bitcoin-core") }, async () => {
-    const name = `${NET}-core`;
-    /** Every node, asked with bitcoin-cli on its pod address: one best block, each mesh peer connected. */
-    const agree = async (n: NetworkCR) => {
-      const nodes = n.status!.nodes!;
-      const edges = desiredEdges({ type: "mesh" }, nodes.length);
-      const views = await Promise.all(
-        nodes.map(async (x) => {
-          const node = await coreNode(kc, ns.name, x.pod, `${name}-rpc`);
-          const tip = await bitcoinCli(node, ["getbestblockhash"]);
-          const peers = await bitcoinCliJson<{ addr: string }[]>(node, ["getpeerinfo"]);
-          return { ordinal: x.ordinal, tip, peerIps: peers.map((p) => p.addr.slice(0, p.addr.lastIndexOf(":"))) };
-        }),
-      );
-      for (const v of views) {
-        assert.equal(v.tip, views[0].tip, `node ${v.ordinal} is on node 0's best block`);
-        for (const peer of expectedPeers(edges, v.ordinal)) {
-          const ip = nodes.find((x) => x.ordinal === peer)!.ip!;
-          assert.ok(v.peerIps.includes(ip), `node ${v.ordinal} is connected to node ${peer} (${ip})`);
+  it(
+    "Bitcoin Core: a 3-node mesh → 7 → 2 converges each time, a killed node is re-wired; bitcoin-cli agrees",
+    { skip: missing("bitcoin-core") },
+    async () => {
+      const name = `${NET}-core`;
+      /** Every node, asked with bitcoin-cli on its pod address: one best block, each mesh peer connected. */
+      const agree = async (n: NetworkCR) => {
+        const nodes = n.status!.nodes!;
+        const edges = desiredEdges({ type: "mesh" }, nodes.length);
+        const views = await Promise.all(
+          nodes.map(async (x) => {
+            const node = await coreNode(kc, ns.name, x.pod, `${name}-rpc`);
+            const tip = await bitcoinCli(node, ["getbestblockhash"]);
+            const peers = await bitcoinCliJson<{ addr: string }[]>(node, ["getpeerinfo"]);
+            return { ordinal: x.ordinal, tip, peerIps: peers.map((p) => p.addr.slice(0, p.addr.lastIndexOf(":"))) };
+          }),
+        );
+        for (const v of views) {
+          assert.equal(v.tip, views[0].tip, `node ${v.ordinal} is on node 0's best block`);
+          for (const peer of expectedPeers(edges, v.ordinal)) {
+            const ip = nodes.find((x) => x.ordinal === peer)!.ip!;
+            assert.ok(v.peerIps.includes(ip), `node ${v.ordinal} is connected to node ${peer} (${ip})`);
+          }
         }
-      }
-    };
-    const timed = async (label: string, fn: () => Promise<NetworkCR>) => {
-      const t = Date.now();
-      const n = await fn();
-      console.log(`# timing: controller, Core: ${label}: ${((Date.now() - t) / 1000).toFixed(1)} s`);
-      return n;
-    };
-    await createNetwork(kc, name, ns.name, { nodes: 3, topology: { type: "mesh" } });
-    const three = await timed("create 3 → synced", () => settledAt(3, 180_000, name));
-    assert.ok(three.status!.nodes!.every((x) => (x.height ?? 0) >= 101));
-    await agree(three);
+      };
+      const timed = async (label: string, fn: () => Promise<NetworkCR>) => {
+        const t = Date.now();
+        const n = await fn();
+        console.log(`# timing: controller, Core: ${label}: ${((Date.now() - t) / 1000).toFixed(1)} s`);
+        return n;
+      };
+      await createNetwork(kc, name, ns.name, { nodes: 3, topology: { type: "mesh" } });
+      const three = await timed("create 3 → synced", () => settledAt(3, 180_000, name));
+      assert.ok(three.status!.nodes!.every((x) => (x.height ?? 0) >= 101));
+      await agree(three);
 
-    await kubectl(["scale", `bitcoinnetwork/${name}`, "-n", ns.name, "--replicas=7"]);
-    // Core's own added-node dialling alone took ~64 s for this; the nodes' first peers had no blocks.
-    const seven = await timed("scale 3 → 7 → synced", () => settledAt(7, 60_000, name));
-    await agree(seven);
+      await kubectl(["scale", `bitcoinnetwork/${name}`, "-n", ns.name, "--replicas=7"]);
+      // Core's own added-node dialling alone took ~64 s for this; the nodes' first peers had no blocks.
+      const seven = await timed("scale 3 → 7 → synced", () => settledAt(7, 60_000, name));
+      await agree(seven);
 
-    await kubectl(["scale", `bitcoinnetwork/${name}`, "-n", ns.name, "--replicas=2"]);
-    const two = await timed("scale 7 → 2 → synced", () => settledAt(2, 60_000, name));
-    await agree(two);
+      await kubectl(["scale", `bitcoinnetwork/${name}`, "-n", ns.name, "--replicas=2"]);
+      const two = await timed("scale 7 → 2 → synced", () => settledAt(2, 60_000, name));
+      await agree(two);
 
-    const pod = await core.readNamespacedPod({ namespace: ns.name, name: `${name}-1` });
-    const pid = pidOf(pod);
-    process.kill(pid, "SIGKILL");
-    await waitFor("the Core node to run again", async () => {
-      const p = await core.readNamespacedPod({ namespace: ns.name, name: `${name}-1` });
-      return pidOf(p) > 0 && pidOf(p) !== pid && isReady(p);
-    }, { timeoutMs: 120_000 });
-    const back = await timed("killed node → re-wired + synced", () => settledAt(2, 120_000, name));
-    await agree(back);
-    await kubectl(["delete", "bitcoinnetwork", name, "-n", ns.name, "--wait=true", "--timeout=120s"], 130_000);
-  });
+      const pod = await core.readNamespacedPod({ namespace: ns.name, name: `${name}-1` });
+      const pid = pidOf(pod);
+      process.kill(pid, "SIGKILL");
+      await waitFor(
+        "the Core node to run again",
+        async () => {
+          const p = await core.readNamespacedPod({ namespace: ns.name, name: `${name}-1` });
+          return pidOf(p) > 0 && pidOf(p) !== pid && isReady(p);
+        },
+        { timeoutMs: 120_000 },
+      );
+      const back = await timed("killed node → re-wired + synced", () => settledAt(2, 120_000, name));
+      await agree(back);
+      await kubectl(["delete", "bitcoinnetwork", name, "-n", ns.name, "--wait=true", "--timeout=120s"], 130_000);
+    },
+  );
 
   it("deleting the network leaves no StatefulSet, Service or Secret", async () => {
     assert.deepEqual(await ownedObjects(), { statefulsets: 1, services: 1, secrets: 1 });
     await kubectl(["delete", "bitcoinnetwork", NET, "-n", ns.name, "--wait=true", "--timeout=60s"]);
-    await waitFor("the garbage collector to remove the network's objects", async () => {
-      const o = await ownedObjects();
-      return o.statefulsets + o.services + o.secrets === 0;
-    }, { timeoutMs: 120_000 });
-    await waitFor("the network's pods to go", async () => (await core.listNamespacedPod({ namespace: ns.name, labelSelector: selectorString(NET) })).items.length === 0, {
-      timeoutMs: 120_000,
-    });
+    await waitFor(
+      "the garbage collector to remove the network's objects",
+      async () => {
+        const o = await ownedObjects();
+        return o.statefulsets + o.services + o.secrets === 0;
+      },
+      { timeoutMs: 120_000 },
+    );
+    await waitFor(
+      "the network's pods to go",
+      async () => (await core.listNamespacedPod({ namespace: ns.name, labelSelector: selectorString(NET) })).items.length === 0,
+      {
+        timeoutMs: 120_000,
+      },
+    );
   });
 });

@@ -60,7 +60,10 @@ async function checkWithCli(name: string, s: BitcoinNetworkSpec, status: Network
     assert.equal(v.chain.blocks, status.height, `node ${v.ordinal} (bitcoin-cli) at the network's height`);
     assert.equal(v.chain.bestblockhash, views[0].chain.bestblockhash, `node ${v.ordinal} on node 0's best block`);
     for (const peer of expectedPeers(edges, v.ordinal)) {
-      assert.ok(v.peerIps.has(ips.get(peer)!), `node ${v.ordinal} (bitcoin-cli getpeerinfo) is connected to its topology peer ${peer} at ${ips.get(peer)}`);
+      assert.ok(
+        v.peerIps.has(ips.get(peer)!),
+        `node ${v.ordinal} (bitcoin-cli getpeerinfo) is connected to its topology peer ${peer} at ${ips.get(peer)}`,
+      );
     }
   }
 }

@@ -50,7 +50,10 @@ async function addedPeers(network: string, pod: string, implementation: Implemen
   const secret = await core.readNamespacedSecret({ name: `${network}-rpc`, namespace: ns.name });
   const c = readCredentials(secret)!;
   const p = await core.readNamespacedPod({ name: pod, namespace: ns.name });
-  const ops = probe.node({ namespace: ns.name, pod, ip: p.status!.podIP!, implementation }, { user: c.user, password: c.password, certPem: c.tlsCert });
+  const ops = probe.node(
+    { namespace: ns.name, pod, ip: p.status!.podIP!, implementation },
+    { user: c.user, password: c.password, certPem: c.tlsCert },
+  );
   return (await ops.addedPeers()).map((a) => a.address);
 }
 
@@ -87,9 +90,14 @@ for (const impl of ["btcd", "bitcoin-core"] as const) {
   test(`${impl}: a 4-node ring converges; a no-op reconcile writes nothing; a deleted pod comes back re-wired`, opts, async () => {
     const ref = { name: `${short}-ring`, namespace: ns.name };
     const s = spec({ nodes: 4, implementation: impl, topology: { type: "ring" } });
-    const status = await timed(`${short} 4-node ring: create → wired + synced at 101`, () => engine.converge(ref, s, { timeoutMs: 120_000, onProgress: progress(`${short} ring`) }));
+    const status = await timed(`${short} 4-node ring: create → wired + synced at 101`, () =>
+      engine.converge(ref, s, { timeoutMs: 120_000, onProgress: progress(`${short} ring`) }),
+    );
     assertConverged(status, 4, impl);
-    assert.deepEqual(status.nodes.map((n) => n.expectedPeers), [2, 2, 2, 2]);
+    assert.deepEqual(
+      status.nodes.map((n) => n.expectedPeers),
+      [2, 2, 2, 2],
+    );
     assert.equal(status.height, 101, "initial blocks mined once");
 
     const before = engine.rpcCounters();
@@ -107,28 +115,46 @@ for (const impl of ["btcd", "bitcoin-core"] as const) {
     const oldIp = status.nodes[1].ip;
     const oldUid = (await core.readNamespacedPod({ name: `${short}-ring-1`, namespace: ns.name })).metadata?.uid;
     await core.deleteNamespacedPod({ name: `${short}-ring-1`, namespace: ns.name, gracePeriodSeconds: 0 });
-    await waitFor("ring-1 replaced", async () => {
-      const p = await core.readNamespacedPod({ name: `${short}-ring-1`, namespace: ns.name }).catch(() => undefined);
-      return !!p && p.metadata?.uid !== oldUid && !p.metadata?.deletionTimestamp;
-    }, { timeoutMs: 60_000 });
-    const again = await timed(`${short} pod ring-1 deleted → re-wired + synced`, () => engine.converge(ref, s, { timeoutMs: 120_000, onProgress: progress(`${short} ring re-wire`) }));
+    await waitFor(
+      "ring-1 replaced",
+      async () => {
+        const p = await core.readNamespacedPod({ name: `${short}-ring-1`, namespace: ns.name }).catch(() => undefined);
+        return !!p && p.metadata?.uid !== oldUid && !p.metadata?.deletionTimestamp;
+      },
+      { timeoutMs: 60_000 },
+    );
+    const again = await timed(`${short} pod ring-1 deleted → re-wired + synced`, () =>
+      engine.converge(ref, s, { timeoutMs: 120_000, onProgress: progress(`${short} ring re-wire`) }),
+    );
     assertConverged(again, 4, impl);
     const newIp = again.nodes[1].ip!;
     console.log(`# ring-1: ${oldIp} → ${newIp}`);
     // Ring dials go lower → higher: node 0 dials 1 and 3, node 1 dials 2, node 2 dials 3.
-    assert.deepEqual((await addedPeers(`${short}-ring`, `${short}-ring-0`, impl)).sort(), [`${newIp}:18444`, `${again.nodes[3].ip}:18444`].sort());
-    if (oldIp !== newIp) assert.ok(!(await addedPeers(`${short}-ring`, `${short}-ring-0`, impl)).includes(`${oldIp}:18444`), "the old address is gone");
+    assert.deepEqual(
+      (await addedPeers(`${short}-ring`, `${short}-ring-0`, impl)).sort(),
+      [`${newIp}:18444`, `${again.nodes[3].ip}:18444`].sort(),
+    );
+    if (oldIp !== newIp)
+      assert.ok(!(await addedPeers(`${short}-ring`, `${short}-ring-0`, impl)).includes(`${oldIp}:18444`), "the old address is gone");
     await engine.destroy(ref, { wait: true, timeoutMs: 60_000 });
   });
 
   test(`${impl}: a 5-node mesh converges; scale 5 → 2 removes the departed peers from the survivors`, opts, async () => {
     const ref = { name: `${short}-mesh`, namespace: ns.name };
     const five = spec({ nodes: 5, implementation: impl });
-    const status = await timed(`${short} 5-node mesh: create → wired + synced at 101`, () => engine.converge(ref, five, { timeoutMs: 150_000, onProgress: progress(`${short} mesh`) }));
+    const status = await timed(`${short} 5-node mesh: create → wired + synced at 101`, () =>
+      engine.converge(ref, five, { timeoutMs: 150_000, onProgress: progress(`${short} mesh`) }),
+    );
     assertConverged(status, 5, impl);
-    assert.deepEqual(status.nodes.map((n) => n.expectedPeers), [4, 4, 4, 4, 4]);
+    assert.deepEqual(
+      status.nodes.map((n) => n.expectedPeers),
+      [4, 4, 4, 4, 4],
+    );
     const departed = status.nodes.slice(2).map((n) => `${n.ip}:18444`);
-    assert.ok((await addedPeers(`${short}-mesh`, `${short}-mesh-0`, impl)).some((a) => departed.includes(a)), "node 0 dialled the nodes that will leave");
+    assert.ok(
+      (await addedPeers(`${short}-mesh`, `${short}-mesh-0`, impl)).some((a) => departed.includes(a)),
+      "node 0 dialled the nodes that will leave",
+    );
 
     const two = spec({ nodes: 2, implementation: impl });
     const unwired: string[] = [];
@@ -147,10 +173,17 @@ for (const impl of ["btcd", "bitcoin-core"] as const) {
     // background: no btcd RPC cancels a permanent request — see test/unit/rpc-btcd.test.ts).
     console.log(`# unwired during scale-down: ${unwired.length ? unwired.join("; ") : "none needed"}`);
     assertConverged(after, 2, impl);
-    assert.deepEqual(after.nodes.map((n) => n.ordinal), [0, 1]);
+    assert.deepEqual(
+      after.nodes.map((n) => n.ordinal),
+      [0, 1],
+    );
     for (const pod of [`${short}-mesh-0`, `${short}-mesh-1`]) {
       const added = await addedPeers(`${short}-mesh`, pod, impl);
-      assert.deepEqual(added.filter((a) => departed.includes(a)), [], `${pod} forgot the departed peers`);
+      assert.deepEqual(
+        added.filter((a) => departed.includes(a)),
+        [],
+        `${pod} forgot the departed peers`,
+      );
     }
     assert.deepEqual(await addedPeers(`${short}-mesh`, `${short}-mesh-0`, impl), [`${after.nodes[1].ip}:18444`]);
     await timed(`${short} destroy mesh`, () => engine.destroy(ref, { wait: true, timeoutMs: 60_000 }));
@@ -159,27 +192,57 @@ for (const impl of ["btcd", "bitcoin-core"] as const) {
 
   test(`${impl}: a topology change on a live network: the removed edge stays removed`, opts, async () => {
     const ref = { name: `${short}-topo`, namespace: ns.name };
-    const triangle = spec({ nodes: 3, implementation: impl, topology: { type: "edges", edges: [[0, 1], [0, 2], [1, 2]] } });
+    const triangle = spec({
+      nodes: 3,
+      implementation: impl,
+      topology: {
+        type: "edges",
+        edges: [
+          [0, 1],
+          [0, 2],
+          [1, 2],
+        ],
+      },
+    });
     const first = await timed(`${short} 3-node triangle → synced`, () => engine.converge(ref, triangle, { timeoutMs: 120_000 }));
     const ip2 = first.nodes[2].ip!;
     const connected = async (from: number, toIp: string) => {
       const pod = `${short}-topo-${from}`;
       const p = await core.readNamespacedPod({ name: pod, namespace: ns.name });
       const secret = readCredentials(await core.readNamespacedSecret({ name: `${short}-topo-rpc`, namespace: ns.name }))!;
-      const ops = probe.node({ namespace: ns.name, pod, ip: p.status!.podIP!, implementation: impl }, { user: secret.user, password: secret.password, certPem: secret.tlsCert });
+      const ops = probe.node(
+        { namespace: ns.name, pod, ip: p.status!.podIP!, implementation: impl },
+        { user: secret.user, password: secret.password, certPem: secret.tlsCert },
+      );
       return (await ops.peers()).some((x) => x.addr.startsWith(`${toIp}:`));
     };
     assert.ok(await connected(0, ip2), "node 0 is connected to node 2 before the change");
 
     // Drop the 0-2 edge while every node runs.
-    const path = spec({ nodes: 3, implementation: impl, topology: { type: "edges", edges: [[0, 1], [1, 2]] } });
+    const path = spec({
+      nodes: 3,
+      implementation: impl,
+      topology: {
+        type: "edges",
+        edges: [
+          [0, 1],
+          [1, 2],
+        ],
+      },
+    });
     const changes: string[] = [];
     const after = await timed(`${short} edge 0-2 removed → converged`, () =>
-      engine.converge(ref, path, { timeoutMs: 120_000, onProgress: (_s, c) => changes.push(...c.filter((x) => x.action === "unwire").map((x) => x.detail)) }),
+      engine.converge(ref, path, {
+        timeoutMs: 120_000,
+        onProgress: (_s, c) => changes.push(...c.filter((x) => x.action === "unwire").map((x) => x.detail)),
+      }),
     );
     console.log(`# ${short} unwire: ${changes.join("; ")}`);
     assertConverged(after, 3, impl);
-    assert.deepEqual(after.nodes.map((n) => n.expectedPeers), [1, 2, 1]);
+    assert.deepEqual(
+      after.nodes.map((n) => n.expectedPeers),
+      [1, 2, 1],
+    );
     // The drop itself is asynchronous (Core closes the socket after `disconnectnode` returns; btcd's
     // node restarts): first both ends let go...
     const apart = async () => !(await connected(0, ip2)) && !(await connected(2, after.nodes[0].ip!));

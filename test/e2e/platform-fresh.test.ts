@@ -23,7 +23,11 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), "regnet-fresh-"));
 const env = { ...process.env, REGNET_SANDBOX: `fresh-${process.pid}`, REGNET_SANDBOX_DIR: dir, KUBECONFIG: path.join(dir, "kubeconfig") };
 
 function sandbox(cmd: string): { code: number; out: string } {
-  const r = spawnSync(process.execPath, [path.join(repoRoot, "dist", "sandbox", "cli.js"), cmd], { env, encoding: "utf8", timeout: 240_000 });
+  const r = spawnSync(process.execPath, [path.join(repoRoot, "dist", "sandbox", "cli.js"), cmd], {
+    env,
+    encoding: "utf8",
+    timeout: 240_000,
+  });
   return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
 }
 
@@ -31,7 +35,11 @@ function sandbox(cmd: string): { code: number; out: string } {
 function run(command: string): { code: number; out: string } {
   const [tool, ...args] = command.split(" ");
   assert.equal(tool, "kubectl");
-  const r = spawnSync(toolPath("kubectl"), ["--kubeconfig", currentInstance(env).kubeconfig, ...args], { cwd: repoRoot, encoding: "utf8", timeout: 120_000 });
+  const r = spawnSync(toolPath("kubectl"), ["--kubeconfig", currentInstance(env).kubeconfig, ...args], {
+    cwd: repoRoot,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
   return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
 }
 

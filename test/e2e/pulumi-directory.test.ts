@@ -73,7 +73,9 @@ function setConfig(config: Record<string, unknown>): void {
 const networks = (nodes: number) => [{ name: NET, nodes, topology: { type: "mesh" } }];
 
 function walk(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
 
 async function stackResources(): Promise<{ type: string; inputs: any; outputs: any }[]> {
@@ -151,9 +153,13 @@ test("pulumi refresh shows a hand-made `kubectl scale` as drift", { skip: SKIP }
   await promisify(execFile)(toolPath("kubectl"), ["-n", ns!.name, "scale", "statefulset", NET, `--replicas=${NODES - 1}`], {
     env: { ...process.env, KUBECONFIG: kubeconfig },
   });
-  await waitFor(`the hand scale to remove pod ${NODES - 1}`, async () => (await namespaceObjects(ns!.name)).filter((o) => o.startsWith("pod/")).length === NODES - 1, {
-    timeoutMs: 120_000,
-  });
+  await waitFor(
+    `the hand scale to remove pod ${NODES - 1}`,
+    async () => (await namespaceObjects(ns!.name)).filter((o) => o.startsWith("pod/")).length === NODES - 1,
+    {
+      timeoutMs: 120_000,
+    },
+  );
 
   const out = await pulumi("refresh", "--yes", "--diff");
   log(out);
@@ -166,13 +172,23 @@ test("pulumi refresh shows a hand-made `kubectl scale` as drift", { skip: SKIP }
 
 test("neither the state nor the provider's log holds the RPC password or the kubeconfig's key", { skip: SKIP }, async () => {
   const { password } = await coreNode(kubeConfig(), ns!.name, `${NET}-0`, `${NET}-rpc`);
-  const kc = YAML.parse(fs.readFileSync(path.join(project, ".regnet", "kubeconfig"), "utf8")) as { users: { user: Record<string, string> }[] };
+  const kc = YAML.parse(fs.readFileSync(path.join(project, ".regnet", "kubeconfig"), "utf8")) as {
+    users: { user: Record<string, string> }[];
+  };
   const keys = kc.users.map(({ user }) => user["client-key-data"] ?? user.token).filter((k): k is string => !!k);
   assert.ok(keys.length > 0, "the kubeconfig carries a client key or token");
-  const pemLines = keys.flatMap((k) => Buffer.from(k, "base64").toString("utf8").split("\n").filter((l) => l.length >= 40 && !l.startsWith("-----")));
+  const pemLines = keys.flatMap((k) =>
+    Buffer.from(k, "base64")
+      .toString("utf8")
+      .split("\n")
+      .filter((l) => l.length >= 40 && !l.startsWith("-----")),
+  );
   const needles = [password, Buffer.from(password).toString("base64"), ...keys, ...pemLines];
   const files = [...walk(path.join(path.dirname(project), "state")), path.join(project, ".regnet", "logs", "pulumi-provider.log")];
-  assert.ok(files.some((f) => f.endsWith(`${STACK}.json`)), "the stack's state file is among the files searched");
+  assert.ok(
+    files.some((f) => f.endsWith(`${STACK}.json`)),
+    "the stack's state file is among the files searched",
+  );
   for (const f of files) {
     const text = fs.readFileSync(f, "utf8");
     assert.ok(!needles.some((n) => text.includes(n)), `${f} holds a credential`);

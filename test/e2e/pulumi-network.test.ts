@@ -34,7 +34,12 @@ const skip = missing("bitcoin-core");
 
 before(async () => {
   if (skip) return;
-  t = await openTestStack("pulumi-e2e", "e2e", (namespace) => ({ namespace, kubeconfigPath, networks: network(3), convergeTimeoutSeconds: 300 }));
+  t = await openTestStack("pulumi-e2e", "e2e", (namespace) => ({
+    namespace,
+    kubeconfigPath,
+    networks: network(3),
+    convergeTimeoutSeconds: 300,
+  }));
   ({ ns, stack, root, logFile } = t);
 });
 
@@ -124,10 +129,14 @@ test("a hand-made `kubectl scale` shows up in refresh, and the next up repairs i
     env: { ...process.env, KUBECONFIG: kubeconfigPath },
   });
   const core = kubeConfig().makeApiClient(k8s.CoreV1Api);
-  await waitFor("the hand scale to remove pods 3 and 4", async () => {
-    const pods = await core.listNamespacedPod({ namespace: ns.name, labelSelector: `app.kubernetes.io/instance=${NET}` });
-    return pods.items.length === 3;
-  }, { timeoutMs: 120_000 });
+  await waitFor(
+    "the hand scale to remove pods 3 and 4",
+    async () => {
+      const pods = await core.listNamespacedPod({ namespace: ns.name, labelSelector: `app.kubernetes.io/instance=${NET}` });
+      return pods.items.length === 3;
+    },
+    { timeoutMs: 120_000 },
+  );
 
   const refresh = await stack.refresh({ color: "never", onOutput: (s) => log(s.trimEnd()) });
   assert.equal(refresh.summary.resourceChanges?.update, 1, JSON.stringify(refresh.summary.resourceChanges));
@@ -144,7 +153,9 @@ test("a hand-made `kubectl scale` shows up in refresh, and the next up repairs i
 });
 
 test("neither the state nor the engine's log holds the RPC password or a kubeconfig credential", { skip }, async () => {
-  const secret = await kubeConfig().makeApiClient(k8s.CoreV1Api).readNamespacedSecret({ name: `${NET}-rpc`, namespace: ns.name });
+  const secret = await kubeConfig()
+    .makeApiClient(k8s.CoreV1Api)
+    .readNamespacedSecret({ name: `${NET}-rpc`, namespace: ns.name });
   const password = Buffer.from(secret.data!.password!, "base64").toString("utf8");
   assert.ok(password.length >= 16);
   const credentials = kubeconfigCredentials(kubeconfigPath);
@@ -160,7 +171,10 @@ test("neither the state nor the engine's log holds the RPC password or a kubecon
     }
   };
   walk(root);
-  assert.ok(files.some((f) => f.endsWith("e2e.json")), "the stack's state file is among the files searched");
+  assert.ok(
+    files.some((f) => f.endsWith("e2e.json")),
+    "the stack's state file is among the files searched",
+  );
   assert.ok(files.includes(logFile));
   for (const f of files) {
     const text = fs.readFileSync(f, "utf8");

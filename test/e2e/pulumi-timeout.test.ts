@@ -17,7 +17,12 @@ const NETWORK = [{ name: "slow", nodes: 2, implementation: "btcd" }];
 const TYPE = "pulumi-nodejs:dynamic/regnet:BitcoinNetwork";
 
 before(async () => {
-  t = await openTestStack("pulumi-timeout", "timeout", (namespace) => ({ namespace, kubeconfigPath, networks: NETWORK, convergeTimeoutSeconds: 1 }));
+  t = await openTestStack("pulumi-timeout", "timeout", (namespace) => ({
+    namespace,
+    kubeconfigPath,
+    networks: NETWORK,
+    convergeTimeoutSeconds: 1,
+  }));
   ({ ns, stack } = t);
 });
 
@@ -34,7 +39,12 @@ async function failedUp(name = "slow"): Promise<void> {
     () => "",
     (err: Error) => err.message,
   );
-  process.stderr.write(`[pulumi-timeout] ${failed.split("\n").find((l) => l.includes("did not converge"))?.trim()}\n`);
+  process.stderr.write(
+    `[pulumi-timeout] ${failed
+      .split("\n")
+      .find((l) => l.includes("did not converge"))
+      ?.trim()}\n`,
+  );
   assert.match(failed, /did not converge within 1000 ms/);
   assert.match(failed, /node [01]\b.*(no pod yet|not Ready|peers|RPC not answering)|the network has no StatefulSet yet/);
   const res = await tracked();
@@ -67,15 +77,19 @@ test("after a failed up, refresh reads the network and an up with time to spare 
   assert.deepEqual(await namespaceObjects(ns.name), []);
 });
 
-test("destroy after a failed up waits for Core nodes to stop, however short convergeTimeoutSeconds is", { skip: missing("bitcoin-core") }, async () => {
-  await stack.setAllConfig({
-    "regnet:convergeTimeoutSeconds": { value: "1" },
-    "regnet:networks": { value: JSON.stringify([{ name: "core", nodes: 1, implementation: "bitcoin-core" }]) },
-  });
-  await failedUp("core");
-  const started = Date.now();
-  await stack.destroy({ color: "never" });
-  process.stderr.write(`[pulumi-timeout] destroy of the Core network took ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-  assert.deepEqual(await namespaceObjects(ns.name), []);
-  assert.equal(await tracked(), undefined);
-});
+test(
+  "destroy after a failed up waits for Core nodes to stop, however short convergeTimeoutSeconds is",
+  { skip: missing("bitcoin-core") },
+  async () => {
+    await stack.setAllConfig({
+      "regnet:convergeTimeoutSeconds": { value: "1" },
+      "regnet:networks": { value: JSON.stringify([{ name: "core", nodes: 1, implementation: "bitcoin-core" }]) },
+    });
+    await failedUp("core");
+    const started = Date.now();
+    await stack.destroy({ color: "never" });
+    process.stderr.write(`[pulumi-timeout] destroy of the Core network took ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    assert.deepEqual(await namespaceObjects(ns.name), []);
+    assert.equal(await tracked(), undefined);
+  },
+);

@@ -20,7 +20,12 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), "regnet-lifecycle-"));
 const callerKubeconfig = path.join(dir, "caller.kubeconfig");
 fs.copyFileSync(currentInstance(process.env).kubeconfig, callerKubeconfig);
 const callerBefore = fs.readFileSync(callerKubeconfig, "utf8");
-const env = { ...process.env, REGNET_SANDBOX: `lifecycle-${process.pid}`, REGNET_SANDBOX_DIR: path.join(dir, "state"), KUBECONFIG: callerKubeconfig };
+const env = {
+  ...process.env,
+  REGNET_SANDBOX: `lifecycle-${process.pid}`,
+  REGNET_SANDBOX_DIR: path.join(dir, "state"),
+  KUBECONFIG: callerKubeconfig,
+};
 const cli = path.join(repoRoot, "dist", "sandbox", "cli.js");
 
 function sandbox(cmd: string): { code: number; out: string } {
@@ -50,7 +55,10 @@ test("a second sandbox comes up with its own network, a Ready node and an API se
   assert.ok(inst.slot > 0, `a named sandbox gets a slot of its own, got ${inst.slot}`);
   assert.notEqual(inst.bridge, "regnet0");
   assert.ok(bridgeExists(inst), `bridge ${inst.bridge} exists`);
-  assert.match(execFileSync("ip", ["-4", "addr", "show", "dev", inst.bridge], { encoding: "utf8" }), new RegExp(`inet ${inst.gateway.replace(/\./g, "\\.")}/16`));
+  assert.match(
+    execFileSync("ip", ["-4", "addr", "show", "dev", inst.bridge], { encoding: "utf8" }),
+    new RegExp(`inet ${inst.gateway.replace(/\./g, "\\.")}/16`),
+  );
 
   const nodes = execFileSync(toolPath("kubectl"), ["--kubeconfig", inst.kubeconfig, "get", "nodes", "--no-headers"], { encoding: "utf8" });
   assert.match(nodes, /\sReady\s/, `kubectl get nodes: ${nodes}`);
@@ -110,14 +118,20 @@ test("a btcd pod runs as a real process in a namespace of this sandbox, with an 
   const subnet = inst.gateway.split(".").slice(0, 2).join(".") + ".";
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const ip = execFileSync(toolPath("kubectl"), ["--kubeconfig", inst.kubeconfig, "get", "pod", "btcd-0", "-o", "jsonpath={.status.podIP}"], { encoding: "utf8" });
-    btcdPids = listNetns(inst).flatMap(netnsPids).filter((pid) => {
-      try {
-        return fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "btcd";
-      } catch {
-        return false;
-      }
-    });
+    const ip = execFileSync(
+      toolPath("kubectl"),
+      ["--kubeconfig", inst.kubeconfig, "get", "pod", "btcd-0", "-o", "jsonpath={.status.podIP}"],
+      { encoding: "utf8" },
+    );
+    btcdPids = listNetns(inst)
+      .flatMap(netnsPids)
+      .filter((pid) => {
+        try {
+          return fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "btcd";
+        } catch {
+          return false;
+        }
+      });
     if (ip && btcdPids.length) {
       assert.ok(ip.startsWith(subnet), `pod IP ${ip} is in ${subnet}0.0/16`);
       break;
@@ -146,7 +160,11 @@ test("down leaves no process, network namespace, bridge or listener, and the sui
   assert.equal(bridgeExists(inst), false, `bridge ${inst.bridge} is gone`);
   assert.deepEqual(listNetns(inst), [], "no network namespace is left");
   const listening = listeningPorts();
-  assert.deepEqual(ports.filter((p) => listening.has(p)), [], "no component port is still listening");
+  assert.deepEqual(
+    ports.filter((p) => listening.has(p)),
+    [],
+    "no component port is still listening",
+  );
   assert.equal(fs.existsSync(inst.kubeconfig), false, "the kubeconfig is removed");
   assert.equal(suitePids(), suiteBefore, "the suite's own sandbox is as it was");
   assert.equal(fs.readFileSync(callerKubeconfig, "utf8"), callerBefore, "the caller's $KUBECONFIG is untouched");

@@ -70,7 +70,8 @@ async function kubectl(...args: string[]): Promise<{ stdout: string; stderr: str
   }
 }
 
-const isReady = (p: k8s.V1Pod | undefined): boolean => p?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+const isReady = (p: k8s.V1Pod | undefined): boolean =>
+  p?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
 const pidOf = (p: k8s.V1Pod): number => Number(/^regnet:\/\/(\d+)$/.exec(p.status?.containerStatuses?.[0]?.containerID ?? "")?.[1]);
 const alive = (pid: number): boolean => {
   try {
@@ -106,7 +107,9 @@ describe("sandbox node runner: a btcd StatefulSet", { timeout: 240_000 }, () => 
 
   before(async () => {
     ({ name: ns, cleanup } = await tempNamespace("sandbox"));
-    await waitFor("the default service account", () => core.readNamespacedServiceAccount({ name: "default", namespace: ns }).then(() => true));
+    await waitFor("the default service account", () =>
+      core.readNamespacedServiceAccount({ name: "default", namespace: ns }).then(() => true),
+    );
     await core.createNamespacedSecret({
       namespace: ns,
       body: { metadata: { name: "btcd-rpc" }, stringData: { user: RPC_USER, password: RPC_PASS } },
@@ -172,13 +175,16 @@ describe("sandbox node runner: a btcd StatefulSet", { timeout: 240_000 }, () => 
       if (!ready && !answers && p.status?.containerStatuses?.[0]?.state?.running) sawRunningNotReady.add(name);
       return ready;
     };
-    await waitFor(
-      "btcd-0 and btcd-1 Ready",
-      async () => (await Promise.all([observe("btcd-0"), observe("btcd-1")])).every(Boolean),
-      { timeoutMs: 90_000, intervalMs: 200 },
-    );
+    await waitFor("btcd-0 and btcd-1 Ready", async () => (await Promise.all([observe("btcd-0"), observe("btcd-1")])).every(Boolean), {
+      timeoutMs: 90_000,
+      intervalMs: 200,
+    });
     assert.deepEqual(readyWithoutRpc, [], "no pod is Ready before its RPC answers");
-    assert.deepEqual([...sawRunningNotReady].sort(), ["btcd-0", "btcd-1"], "each pod was seen Running but not Ready while its RPC did not answer");
+    assert.deepEqual(
+      [...sawRunningNotReady].sort(),
+      ["btcd-0", "btcd-1"],
+      "each pod was seen Running but not Ready while its RPC did not answer",
+    );
 
     const [p0, p1] = await Promise.all([pod("btcd-0"), pod("btcd-1")]);
     const ips = [p0.status!.podIP!, p1.status!.podIP!];
@@ -188,7 +194,10 @@ describe("sandbox node runner: a btcd StatefulSet", { timeout: 240_000 }, () => 
       assert.notEqual(ip, GATEWAY);
       assert.equal(await rpc<number>(ip, 18334, "getblockcount"), 0);
     }
-    assert.deepEqual(p0.status?.podIPs?.map((x) => x.ip), [ips[0]]);
+    assert.deepEqual(
+      p0.status?.podIPs?.map((x) => x.ip),
+      [ips[0]],
+    );
     assert.equal(p0.status?.hostIP, GATEWAY);
     assert.equal(p0.status?.phase, "Running");
   });
@@ -207,7 +216,10 @@ describe("sandbox node runner: a btcd StatefulSet", { timeout: 240_000 }, () => 
     assert.equal(await rpc<string>(ip1, 18334, "getbestblockhash"), hashes[4]);
     // btcd-0 sees its peer by its real pod address (each pod is a host of its own).
     const inbound = await rpc<Array<{ addr: string; inbound: boolean }>>(ip0, 18334, "getpeerinfo");
-    assert.ok(inbound.some((p) => p.inbound && p.addr.startsWith(`${ip1}:`)), JSON.stringify(inbound));
+    assert.ok(
+      inbound.some((p) => p.inbound && p.addr.startsWith(`${ip1}:`)),
+      JSON.stringify(inbound),
+    );
   });
 
   it("serves kubectl logs, exec and port-forward", async () => {
@@ -293,7 +305,10 @@ describe("sandbox node runner: service-account token, RBAC and per-container vol
         subjects: [{ kind: "ServiceAccount", name: "reader", namespace: ns }],
       },
     });
-    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: "cfg" }, data: { greeting: "hello from a configmap" } } });
+    await core.createNamespacedConfigMap({
+      namespace: ns,
+      body: { metadata: { name: "cfg" }, data: { greeting: "hello from a configmap" } },
+    });
   });
 
   after(async () => {
@@ -341,7 +356,11 @@ describe("sandbox node runner: service-account token, RBAC and per-container vol
             {
               name: "other",
               image: "busybox:1.36",
-              command: ["sh", "-c", "echo x > /etc/cfg/marker && touch /sync/marker-written && test ! -e /etc/cfg/greeting && echo own-volume"],
+              command: [
+                "sh",
+                "-c",
+                "echo x > /etc/cfg/marker && touch /sync/marker-written && test ! -e /etc/cfg/greeting && echo own-volume",
+              ],
               volumeMounts: [
                 { name: "scratch", mountPath: "/etc/cfg" },
                 { name: "sync", mountPath: "/sync" },
@@ -384,7 +403,9 @@ describe("sandbox node runner: restarts, liveness and unmapped programs", { time
 
   before(async () => {
     ({ name: ns, cleanup } = await tempNamespace("sandbox-life"));
-    await waitFor("the default service account", () => core.readNamespacedServiceAccount({ name: "default", namespace: ns }).then(() => true));
+    await waitFor("the default service account", () =>
+      core.readNamespacedServiceAccount({ name: "default", namespace: ns }).then(() => true),
+    );
   });
 
   after(async () => {
@@ -405,9 +426,13 @@ describe("sandbox node runner: restarts, liveness and unmapped programs", { time
     assert.equal(backoff.lastState?.terminated?.exitCode, 3);
     assert.match(backoff.state?.waiting?.message ?? "", /back-off 10s/);
     assert.equal(backoff.ready, false);
-    await waitFor("crash restarted after the back-off (restartCount 1)", async () => ((await status("crash"))?.containerStatuses?.[0]?.restartCount ?? 0) >= 1, {
-      timeoutMs: 30_000,
-    });
+    await waitFor(
+      "crash restarted after the back-off (restartCount 1)",
+      async () => ((await status("crash"))?.containerStatuses?.[0]?.restartCount ?? 0) >= 1,
+      {
+        timeoutMs: 30_000,
+      },
+    );
     assert.match((await kubectl("logs", "-n", ns, "crash", "--previous")).stdout, /^run$/m);
     const once = await status("once");
     assert.equal(once?.phase, "Succeeded");
@@ -481,10 +506,18 @@ describe("sandbox node runner: restarts, liveness and unmapped programs", { time
     const pid = pidOf(pod);
     const t0 = Date.now();
     await core.deleteNamespacedPod({ name: "stubborn", namespace: ns });
-    await waitFor("stubborn gone", async () => core.readNamespacedPod({ name: "stubborn", namespace: ns }).then(() => false, () => true), {
-      timeoutMs: 20_000,
-      intervalMs: 100,
-    });
+    await waitFor(
+      "stubborn gone",
+      async () =>
+        core.readNamespacedPod({ name: "stubborn", namespace: ns }).then(
+          () => false,
+          () => true,
+        ),
+      {
+        timeoutMs: 20_000,
+        intervalMs: 100,
+      },
+    );
     const took = Date.now() - t0;
     assert.ok(took >= 2000, `deletion waited for the grace period (${took} ms)`);
     assert.ok(!alive(pid), `process ${pid} was killed`);
@@ -512,7 +545,11 @@ describe("sandbox node runner: restarts, liveness and unmapped programs", { time
                 {
                   name: "c",
                   image: "busybox:1.36",
-                  command: ["sh", "-c", "echo start-$(cat /proc/sys/kernel/random/uuid) >> /data/starts; cat /data/starts; exec sleep 3600"],
+                  command: [
+                    "sh",
+                    "-c",
+                    "echo start-$(cat /proc/sys/kernel/random/uuid) >> /data/starts; cat /data/starts; exec sleep 3600",
+                  ],
                   volumeMounts: [{ name: "data", mountPath: "/data" }],
                 },
               ],
@@ -540,9 +577,17 @@ describe("sandbox node runner: restarts, liveness and unmapped programs", { time
     assert.ok(starts.every((l) => /^start-[0-9a-f-]{36}$/.test(l)) && starts[0] !== starts[1]);
     const volume = pvc.spec!.volumeName!;
     await apps.deleteNamespacedStatefulSet({ name: "per", namespace: ns });
-    await waitFor("the claim's volume deleted", async () => (await core.readPersistentVolume({ name: volume }).then(() => false, () => true)), {
-      timeoutMs: 30_000,
-    });
+    await waitFor(
+      "the claim's volume deleted",
+      async () =>
+        await core.readPersistentVolume({ name: volume }).then(
+          () => false,
+          () => true,
+        ),
+      {
+        timeoutMs: 30_000,
+      },
+    );
   });
 
   it("reports a Bitcoin Core image that this machine cannot run, or runs it", async () => {
@@ -552,7 +597,10 @@ describe("sandbox node runner: restarts, liveness and unmapped programs", { time
       await waitFor("core running", async () => (await status("core"))?.containerStatuses?.[0]?.state?.running !== undefined);
       return;
     }
-    await waitFor("core waiting: ProgramNotFound", async () => (await status("core"))?.containerStatuses?.[0]?.state?.waiting?.reason === "ProgramNotFound");
+    await waitFor(
+      "core waiting: ProgramNotFound",
+      async () => (await status("core"))?.containerStatuses?.[0]?.state?.waiting?.reason === "ProgramNotFound",
+    );
     const events = await waitFor("a ProgramNotFound event", async () => {
       const list = await core.listNamespacedEvent({ namespace: ns, fieldSelector: "involvedObject.name=core" });
       return list.items.find((e) => e.reason === "ProgramNotFound");

@@ -61,7 +61,9 @@ async function passwordNeedles(): Promise<string[]> {
 }
 
 async function networkPods(): Promise<k8s.V1Pod[]> {
-  const lists = await Promise.all(networks().map((n) => core.listNamespacedPod({ namespace: n.namespace, labelSelector: `regnet.dev/network=${n.name}` })));
+  const lists = await Promise.all(
+    networks().map((n) => core.listNamespacedPod({ namespace: n.namespace, labelSelector: `regnet.dev/network=${n.name}` })),
+  );
   return lists.flatMap((l) => l.items);
 }
 
@@ -72,7 +74,10 @@ async function podRefusals(namespace: string): Promise<string[]> {
 }
 
 async function restrict(namespace: string): Promise<void> {
-  await core.patchNamespace({ name: namespace, body: { metadata: { labels: RESTRICTED } } }, k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch));
+  await core.patchNamespace(
+    { name: namespace, body: { metadata: { labels: RESTRICTED } } },
+    k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+  );
 }
 
 // ---- the battery: every check is counted in the summary line ----
@@ -126,8 +131,15 @@ after(async () => {
 
 check("Pod Security admission enforces 'restricted' here: a pod with no securityContext is refused", async () => {
   const refused = await core
-    .createNamespacedPod({ namespace: ctlNs.name, dryRun: "All", body: { metadata: { name: "pss-probe" }, spec: { containers: [{ name: "c", image: "busybox:1.36", command: ["true"] }] } } })
-    .then(() => undefined, (err: { code?: number; body?: unknown }) => err);
+    .createNamespacedPod({
+      namespace: ctlNs.name,
+      dryRun: "All",
+      body: { metadata: { name: "pss-probe" }, spec: { containers: [{ name: "c", image: "busybox:1.36", command: ["true"] }] } },
+    })
+    .then(
+      () => undefined,
+      (err: { code?: number; body?: unknown }) => err,
+    );
   assert.ok(refused, "the API server admitted a pod that is not 'restricted'");
   assert.equal(refused.code, 403);
   assert.match((JSON.parse(String(refused.body)) as { message: string }).message, /violates PodSecurity "restricted:latest"/);
@@ -140,7 +152,11 @@ check("the controller (charts-out as committed) is admitted under 'restricted' a
   // (a dry run: nothing is stored).
   const deployment = chartObjects("regnet-controller.k8s.yaml").find((o) => o.kind === "Deployment")!;
   const { metadata, spec } = deployment.spec.template;
-  await core.createNamespacedPod({ namespace: CONTROLLER_NAMESPACE, dryRun: "All", body: { metadata: { ...metadata, name: "controller-pss" }, spec } });
+  await core.createNamespacedPod({
+    namespace: CONTROLLER_NAMESPACE,
+    dryRun: "All",
+    body: { metadata: { ...metadata, name: "controller-pss" }, spec },
+  });
   await kubectl(["rollout", "status", `deployment/${CONTROLLER_NAME}`, "-n", CONTROLLER_NAMESPACE, "--timeout=120s"], 130_000);
 });
 
@@ -173,40 +189,67 @@ check("a btcd network (the controller, interval miner) in a 'restricted' namespa
   assert.deepEqual(await podRefusals(ctlNs.name), []);
 });
 
-check("node pods run as the image's non-root user; fsGroup owns the data volume; no escalation, capabilities or unconfined seccomp", async () => {
-  const pods = await networkPods();
-  assert.equal(pods.length, 3, pods.map((p) => p.metadata!.name).join(", "));
-  for (const p of pods) {
-    const name = p.metadata!.name!;
-    const sc = p.spec!.securityContext ?? {};
-    const uid = p.spec!.containers[0].image!.startsWith("bitcoin/bitcoin") ? 101 : 1000; // the images' users
-    assert.deepEqual(
-      { runAsNonRoot: sc.runAsNonRoot, runAsUser: sc.runAsUser, runAsGroup: sc.runAsGroup, fsGroup: sc.fsGroup, seccomp: sc.seccompProfile?.type },
-      { runAsNonRoot: true, runAsUser: uid, runAsGroup: uid, fsGroup: uid, seccomp: "RuntimeDefault" },
-      name,
-    );
-    assert.deepEqual(p.spec!.containers.map((c) => c.name), ["node", "miner"], name);
-    for (const c of p.spec!.containers) {
+check(
+  "node pods run as the image's non-root user; fsGroup owns the data volume; no escalation, capabilities or unconfined seccomp",
+  async () => {
+    const pods = await networkPods();
+    assert.equal(pods.length, 3, pods.map((p) => p.metadata!.name).join(", "));
+    for (const p of pods) {
+      const name = p.metadata!.name!;
+      const sc = p.spec!.securityContext ?? {};
+      const uid = p.spec!.containers[0].image!.startsWith("bitcoin/bitcoin") ? 101 : 1000; // the images' users
       assert.deepEqual(
-        { allowPrivilegeEscalation: c.securityContext?.allowPrivilegeEscalation, drop: c.securityContext?.capabilities?.drop, add: c.securityContext?.capabilities?.add },
-        { allowPrivilegeEscalation: false, drop: ["ALL"], add: undefined },
-        `${name}/${c.name}`,
+        {
+          runAsNonRoot: sc.runAsNonRoot,
+          runAsUser: sc.runAsUser,
+          runAsGroup: sc.runAsGroup,
+          fsGroup: sc.fsGroup,
+          seccomp: sc.seccompProfile?.type,
+        },
+        { runAsNonRoot: true, runAsUser: uid, runAsGroup: uid, fsGroup: uid, seccomp: "RuntimeDefault" },
+        name,
       );
+      assert.deepEqual(
+        p.spec!.containers.map((c) => c.name),
+        ["node", "miner"],
+        name,
+      );
+      for (const c of p.spec!.containers) {
+        assert.deepEqual(
+          {
+            allowPrivilegeEscalation: c.securityContext?.allowPrivilegeEscalation,
+            drop: c.securityContext?.capabilities?.drop,
+            add: c.securityContext?.capabilities?.add,
+          },
+          { allowPrivilegeEscalation: false, drop: ["ALL"], add: undefined },
+          `${name}/${c.name}`,
+        );
+      }
     }
-  }
-});
+  },
+);
 
 check("RBAC: the controller's ServiceAccount may do exactly the verbs it needs", async () => {
   const request = await actAs(CONTROLLER_NAMESPACE, CONTROLLER_NAME);
-  await matrix(`system:serviceaccount:${CONTROLLER_NAMESPACE}:${CONTROLLER_NAME} (charts-out as committed)`, request, controllerChecks(ctlNs.name));
+  await matrix(
+    `system:serviceaccount:${CONTROLLER_NAMESPACE}:${CONTROLLER_NAME} (charts-out as committed)`,
+    request,
+    controllerChecks(ctlNs.name),
+  );
 });
 
 check("Pulumi: the state, config and provider log hold neither the RPC password nor the kubeconfig's credential", async () => {
   const credentials = kubeconfigCredentials(kubeconfigPath);
   assert.ok(credentials.length > 0, "the sandbox kubeconfig carries a client key or token");
   const root = pulumi!.root;
-  const files = fs.readdirSync(root, { recursive: true, encoding: "utf8" }).map((f) => path.join(root, f)).filter((f) => fs.statSync(f).isFile());
-  assert.ok(files.some((f) => f.endsWith(path.join("stacks", "regnet", "pss.json"))), `the stack's state file is searched: ${files.join(", ")}`);
+  const files = fs
+    .readdirSync(root, { recursive: true, encoding: "utf8" })
+    .map((f) => path.join(root, f))
+    .filter((f) => fs.statSync(f).isFile());
+  assert.ok(
+    files.some((f) => f.endsWith(path.join("stacks", "regnet", "pss.json"))),
+    `the stack's state file is searched: ${files.join(", ")}`,
+  );
   assert.ok(files.includes(pulumi!.logFile), "the provider's log is searched");
   const places = Object.fromEntries(files.map((f) => [path.relative(root, f), fs.readFileSync(f, "utf8")]));
   assert.deepEqual(placesHolding(places, [...(await passwordNeedles()), ...credentials]), []);
@@ -230,10 +273,15 @@ check("no process's argv, and no node pod process's environment, holds an RPC pa
   const net = { ...NET, netnsPrefix: currentInstance().netnsPrefix };
   const places: Record<string, string> = { "ps -eo pid,args": argv };
   for (const p of await networkPods()) {
-    const pids = execFileSync("ip", ["netns", "pids", netnsName(p.metadata!.uid!, net)], { encoding: "utf8" }).split("\n").filter(Boolean);
+    const pids = execFileSync("ip", ["netns", "pids", netnsName(p.metadata!.uid!, net)], { encoding: "utf8" })
+      .split("\n")
+      .filter(Boolean);
     const cmds = pids.map((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, "latin1").replace(/\0/g, " "));
     const program = p.spec!.containers[0].command![0];
-    assert.ok(cmds.some((c) => path.basename(c.split(" ")[0]) === program), `${p.metadata!.name} runs ${program}: ${cmds.join(" | ")}`);
+    assert.ok(
+      cmds.some((c) => path.basename(c.split(" ")[0]) === program),
+      `${p.metadata!.name} runs ${program}: ${cmds.join(" | ")}`,
+    );
     for (const pid of pids) places[`${p.metadata!.name} pid ${pid} environ`] = fs.readFileSync(`/proc/${pid}/environ`, "latin1");
   }
   assert.deepEqual(placesHolding(places, needles), []);
@@ -249,7 +297,15 @@ check("no node, miner or controller log holds an RPC password", async () => {
   }
   // Every controller pod's log: controller-incluster.test.ts, which may run alongside, kills and
   // scales the shared controller, so the one that reconciled this network may be gone.
-  const controllerLog = await kubectl(["logs", "-n", CONTROLLER_NAMESPACE, "-l", `app.kubernetes.io/name=${CONTROLLER_NAME}`, "--tail=-1", "--prefix"]);
+  const controllerLog = await kubectl([
+    "logs",
+    "-n",
+    CONTROLLER_NAMESPACE,
+    "-l",
+    `app.kubernetes.io/name=${CONTROLLER_NAME}`,
+    "--tail=-1",
+    "--prefix",
+  ]);
   assert.match(controllerLog, /"msg":"reconcile done"/, "the controller's log is read and shows its reconciles");
   places["controller"] = controllerLog;
   assert.ok(places[`${CORE_NET}-0/node`].length > 0, "bitcoind logs to the console");
@@ -260,7 +316,8 @@ check("no Event holds an RPC password (the networks' namespaces and regnet-syste
   const needles = await passwordNeedles();
   const places: Record<string, string> = {};
   for (const namespace of [...networks().map((n) => n.namespace), CONTROLLER_NAMESPACE]) {
-    for (const e of (await core.listNamespacedEvent({ namespace })).items) places[`${namespace} event ${e.metadata!.name}`] = JSON.stringify(e);
+    for (const e of (await core.listNamespacedEvent({ namespace })).items)
+      places[`${namespace} event ${e.metadata!.name}`] = JSON.stringify(e);
   }
   const fromController = Object.values(places).filter((e) => e.includes('"kind":"BitcoinNetwork"'));
   assert.ok(fromController.length > 0, "the controller recorded Events on the BitcoinNetwork");
@@ -274,7 +331,11 @@ check("no status holds an RPC password: the BitcoinNetwork's status, the Pulumi 
   const state = await stack.exportStack();
   const resource = state.deployment.resources.find((r: { type: string }) => r.type === "pulumi-nodejs:dynamic/regnet:BitcoinNetwork");
   assert.equal(resource.outputs.nodes.length, 1, "the resource's outputs list the node");
-  const places = { "BitcoinNetwork status": JSON.stringify(cr.status), "stack outputs": JSON.stringify(coreOutputs), "resource outputs": JSON.stringify(resource.outputs) };
+  const places = {
+    "BitcoinNetwork status": JSON.stringify(cr.status),
+    "stack outputs": JSON.stringify(coreOutputs),
+    "resource outputs": JSON.stringify(resource.outputs),
+  };
   assert.deepEqual(placesHolding(places, needles), []);
 });
 
@@ -285,6 +346,10 @@ check("each node works as its pod's non-root user on a volume prepared for fsGro
     const secret = await core.readNamespacedSecret({ name: secretName, namespace: n.namespace });
     const ready = pod.spec!.containers[0].command![0] === "btcd" ? /RPC server listening on/ : /init message: Done loading/;
     const run = await runAsPodUser(pod, secret, ready);
-    assert.deepEqual(run.dataOwners, [pod.spec!.securityContext!.runAsUser], `${n.name}: what the node wrote in its data folder is its user's`);
+    assert.deepEqual(
+      run.dataOwners,
+      [pod.spec!.securityContext!.runAsUser],
+      `${n.name}: what the node wrote in its data folder is its user's`,
+    );
   }
 });

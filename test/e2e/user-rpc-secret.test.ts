@@ -54,34 +54,41 @@ after(async () => {
   await ns?.cleanup();
 });
 
-test("a Core network given a Secret of only user/password comes up and keeps the password out of pods and processes", { skip: missing("bitcoin-core") }, async () => {
-  await core.createNamespacedSecret({ namespace: ns.name, body: { metadata: { name: "my-rpc" }, stringData: { user, password } } });
-  const r = validateSpec({ nodes: 1, implementation: "bitcoin-core", rpc: { secretName: "my-rpc" } });
-  assert.ok(r.ok);
-  const ref = { name: "usercore", namespace: ns.name };
-  const status = await engine.converge(ref, r.spec, { timeoutMs: 300_000 });
-  assert.equal(status.readyNodes, 1, "the node is Ready (its probe authenticates with the derived bitcoin-cli config)");
-  assert.ok(status.height >= 101, `height ${status.height}: regnet mined over RPC with the user's credentials`);
+test(
+  "a Core network given a Secret of only user/password comes up and keeps the password out of pods and processes",
+  { skip: missing("bitcoin-core") },
+  async () => {
+    await core.createNamespacedSecret({ namespace: ns.name, body: { metadata: { name: "my-rpc" }, stringData: { user, password } } });
+    const r = validateSpec({ nodes: 1, implementation: "bitcoin-core", rpc: { secretName: "my-rpc" } });
+    assert.ok(r.ok);
+    const ref = { name: "usercore", namespace: ns.name };
+    const status = await engine.converge(ref, r.spec, { timeoutMs: 300_000 });
+    assert.equal(status.readyNodes, 1, "the node is Ready (its probe authenticates with the derived bitcoin-cli config)");
+    assert.ok(status.height >= 101, `height ${status.height}: regnet mined over RPC with the user's credentials`);
 
-  const ip = status.nodes[0].ip!;
-  assert.deepEqual(await call(ip, password, "getblockcount"), { status: 200, result: status.height });
-  assert.equal((await call(ip, `${password}x`, "getblockcount")).status, 401, "a wrong password is refused");
+    const ip = status.nodes[0].ip!;
+    assert.deepEqual(await call(ip, password, "getblockcount"), { status: 200, result: status.height });
+    assert.equal((await call(ip, `${password}x`, "getblockcount")).status, 401, "a wrong password is refused");
 
-  assert.ok(!kubectl("get", "pod", status.nodes[0].pod, "-o", "yaml").includes(password), "no password in the pod");
-  assert.ok(!kubectl("logs", status.nodes[0].pod, "-c", "node").includes(password), "no password in the node's log");
-  const nodes = processesMentioning(`-rpcauth=${user}:`).filter((p) => p.cmd.includes("bitcoind"));
-  assert.equal(nodes.length, 1, `one bitcoind runs with the derived -rpcauth: ${JSON.stringify(nodes)}`);
-  assert.deepEqual(processesMentioning(password), [], "no process has the password in its argv");
-  assert.ok(!fs.readFileSync(`/proc/${nodes[0].pid}/environ`, "latin1").includes(password), "nor bitcoind in its environment");
+    assert.ok(!kubectl("get", "pod", status.nodes[0].pod, "-o", "yaml").includes(password), "no password in the pod");
+    assert.ok(!kubectl("logs", status.nodes[0].pod, "-c", "node").includes(password), "no password in the node's log");
+    const nodes = processesMentioning(`-rpcauth=${user}:`).filter((p) => p.cmd.includes("bitcoind"));
+    assert.equal(nodes.length, 1, `one bitcoind runs with the derived -rpcauth: ${JSON.stringify(nodes)}`);
+    assert.deepEqual(processesMentioning(password), [], "no process has the password in its argv");
+    assert.ok(!fs.readFileSync(`/proc/${nodes[0].pid}/environ`, "latin1").includes(password), "nor bitcoind in its environment");
 
-  await engine.destroy(ref, { wait: true, timeoutMs: 120_000 });
-  const kept = await core.readNamespacedSecret({ name: "my-rpc", namespace: ns.name });
-  assert.equal(Buffer.from(kept.data!.password, "base64").toString(), password, "the user's Secret stays, as it was");
-});
+    await engine.destroy(ref, { wait: true, timeoutMs: 120_000 });
+    const kept = await core.readNamespacedSecret({ name: "my-rpc", namespace: ns.name });
+    assert.equal(Buffer.from(kept.data!.password, "base64").toString(), password, "the user's Secret stays, as it was");
+  },
+);
 
 test("a btcd network given a Secret of user, password, tls.crt and tls.key comes up with them", async () => {
   const { cert, key } = selfSignedCert("userbtcd");
-  await core.createNamespacedSecret({ namespace: ns.name, body: { metadata: { name: "my-btcd-rpc" }, stringData: { user, password, "tls.crt": cert, "tls.key": key } } });
+  await core.createNamespacedSecret({
+    namespace: ns.name,
+    body: { metadata: { name: "my-btcd-rpc" }, stringData: { user, password, "tls.crt": cert, "tls.key": key } },
+  });
   const r = validateSpec({ nodes: 1, implementation: "btcd", rpc: { secretName: "my-btcd-rpc" } });
   assert.ok(r.ok);
   const ref = { name: "userbtcd", namespace: ns.name };

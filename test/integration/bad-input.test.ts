@@ -79,17 +79,26 @@ function apiMessage(err: unknown): string {
   throw err;
 }
 
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (err: Error) => err.message);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (err: Error) => err.message,
+  );
 
 function attempt(c: BadInputCase, surface: Surface): Attempt {
   const name = c.name ?? "bad";
   switch (surface) {
     case "api":
-      return () => custom.createNamespacedCustomObject({ ...crd, namespace: ns, body: network(name, c.spec), fieldValidation: "Strict" }).then(() => undefined, apiMessage);
+      return () =>
+        custom
+          .createNamespacedCustomObject({ ...crd, namespace: ns, body: network(name, c.spec), fieldValidation: "Strict" })
+          .then(() => undefined, apiMessage);
     case "update":
       return async () => {
         const live = (await custom.getNamespacedCustomObject({ ...crd, namespace: ns, name })) as Record<string, unknown>;
-        return custom.replaceNamespacedCustomObject({ ...crd, namespace: ns, name, body: { ...live, spec: c.spec } }).then(() => undefined, apiMessage);
+        return custom
+          .replaceNamespacedCustomObject({ ...crd, namespace: ns, name, body: { ...live, spec: c.spec } })
+          .then(() => undefined, apiMessage);
       };
     case "preview":
     case "up":
@@ -121,7 +130,11 @@ function attempt(c: BadInputCase, surface: Surface): Attempt {
 async function arrange(c: BadInputCase): Promise<() => Promise<void>> {
   const name = c.name ?? "bad";
   if (c.live !== undefined) await custom.createNamespacedCustomObject({ ...crd, namespace: ns, body: network(name, c.live) });
-  if (c.foreignSecret) await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: c.foreignSecret }, stringData: { note: "someone else's" } } });
+  if (c.foreignSecret)
+    await core.createNamespacedSecret({
+      namespace: ns,
+      body: { metadata: { name: c.foreignSecret }, stringData: { note: "someone else's" } },
+    });
   return async () => {
     if (c.live !== undefined) await custom.deleteNamespacedCustomObject({ ...crd, namespace: ns, name });
     if (c.foreignSecret) await core.deleteNamespacedSecret({ namespace: ns, name: c.foreignSecret });
@@ -172,7 +185,10 @@ for (const c of BAD_INPUT_CASES) {
 
 /** The part of a (possibly multi-line Pulumi) message that says what is wrong. */
 function oneLine(message: string): string {
-  const hit = message.split("\n").map((l) => l.trim()).find((l) => /error: |Invalid value|Unsupported value|unknown field|is invalid|refused/.test(l));
+  const hit = message
+    .split("\n")
+    .map((l) => l.trim())
+    .find((l) => /error: |Invalid value|Unsupported value|unknown field|is invalid|refused/.test(l));
   return (hit ?? message.split("\n")[0]).slice(0, 240);
 }
 

@@ -37,7 +37,16 @@ after(async () => {
 });
 
 function startController(kc: k8s.KubeConfig, identity: string, opts: Partial<ControllerOptions> = {}): Controller {
-  const c = new Controller({ kubeConfig: kc, engine: noEngine, logger: log, namespace: ns.name, workers: 2, resyncMs: 60_000, identity, ...opts });
+  const c = new Controller({
+    kubeConfig: kc,
+    engine: noEngine,
+    logger: log,
+    namespace: ns.name,
+    workers: 2,
+    resyncMs: 60_000,
+    identity,
+    ...opts,
+  });
   controllers.push(c);
   return c;
 }
@@ -45,12 +54,15 @@ function startController(kc: k8s.KubeConfig, identity: string, opts: Partial<Con
 /** A logger that keeps the controller's "reconcile done" lines: how often it reconciled each network, in order. */
 function reconcileLog() {
   const done: string[] = [];
-  const logger = pino({ level: "info" }, {
-    write: (line: string) => {
-      const { msg, network } = JSON.parse(line);
-      if (msg === "reconcile done") done.push(network);
+  const logger = pino(
+    { level: "info" },
+    {
+      write: (line: string) => {
+        const { msg, network } = JSON.parse(line);
+        if (msg === "reconcile done") done.push(network);
+      },
     },
-  });
+  );
   return { logger, count: (key: string) => done.filter((k) => k === key).length };
 }
 
@@ -60,7 +72,11 @@ test("informers that fail (403: no RBAC yet) restart and sync once access is gra
   const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
   const sa = "ctl-test";
   await core.createNamespacedServiceAccount({ namespace: ns.name, body: { metadata: { name: sa } } });
-  const token = await core.createNamespacedServiceAccountToken({ namespace: ns.name, name: sa, body: { spec: { expirationSeconds: 3600 } } });
+  const token = await core.createNamespacedServiceAccountToken({
+    namespace: ns.name,
+    name: sa,
+    body: { spec: { expirationSeconds: 3600 } },
+  });
   const cluster = kc.getCurrentCluster()!;
   const saKc = new k8s.KubeConfig();
   saKc.loadFromOptions({
@@ -74,7 +90,10 @@ test("informers that fail (403: no RBAC yet) restart and sync once access is gra
   await c.startInformers();
   assert.equal(c.synced(), false, "without RBAC nothing can be listed");
   assert.deepEqual(c.unsyncedInformers().sort(), ["bitcoinnetworks", "pods", "services", "statefulsets"]);
-  await waitFor("informer errors to be counted", async () => (metricValue(await c.metrics.registry.metrics(), 'regnet_controller_errors_total{kind="informer"}') ?? 0) >= 4);
+  await waitFor(
+    "informer errors to be counted",
+    async () => (metricValue(await c.metrics.registry.metrics(), 'regnet_controller_errors_total{kind="informer"}') ?? 0) >= 4,
+  );
 
   await rbac.createNamespacedRole({
     namespace: ns.name,
@@ -105,13 +124,30 @@ const settledEngine = {
   reconcile: async (ref: { name: string }): Promise<ReconcileResult> => ({
     changes: [],
     status: {
-      nodes: [{ ordinal: 0, pod: `${ref.name}-0`, ready: true, peers: 0, expectedPeers: 0, height: 101, bestBlockHash: "00".repeat(32), version: "test" }],
+      nodes: [
+        {
+          ordinal: 0,
+          pod: `${ref.name}-0`,
+          ready: true,
+          peers: 0,
+          expectedPeers: 0,
+          height: 101,
+          bestBlockHash: "00".repeat(32),
+          version: "test",
+        },
+      ],
       readyNodes: 1,
       selector: `regnet.dev/network=${ref.name}`,
       wired: true,
       synced: true,
       height: 101,
-      conditions: ["Ready", "Wired", "Synced"].map((type) => ({ type, status: "True" as const, reason: "Test", message: "settled", lastTransitionTime: "2026-01-01T00:00:00Z" })),
+      conditions: ["Ready", "Wired", "Synced"].map((type) => ({
+        type,
+        status: "True" as const,
+        reason: "Test",
+        message: "settled",
+        lastTransitionTime: "2026-01-01T00:00:00Z",
+      })),
       rpcSecretName: `${ref.name}-rpc`,
     },
   }),
@@ -173,7 +209,16 @@ test("an object in the way that is not the network's own: Ready=False NotOwned, 
   });
   const identity = `test-${randomBytes(3).toString("hex")}`;
   const engine = createEngine({ kubeConfig: kc, rpcAccess: "direct", logger: log });
-  const c = new Controller({ kubeConfig: kc, engine, logger: log, namespace: ns.name, workers: 1, resyncMs: 60_000, identity, backoffBaseMs: 1000 });
+  const c = new Controller({
+    kubeConfig: kc,
+    engine,
+    logger: log,
+    namespace: ns.name,
+    workers: 1,
+    resyncMs: 60_000,
+    identity,
+    backoffBaseMs: 1000,
+  });
   controllers.push(c);
   await c.startInformers();
   c.startWorkers();
@@ -183,7 +228,10 @@ test("an object in the way that is not the network's own: Ready=False NotOwned, 
     const n = await getNetwork(kc, name, ns.name);
     return n.status?.conditions?.find((x) => x.type === "Ready")?.reason === "NotOwned" ? n : undefined;
   });
-  assert.match(cr.status!.conditions!.find((x) => x.type === "Ready")!.message, new RegExp(`Service ${ns.name}/${name} exists but is not network "${name}"'s own`));
+  assert.match(
+    cr.status!.conditions!.find((x) => x.type === "Ready")!.message,
+    new RegExp(`Service ${ns.name}/${name} exists but is not network "${name}"'s own`),
+  );
   const event = await waitFor("a Warning NotOwned event", async () => {
     const events = await core.listNamespacedEvent({ namespace: ns.name, fieldSelector: `involvedObject.name=${name}` });
     return events.items.find((e) => e.type === "Warning" && e.reason === "NotOwned" && e.source?.host === identity);
@@ -195,8 +243,16 @@ test("an object in the way that is not the network's own: Ready=False NotOwned, 
   const apps = kc.makeApiClient(k8s.AppsV1Api);
   assert.equal((await apps.listNamespacedStatefulSet({ namespace: ns.name, labelSelector: `regnet.dev/network=${name}` })).items.length, 0);
   // Retried with back-off, and reported once (the repeat bumps the same Event's count).
-  await waitFor("a retry", async () => (metricValue(await c.metrics.registry.metrics(), 'regnet_controller_reconciles_total{result="error"}') ?? 0) >= 2, { timeoutMs: 30_000 });
+  await waitFor(
+    "a retry",
+    async () => (metricValue(await c.metrics.registry.metrics(), 'regnet_controller_reconciles_total{result="error"}') ?? 0) >= 2,
+    { timeoutMs: 30_000 },
+  );
   const events = await core.listNamespacedEvent({ namespace: ns.name, fieldSelector: `involvedObject.name=${name}` });
-  assert.equal(events.items.filter((e) => e.source?.host === identity && e.reason === "ReconcileError").length, 0, "no second, generic warning");
+  assert.equal(
+    events.items.filter((e) => e.source?.host === identity && e.reason === "ReconcileError").length,
+    0,
+    "no second, generic warning",
+  );
   await engine.close();
 });

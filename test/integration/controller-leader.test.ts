@@ -70,7 +70,12 @@ class Candidate {
 
 function inProcess(
   identity: string,
-  { name = LEASE, kc = kubeConfig(), onStartedLeading = () => undefined, onStoppedLeading = () => undefined }: Partial<{ name: string; kc: k8s.KubeConfig } & LeaderCallbacks> = {},
+  {
+    name = LEASE,
+    kc = kubeConfig(),
+    onStartedLeading = () => undefined,
+    onStoppedLeading = () => undefined,
+  }: Partial<{ name: string; kc: k8s.KubeConfig } & LeaderCallbacks> = {},
 ): { c: Candidate; elector: LeaderElector } {
   const c = new Candidate(identity);
   const logger = pino({ level: "debug" }, { write: (s: string) => c.record(s) });
@@ -136,7 +141,10 @@ test("one leader at a time; a crashed leader is replaced after its lease runs ou
   assert.equal(taken.spec?.holderIdentity, "replica-b");
   assert.equal(taken.spec?.leaseTransitions, transitionsBefore + 1);
   const gap = timeMs(taken.spec?.acquireTime) - timeMs(left.spec?.renewTime);
-  assert.ok(gap >= LEASE_MS, `replica-b took the Lease ${gap} ms after replica-a's last renewal, before the lease (${LEASE_MS} ms) ran out`);
+  assert.ok(
+    gap >= LEASE_MS,
+    `replica-b took the Lease ${gap} ms after replica-a's last renewal, before the lease (${LEASE_MS} ms) ran out`,
+  );
 
   // 4. C (another process) starts and stays standby while B leads: it has read the Lease and waits.
   const c = childProcess("replica-c");
@@ -149,7 +157,10 @@ test("one leader at a time; a crashed leader is replaced after its lease runs ou
   await b.elector.stop();
   b.c.assertNotLost();
   const released = await readLease();
-  assert.ok(released.spec?.holderIdentity === "" || released.spec?.holderIdentity === "replica-c", `released, got holder ${released.spec?.holderIdentity}`);
+  assert.ok(
+    released.spec?.holderIdentity === "" || released.spec?.holderIdentity === "replica-c",
+    `released, got holder ${released.spec?.holderIdentity}`,
+  );
   await waitFor("replica-c to lead", async () => c.c.has(BECAME_LEADER), { timeoutMs: 30_000 });
   assert.equal((await readLease()).spec?.holderIdentity, "replica-c");
   c.proc.kill("SIGTERM");
@@ -162,7 +173,10 @@ test("candidates racing for a released Lease: exactly one wins", async () => {
   const name = `${LEASE}-race`;
   // A released Lease (as a stopped leader leaves it): every candidate reads it as free and writes,
   // so only the resourceVersion on the write keeps two from winning.
-  await leases().createNamespacedLease({ namespace: ns.name, body: { metadata: { name }, spec: { holderIdentity: "", leaseDurationSeconds: 1, leaseTransitions: 0 } } });
+  await leases().createNamespacedLease({
+    namespace: ns.name,
+    body: { metadata: { name }, spec: { holderIdentity: "", leaseDurationSeconds: 1, leaseTransitions: 0 } },
+  });
   const candidates = ["r1", "r2", "r3"].map((identity) => inProcess(identity, { name }));
   // Every loser has read the winner's Lease and decided to wait (or a second one led).
   await waitFor(
@@ -186,7 +200,9 @@ test("candidates racing for a released Lease: exactly one wins", async () => {
  * A TCP proxy to the API server that passes traffic, refuses connections (requests fail at once)
  * or accepts and never answers (requests hang): an API server a leader loses, as under heavy load.
  */
-async function apiProxy(server: string): Promise<{ kc: k8s.KubeConfig; set: (mode: "pass" | "refuse" | "hang") => void; close: () => void }> {
+async function apiProxy(
+  server: string,
+): Promise<{ kc: k8s.KubeConfig; set: (mode: "pass" | "refuse" | "hang") => void; close: () => void }> {
   const target = new URL(server);
   let mode: "pass" | "refuse" | "hang" = "pass";
   const open = new Set<net.Socket>();
@@ -202,7 +218,9 @@ async function apiProxy(server: string): Promise<{ kc: k8s.KubeConfig; set: (mod
     track(upstream);
     client.pipe(upstream).pipe(client);
   });
-  const port = await new Promise<number>((resolve) => proxy.listen(0, "127.0.0.1", () => resolve((proxy.address() as net.AddressInfo).port)));
+  const port = await new Promise<number>((resolve) =>
+    proxy.listen(0, "127.0.0.1", () => resolve((proxy.address() as net.AddressInfo).port)),
+  );
   const direct = kubeConfig();
   const kc = new k8s.KubeConfig();
   kc.loadFromOptions({
@@ -239,12 +257,20 @@ test("a leader that loses the API server steps down by its renew deadline, befor
   // A's rounds fail at once for half its renew deadline, then a round hangs: the round must end
   // by the deadline (last renewal + RENEW_DEADLINE_MS), not a whole deadline after it began.
   proxy.set("refuse");
-  await waitFor("cut-a's rounds to fail for half its renew deadline", async () => {
-    const failed = a.c.times("lease acquire/renew failed");
-    return failed.length > 0 && failed[failed.length - 1] - failed[0] >= RENEW_DEADLINE_MS / 2;
-  }, { timeoutMs: 30_000 });
+  await waitFor(
+    "cut-a's rounds to fail for half its renew deadline",
+    async () => {
+      const failed = a.c.times("lease acquire/renew failed");
+      return failed.length > 0 && failed[failed.length - 1] - failed[0] >= RENEW_DEADLINE_MS / 2;
+    },
+    { timeoutMs: 30_000 },
+  );
   proxy.set("hang");
   await waitFor("cut-b to take over", async () => b.elector.isLeader(), { timeoutMs: 6 * LEASE_MS, intervalMs: 100 });
   assert.ok(a.c.has(LOST), "cut-a stepped down");
-  assert.equal(overlap, false, `cut-a still led when cut-b took over (cut-a stepped down ${aLostAt === undefined ? "never" : `${Date.now() - aLostAt} ms ago`})`);
+  assert.equal(
+    overlap,
+    false,
+    `cut-a still led when cut-b took over (cut-a stepped down ${aLostAt === undefined ? "never" : `${Date.now() - aLostAt} ms ago`})`,
+  );
 });

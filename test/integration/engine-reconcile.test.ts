@@ -23,7 +23,8 @@ function spec(input: BitcoinNetworkSpecInput): BitcoinNetworkSpec {
   if (!r.ok) throw new Error(JSON.stringify(r.issues));
   return r.spec;
 }
-const quiet = (nodes: number) => spec({ nodes, implementation: "btcd", topology: { type: "edges", edges: [] }, mining: { initialBlocks: 0 } });
+const quiet = (nodes: number) =>
+  spec({ nodes, implementation: "btcd", topology: { type: "edges", edges: [] }, mining: { initialBlocks: 0 } });
 const apiChanges = (changes: Change[]) => changes.filter((c) => ["Secret", "Service", "StatefulSet"].includes(c.kind));
 
 before(async () => {
@@ -39,10 +40,11 @@ after(async () => {
 test("reconcile creates Secret, Service and StatefulSet; a second pass changes nothing", async () => {
   const ref = { name: "alpha", namespace: ns.name };
   const first = await engine.reconcile(ref, quiet(2));
-  assert.deepEqual(
-    first.changes.map((c) => `${c.action} ${c.kind} ${c.name}`).sort(),
-    ["create Secret alpha-rpc", "create Service alpha", "create StatefulSet alpha"],
-  );
+  assert.deepEqual(first.changes.map((c) => `${c.action} ${c.kind} ${c.name}`).sort(), [
+    "create Secret alpha-rpc",
+    "create Service alpha",
+    "create StatefulSet alpha",
+  ]);
   const secret = await core.readNamespacedSecret({ name: "alpha-rpc", namespace: ns.name });
   const svc = await core.readNamespacedService({ name: "alpha", namespace: ns.name });
   const sts = await apps.readNamespacedStatefulSet({ name: "alpha", namespace: ns.name });
@@ -65,22 +67,40 @@ test("reconcile creates Secret, Service and StatefulSet; a second pass changes n
   const again = await core.readNamespacedSecret({ name: "alpha-rpc", namespace: ns.name });
   assert.equal(again.data?.password, secret.data?.password, "the password is never regenerated");
   // generation, not resourceVersion: the StatefulSet controller bumps the latter with every status update.
-  assert.equal((await apps.readNamespacedStatefulSet({ name: "alpha", namespace: ns.name })).metadata?.generation, sts.metadata?.generation);
+  assert.equal(
+    (await apps.readNamespacedStatefulSet({ name: "alpha", namespace: ns.name })).metadata?.generation,
+    sts.metadata?.generation,
+  );
 });
 
 test("a change of nodes scales the StatefulSet (a scale, not an update)", async () => {
   const ref = { name: "alpha", namespace: ns.name };
   const r = await engine.reconcile(ref, quiet(3));
-  assert.deepEqual(apiChanges(r.changes).map((c) => `${c.action} ${c.kind}: ${c.detail}`), ["scale StatefulSet: replicas 2 → 3"]);
+  assert.deepEqual(
+    apiChanges(r.changes).map((c) => `${c.action} ${c.kind}: ${c.detail}`),
+    ["scale StatefulSet: replicas 2 → 3"],
+  );
   assert.equal((await apps.readNamespacedStatefulSet({ name: "alpha", namespace: ns.name })).spec?.replicas, 3);
 });
 
 test("a manual `kubectl scale statefulset` is reverted", async () => {
   const ref = { name: "alpha", namespace: ns.name };
-  execFileSync(toolPath("kubectl"), ["--kubeconfig", process.env.KUBECONFIG ?? sandboxKubeconfig, "-n", ns.name, "scale", "statefulset", "alpha", "--replicas=5"]);
+  execFileSync(toolPath("kubectl"), [
+    "--kubeconfig",
+    process.env.KUBECONFIG ?? sandboxKubeconfig,
+    "-n",
+    ns.name,
+    "scale",
+    "statefulset",
+    "alpha",
+    "--replicas=5",
+  ]);
   assert.equal((await apps.readNamespacedStatefulSet({ name: "alpha", namespace: ns.name })).spec?.replicas, 5);
   const r = await engine.reconcile(ref, quiet(3));
-  assert.deepEqual(apiChanges(r.changes).map((c) => `${c.action}: ${c.detail}`), ["scale: replicas 5 → 3"]);
+  assert.deepEqual(
+    apiChanges(r.changes).map((c) => `${c.action}: ${c.detail}`),
+    ["scale: replicas 5 → 3"],
+  );
   assert.equal((await apps.readNamespacedStatefulSet({ name: "alpha", namespace: ns.name })).spec?.replicas, 3);
   assert.deepEqual(apiChanges((await engine.reconcile(ref, quiet(3))).changes), []);
 });
@@ -89,8 +109,13 @@ test("a spec change that alters the pod template updates the StatefulSet once", 
   const ref = { name: "alpha", namespace: ns.name };
   const s = { ...quiet(3), extraArgs: ["--maxpeers=20"] };
   const r = await engine.reconcile(ref, s);
-  assert.deepEqual(apiChanges(r.changes).map((c) => `${c.action} ${c.kind}`), ["update StatefulSet"]);
-  const args = (await apps.readNamespacedStatefulSet({ name: "alpha", namespace: ns.name })).spec?.template.spec?.containers.flatMap((c) => c.args ?? []);
+  assert.deepEqual(
+    apiChanges(r.changes).map((c) => `${c.action} ${c.kind}`),
+    ["update StatefulSet"],
+  );
+  const args = (await apps.readNamespacedStatefulSet({ name: "alpha", namespace: ns.name })).spec?.template.spec?.containers.flatMap(
+    (c) => c.args ?? [],
+  );
   assert.ok(args?.includes("--maxpeers=20"), `args: ${args}`);
   assert.deepEqual(apiChanges((await engine.reconcile(ref, s)).changes), []);
 });
@@ -102,13 +127,23 @@ test("labelled objects without an owner reference are adopted when the network h
   const owner = await core.createNamespacedConfigMap({ namespace: ns.name, body: { metadata: { name: "beta-owner" } } });
   const ownerRef = { apiVersion: "v1", kind: "ConfigMap", name: "beta-owner", uid: owner.metadata!.uid! };
   const r = await engine.reconcile({ ...ref, owner: ownerRef }, quiet(1));
-  assert.deepEqual(apiChanges(r.changes).filter((c) => c.action === "adopt").map((c) => c.kind).sort(), ["Secret", "Service", "StatefulSet"]);
+  assert.deepEqual(
+    apiChanges(r.changes)
+      .filter((c) => c.action === "adopt")
+      .map((c) => c.kind)
+      .sort(),
+    ["Secret", "Service", "StatefulSet"],
+  );
   for (const o of [
     await core.readNamespacedSecret({ name: "beta-rpc", namespace: ns.name }),
     await core.readNamespacedService({ name: "beta", namespace: ns.name }),
     await apps.readNamespacedStatefulSet({ name: "beta", namespace: ns.name }),
   ]) {
-    assert.deepEqual(o.metadata?.ownerReferences?.map((x) => x.uid), [ownerRef.uid], `${o.kind} ${o.metadata?.name}`);
+    assert.deepEqual(
+      o.metadata?.ownerReferences?.map((x) => x.uid),
+      [ownerRef.uid],
+      `${o.kind} ${o.metadata?.name}`,
+    );
   }
   assert.deepEqual(apiChanges((await engine.reconcile({ ...ref, owner: ownerRef }, quiet(1))).changes), []);
 });
@@ -136,9 +171,18 @@ test("objects with the network's names that are not its own are left alone, with
   }
 
   // A foreign Secret with the default credentials name, likewise.
-  const secret = await core.createNamespacedSecret({ namespace: ns.name, body: { metadata: { name: "delta-rpc" }, stringData: { password: "theirs" } } });
-  await assert.rejects(engine.reconcile({ name: "delta", namespace: ns.name }, quiet(1)), /Secret .*\/delta-rpc exists but is not network "delta"'s own.*spec\.rpc\.secretName/);
-  assert.equal((await core.readNamespacedSecret({ name: "delta-rpc", namespace: ns.name })).metadata?.resourceVersion, secret.metadata?.resourceVersion);
+  const secret = await core.createNamespacedSecret({
+    namespace: ns.name,
+    body: { metadata: { name: "delta-rpc" }, stringData: { password: "theirs" } },
+  });
+  await assert.rejects(
+    engine.reconcile({ name: "delta", namespace: ns.name }, quiet(1)),
+    /Secret .*\/delta-rpc exists but is not network "delta"'s own.*spec\.rpc\.secretName/,
+  );
+  assert.equal(
+    (await core.readNamespacedSecret({ name: "delta-rpc", namespace: ns.name })).metadata?.resourceVersion,
+    secret.metadata?.resourceVersion,
+  );
   await assert.rejects(apps.readNamespacedStatefulSet({ name: "delta", namespace: ns.name }));
 });
 
@@ -146,7 +190,12 @@ test("converge's timeout error names each node and what it lacks", async () => {
   // Pods cannot be Ready within the first pass that creates them.
   const err = await engine.converge({ name: "zeta", namespace: ns.name }, quiet(2), { timeoutMs: 1 }).catch((e: unknown) => e);
   assert.ok(err instanceof Error);
-  assert.match(err.message, new RegExp(`network ${ns.name}/zeta did not converge within 1 ms: node 0 \\(pod zeta-0\\): not Ready; node 1 \\(pod zeta-1\\): not Ready`));
+  assert.match(
+    err.message,
+    new RegExp(
+      `network ${ns.name}/zeta did not converge within 1 ms: node 0 \\(pod zeta-0\\): not Ready; node 1 \\(pod zeta-1\\): not Ready`,
+    ),
+  );
   await engine.destroy({ name: "zeta", namespace: ns.name }, { wait: true, timeoutMs: 60_000 });
 });
 
@@ -163,12 +212,21 @@ test("observe is read-only and reports the network; destroy removes only what th
   assert.equal(await engine.observe({ name: "nosuch", namespace: ns.name }), undefined);
 
   // A user's own Secret, named in spec.rpc.secretName, is used and survives destroy.
-  const userSecret = await core.createNamespacedSecret({ namespace: ns.name, body: { metadata: { name: "users-creds" }, stringData: { user: "u", password: "p" } } });
+  const userSecret = await core.createNamespacedSecret({
+    namespace: ns.name,
+    body: { metadata: { name: "users-creds" }, stringData: { user: "u", password: "p" } },
+  });
   const epsilon = { name: "epsilon", namespace: ns.name };
-  const r = await engine.reconcile(epsilon, { ...spec({ nodes: 1, topology: { type: "edges", edges: [] }, mining: { initialBlocks: 0 } }), rpc: { secretName: "users-creds" } });
+  const r = await engine.reconcile(epsilon, {
+    ...spec({ nodes: 1, topology: { type: "edges", edges: [] }, mining: { initialBlocks: 0 } }),
+    rpc: { secretName: "users-creds" },
+  });
   assert.ok(!r.changes.some((c) => c.kind === "Secret" && c.name === "users-creds"), "the user's Secret is neither created nor changed");
   await engine.destroy(epsilon, { wait: true, timeoutMs: 60_000 });
-  assert.equal((await core.readNamespacedSecret({ name: "users-creds", namespace: ns.name })).metadata?.resourceVersion, userSecret.metadata?.resourceVersion);
+  assert.equal(
+    (await core.readNamespacedSecret({ name: "users-creds", namespace: ns.name })).metadata?.resourceVersion,
+    userSecret.metadata?.resourceVersion,
+  );
 
   await engine.destroy(ref, { wait: true, timeoutMs: 60_000 });
   await assert.rejects(apps.readNamespacedStatefulSet({ name: "alpha", namespace: ns.name }));

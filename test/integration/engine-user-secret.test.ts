@@ -48,7 +48,11 @@ test("Core with a user/password Secret: the nodes' files are derived into a Secr
   await userSecret("uc-creds", { user: "alice", password: "first-Password" });
 
   const r = await engine.reconcile(ref, s);
-  assert.deepEqual(r.changes.map((c) => `${c.action} ${c.kind} ${c.name}`).sort(), ["create Secret uc-rpc-config", "create Service uc", "create StatefulSet uc"]);
+  assert.deepEqual(r.changes.map((c) => `${c.action} ${c.kind} ${c.name}`).sort(), [
+    "create Secret uc-rpc-config",
+    "create Service uc",
+    "create StatefulSet uc",
+  ]);
   assert.equal(r.status.rpcSecretName, "uc-creds", "status points users at their own Secret");
   const derived = await core.readNamespacedSecret({ name: "uc-rpc-config", namespace: ns.name });
   assert.equal(derived.metadata?.labels?.["regnet.dev/network"], "uc");
@@ -65,12 +69,29 @@ test("Core with a user/password Secret: the nodes' files are derived into a Secr
   assert.equal(engine.apiWrites() - writes, 0);
 
   // The user rotates the password: the derived files follow, and the pods roll (config hash).
-  const hash = (await apps.readNamespacedStatefulSet({ name: "uc", namespace: ns.name })).spec!.template.metadata!.annotations!["regnet.dev/config-hash"];
-  await core.replaceNamespacedSecret({ name: "uc-creds", namespace: ns.name, body: { metadata: { name: "uc-creds" }, stringData: { user: "alice", password: "second-Password" } } });
+  const hash = (await apps.readNamespacedStatefulSet({ name: "uc", namespace: ns.name })).spec!.template.metadata!.annotations![
+    "regnet.dev/config-hash"
+  ];
+  await core.replaceNamespacedSecret({
+    name: "uc-creds",
+    namespace: ns.name,
+    body: { metadata: { name: "uc-creds" }, stringData: { user: "alice", password: "second-Password" } },
+  });
   const rotated = await engine.reconcile(ref, s);
-  assert.deepEqual(rotated.changes.map((c) => `${c.action} ${c.kind} ${c.name}`), ["update Secret uc-rpc-config", "update StatefulSet uc"]);
-  assert.ok(rpcauthAccepts(text(await core.readNamespacedSecret({ name: "uc-rpc-config", namespace: ns.name }), "rpcauth"), "alice", "second-Password"));
-  const after = (await apps.readNamespacedStatefulSet({ name: "uc", namespace: ns.name })).spec!.template.metadata!.annotations!["regnet.dev/config-hash"];
+  assert.deepEqual(
+    rotated.changes.map((c) => `${c.action} ${c.kind} ${c.name}`),
+    ["update Secret uc-rpc-config", "update StatefulSet uc"],
+  );
+  assert.ok(
+    rpcauthAccepts(
+      text(await core.readNamespacedSecret({ name: "uc-rpc-config", namespace: ns.name }), "rpcauth"),
+      "alice",
+      "second-Password",
+    ),
+  );
+  const after = (await apps.readNamespacedStatefulSet({ name: "uc", namespace: ns.name })).spec!.template.metadata!.annotations![
+    "regnet.dev/config-hash"
+  ];
   assert.notEqual(after, hash);
 
   await engine.destroy(ref, { wait: true, timeoutMs: 60_000 });
@@ -83,18 +104,31 @@ test("Core with a user/password Secret: the nodes' files are derived into a Secr
 
 test("a user Secret regnet cannot use is refused before anything is created, naming spec.rpc.secretName, the keys and the fix", async () => {
   const cases: { name: string; input: BitcoinNetworkSpecInput; data: Record<string, string>; want: RegExp }[] = [
-    { name: "bt", input: { implementation: "btcd" }, data: { user: "u", password: "p" }, want: /"tls\.crt" is missing.*"tls\.key" is missing.*--from-file=tls\.crt=/ },
+    {
+      name: "bt",
+      input: { implementation: "btcd" },
+      data: { user: "u", password: "p" },
+      want: /"tls\.crt" is missing.*"tls\.key" is missing.*--from-file=tls\.crt=/,
+    },
     { name: "nopw", input: {}, data: { user: "u" }, want: /"password" is missing or empty/ },
     { name: "hash", input: {}, data: { user: "u", password: "a#b" }, want: /"password" must be one line without "#"/ },
   ];
   for (const c of cases) {
     await userSecret(`${c.name}-creds`, c.data);
-    const err = await engine.reconcile({ name: c.name, namespace: ns.name }, spec({ ...c.input, nodes: 0, rpc: { secretName: `${c.name}-creds` } })).catch((e: unknown) => e);
+    const err = await engine
+      .reconcile({ name: c.name, namespace: ns.name }, spec({ ...c.input, nodes: 0, rpc: { secretName: `${c.name}-creds` } }))
+      .catch((e: unknown) => e);
     assert.ok(err instanceof Error, `${c.name}: refused`);
     console.log(`# ${c.name}: ${err.message}`);
-    assert.match(err.message, new RegExp(`^spec\\.rpc\\.secretName: Secret ${ns.name}/${c.name}-creds cannot be the network's RPC credentials: `));
+    assert.match(
+      err.message,
+      new RegExp(`^spec\\.rpc\\.secretName: Secret ${ns.name}/${c.name}-creds cannot be the network's RPC credentials: `),
+    );
     assert.match(err.message, c.want);
-    assert.match(err.message, new RegExp(`kubectl create secret generic ${c.name}-creds --from-literal=user=<user> --from-literal=password=<password>`));
+    assert.match(
+      err.message,
+      new RegExp(`kubectl create secret generic ${c.name}-creds --from-literal=user=<user> --from-literal=password=<password>`),
+    );
     assert.match(err.message, /or remove spec\.rpc\.secretName/);
     await absent(() => core.readNamespacedSecret({ name: `${c.name}-rpc-config`, namespace: ns.name }));
     await absent(() => core.readNamespacedService({ name: c.name, namespace: ns.name }));

@@ -11,7 +11,17 @@ import * as assert from "node:assert/strict";
 import * as k8s from "@kubernetes/client-node";
 import { GROUP, PLURAL, VERSION } from "../../provider/spec";
 import { kubeConfig, tempNamespace } from "../support/cluster";
-import { applyPlatform, chartFiles, chartObjects, chartsOut, exampleFiles, examplesDir, kubectl, PLATFORM_FILES, toYaml } from "./platform-helpers";
+import {
+  applyPlatform,
+  chartFiles,
+  chartObjects,
+  chartsOut,
+  exampleFiles,
+  examplesDir,
+  kubectl,
+  PLATFORM_FILES,
+  toYaml,
+} from "./platform-helpers";
 
 let ns: { name: string; cleanup: () => Promise<void> };
 let custom: k8s.CustomObjectsApi;
@@ -33,7 +43,14 @@ function network(name: string, spec: unknown): Record<string, unknown> {
 }
 
 async function create(body: Record<string, unknown>): Promise<any> {
-  return custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace: ns.name, body, fieldValidation: "Strict" });
+  return custom.createNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    plural: PLURAL,
+    namespace: ns.name,
+    body,
+    fieldValidation: "Strict",
+  });
 }
 
 /** The API server's refusal message for `body`, or fails if it was accepted. */
@@ -60,7 +77,10 @@ test("all of charts-out applies with server-side apply (platform for real, then 
   const examples = exampleFiles()
     .flatMap(chartObjects)
     .filter((o) => o.kind === "Namespace");
-  assert.deepEqual(examples.map((o) => o.metadata.name), ["regnet-examples"]);
+  assert.deepEqual(
+    examples.map((o) => o.metadata.name),
+    ["regnet-examples"],
+  );
   kubectl(["apply", "--server-side", "-f", "-"], { input: toYaml(examples) });
   const r = kubectl(["apply", "--server-side", "--dry-run=server", "-f", chartsOut, "-f", examplesDir]);
   const lines = r.stdout.trim().split("\n");
@@ -77,7 +97,10 @@ test("all of charts-out applies with server-side apply (platform for real, then 
     "bitcoinnetwork.regnet.dev/btcd-ring",
     "bitcoinnetwork.regnet.dev/core-mesh",
   ]) {
-    assert.ok(lines.some((l) => l.startsWith(`${want} serverside-applied`)), `${want} was not applied:\n${r.stdout}${r.stderr}`);
+    assert.ok(
+      lines.some((l) => l.startsWith(`${want} serverside-applied`)),
+      `${want} was not applied:\n${r.stdout}${r.stderr}`,
+    );
   }
   assert.equal(r.stderr.trim(), "", "no warnings");
 });
@@ -194,13 +217,31 @@ test("kubectl get shows the columns; the short name and the regnet category list
       plural: PLURAL,
       namespace: ns.name,
       name: "columns",
-      body: [{ op: "add", path: "/status", value: { readyNodes: 2, selector: "regnet.dev/network=columns", wired: true, synced: false, height: 101, nodes: [], conditions: [], rpcSecretName: "columns-rpc" } }],
+      body: [
+        {
+          op: "add",
+          path: "/status",
+          value: {
+            readyNodes: 2,
+            selector: "regnet.dev/network=columns",
+            wired: true,
+            synced: false,
+            height: 101,
+            nodes: [],
+            conditions: [],
+            rpcSecretName: "columns-rpc",
+          },
+        },
+      ],
     },
     k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.JsonPatch),
   );
   const table = kubectl(["get", "bitcoinnetworks", "columns", "-n", ns.name]).stdout;
   console.log(table.trim());
-  const [header, row] = table.trim().split("\n").map((l) => l.trim().split(/\s+/));
+  const [header, row] = table
+    .trim()
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/));
   assert.deepEqual(header, ["NAME", "NODES", "READY", "WIRED", "SYNCED", "HEIGHT", "AGE"]);
   assert.deepEqual(row.slice(0, 6), ["columns", "3", "2", "true", "false", "101"]);
   const wide = kubectl(["get", "btcnet", "columns", "-n", ns.name, "-o", "wide"]).stdout;
@@ -213,7 +254,13 @@ test("kubectl get shows the columns; the short name and the regnet category list
 test("kubectl scale --replicas=5 sets .spec.nodes through the scale subresource", async () => {
   await create(network("scaled", { implementation: "btcd", nodes: 3 }));
   console.log(kubectl(["scale", "bitcoinnetwork/scaled", "-n", ns.name, "--replicas=5"]).stdout.trim());
-  const got: any = await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace: ns.name, name: "scaled" });
+  const got: any = await custom.getNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    plural: PLURAL,
+    namespace: ns.name,
+    name: "scaled",
+  });
   assert.equal(got.spec.nodes, 5);
   const scale = JSON.parse(kubectl(["get", "bitcoinnetwork", "scaled", "-n", ns.name, "--subresource=scale", "-o", "json"]).stdout);
   assert.equal(scale.kind, "Scale");

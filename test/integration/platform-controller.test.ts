@@ -25,7 +25,9 @@ test("the synthesized controller runs in the sandbox and, with the chart's RBAC 
   const { cluster, controller } = definePlatform(testApp(), { namespace: home.name, name, controllerArgs: ["--namespace", nets.name] });
   // Everything but the CRD (shared, applied above); the Namespace object labels the temp namespace
   // with pod-security enforce=restricted before the Deployment's pod is admitted.
-  const objects = [...cluster.toJson(), ...controller.toJson()].filter((o: Manifest) => o.kind !== "CustomResourceDefinition") as Manifest[];
+  const objects = [...cluster.toJson(), ...controller.toJson()].filter(
+    (o: Manifest) => o.kind !== "CustomResourceDefinition",
+  ) as Manifest[];
   kubectl(["apply", "--server-side", "-f", "-"], { input: toYaml(objects) });
 
   const nsLabels = JSON.parse(kubectl(["get", "namespace", home.name, "-o", "jsonpath={.metadata.labels}"]).stdout);
@@ -62,14 +64,25 @@ test("the synthesized controller runs in the sandbox and, with the chart's RBAC 
     version: VERSION,
     plural: PLURAL,
     namespace: nets.name,
-    body: { apiVersion: `${GROUP}/${VERSION}`, kind: "BitcoinNetwork", metadata: { name: "ring" }, spec: { implementation: "btcd", nodes: 2 } },
+    body: {
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: "BitcoinNetwork",
+      metadata: { name: "ring" },
+      spec: { implementation: "btcd", nodes: 2 },
+    },
   });
   const started = Date.now();
   try {
     await waitFor(
       "the in-cluster controller to make network ring ready, wired and synced",
       async () => {
-        const net: any = await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, namespace: nets.name, name: "ring" });
+        const net: any = await custom.getNamespacedCustomObject({
+          group: GROUP,
+          version: VERSION,
+          plural: PLURAL,
+          namespace: nets.name,
+          name: "ring",
+        });
         const s = net.status;
         return s && s.readyNodes === 2 && s.wired && s.synced && s.height >= 101 ? s : undefined;
       },
@@ -82,7 +95,8 @@ test("the synthesized controller runs in the sandbox and, with the chart's RBAC 
   // A controller installed cluster-wide in regnet-system (by another test) may reconcile this
   // network too; this pod's own counters and logs say what *it* did, with its own RBAC.
   const metrics = await (await fetch(`http://${pod.status!.podIP}:8080/metrics`, { signal: AbortSignal.timeout(5000) })).text();
-  const count = (result: string) => Number(new RegExp(`^regnet_controller_reconciles_total\\{result="${result}"\\} (\\d+)`, "m").exec(metrics)?.[1]);
+  const count = (result: string) =>
+    Number(new RegExp(`^regnet_controller_reconciles_total\\{result="${result}"\\} (\\d+)`, "m").exec(metrics)?.[1]);
   console.log(`this controller's reconciles: success ${count("success")}, requeue ${count("requeue")}, error ${count("error")}`);
   assert.ok(count("success") + count("requeue") >= 1, "this controller reconciled the network");
   const logs = kubectl(["logs", `deployment/${name}`, "-n", home.name]).stdout;

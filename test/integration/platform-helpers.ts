@@ -39,11 +39,18 @@ export function chartObjects(file: string): Manifest[] {
 
 /** The files `kubectl apply -f charts-out/` applies. */
 export function chartFiles(): string[] {
-  return fs.readdirSync(chartsOut).filter((f) => f.endsWith(".yaml")).sort();
+  return fs
+    .readdirSync(chartsOut)
+    .filter((f) => f.endsWith(".yaml"))
+    .sort();
 }
 
 export function exampleFiles(): string[] {
-  return fs.readdirSync(examplesDir).filter((f) => f.endsWith(".yaml")).sort().map((f) => path.join("examples", f));
+  return fs
+    .readdirSync(examplesDir)
+    .filter((f) => f.endsWith(".yaml"))
+    .sort()
+    .map((f) => path.join("examples", f));
 }
 
 export function toYaml(objects: Manifest[]): string {

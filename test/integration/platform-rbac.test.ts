@@ -43,7 +43,13 @@ test("with secretNamespaces, Secrets outside the listed namespaces are forbidden
   await matrix(`system:serviceaccount:${home.name}:${name} (secretNamespaces: [${nets.name}])`, request, [
     ...crud(`secrets in ${nets.name} (listed)`, secrets(nets.name), named("Secret", "v1"), ALL, true),
     ...crud(`services in ${nets.name}`, `/api/v1/namespaces/${nets.name}/services`, undefined, ["get"], true),
-    ...crud("secrets in kube-system (not its own)", secrets("kube-system"), named("Secret", "v1"), ["get", "list", "create", "delete"], false),
+    ...crud(
+      "secrets in kube-system (not its own)",
+      secrets("kube-system"),
+      named("Secret", "v1"),
+      ["get", "list", "create", "delete"],
+      false,
+    ),
     ...crud(`secrets in ${home.name} (not listed)`, secrets(home.name), undefined, ["get", "list"], false),
     { what: "list secrets, all namespaces", method: "GET", path: "/api/v1/secrets", allow: false },
   ]);

@@ -19,7 +19,11 @@ const kubeconfigPath = process.env.KUBECONFIG ?? sandboxKubeconfig;
 before(async () => {
   ns = await tempNamespace("pulumi-check");
   stateRoot = path.join(repoRoot, ".regnet", "test-pulumi", ns.name);
-  stack = await openStack({ stackName: "check", stateDir: path.join(stateRoot, "state"), config: { namespace: ns.name, kubeconfigPath, networks: [] } });
+  stack = await openStack({
+    stackName: "check",
+    stateDir: path.join(stateRoot, "state"),
+    config: { namespace: ns.name, kubeconfigPath, networks: [] },
+  });
 });
 
 after(async () => {
@@ -44,7 +48,11 @@ async function regnetObjects(): Promise<string[]> {
 const cases: { what: string; network: Record<string, unknown>; property: string }[] = [
   { what: "nodes = -1", network: { name: "bad", nodes: -1, implementation: "btcd" }, property: "spec.nodes" },
   { what: "chain mainnet", network: { name: "bad", chain: "main", implementation: "btcd" }, property: "spec.chain" },
-  { what: "unknown topology", network: { name: "bad", nodes: 3, implementation: "btcd", topology: { type: "star" } }, property: "spec.topology.type" },
+  {
+    what: "unknown topology",
+    network: { name: "bad", nodes: 3, implementation: "btcd", topology: { type: "star" } },
+    property: "spec.topology.type",
+  },
   {
     what: "degree ≥ nodes",
     network: { name: "bad", nodes: 3, implementation: "btcd", topology: { type: "random", degree: 3 } },

@@ -13,7 +13,12 @@ const TIMEOUT_SECONDS = 60;
 before(async () => {
   t = await openTestStack("pulumi-ns", "nsmissing", (namespace) => {
     missingNs = `${namespace}-gone`;
-    return { namespace: missingNs, kubeconfigPath, networks: [{ name: "lost", nodes: 1, implementation: "btcd" }], convergeTimeoutSeconds: TIMEOUT_SECONDS };
+    return {
+      namespace: missingNs,
+      kubeconfigPath,
+      networks: [{ name: "lost", nodes: 1, implementation: "btcd" }],
+      convergeTimeoutSeconds: TIMEOUT_SECONDS,
+    };
   });
 });
 
@@ -26,12 +31,20 @@ test("up into a missing namespace fails fast, naming the namespace and the fix",
     (err: Error) => err.message,
   );
   const ms = Date.now() - started;
-  process.stderr.write(`[pulumi-namespace] failed after ${ms} ms: ${failed.split("\n").find((l) => l.includes("does not exist"))?.trim()}\n`);
+  process.stderr.write(
+    `[pulumi-namespace] failed after ${ms} ms: ${failed
+      .split("\n")
+      .find((l) => l.includes("does not exist"))
+      ?.trim()}\n`,
+  );
   assert.ok(ms < TIMEOUT_SECONDS * 1000, `up failed before the ${TIMEOUT_SECONDS} s converge timeout (${ms} ms)`);
   assert.doesNotMatch(failed, /did not converge/);
   assert.match(failed, new RegExp(`namespace "${missingNs}" does not exist`));
   assert.match(failed, new RegExp(`kubectl create namespace ${missingNs}`));
-  await assert.rejects(kubeConfig().makeApiClient(k8s.CoreV1Api).readNamespace({ name: missingNs }), (e: unknown) => e instanceof k8s.ApiException && e.code === 404);
+  await assert.rejects(
+    kubeConfig().makeApiClient(k8s.CoreV1Api).readNamespace({ name: missingNs }),
+    (e: unknown) => e instanceof k8s.ApiException && e.code === 404,
+  );
   // Nothing was made, so nothing is tracked: the stack holds no BitcoinNetwork to retry or destroy.
   const state = await t!.stack.exportStack();
   const tracked = (state.deployment.resources ?? []).filter((r: { type: string }) => r.type.endsWith(":BitcoinNetwork"));

@@ -16,11 +16,16 @@ let root: string;
 const contents = fs.readFileSync(kubeconfigPath, "utf8");
 
 before(async () => {
-  t = await openTestStack("pulumi-secret", "secret", (namespace) => ({
-    namespace,
-    kubeconfig: contents,
-    networks: [{ name: "zero", nodes: 0, implementation: "btcd" }],
-  }), ["kubeconfig"]);
+  t = await openTestStack(
+    "pulumi-secret",
+    "secret",
+    (namespace) => ({
+      namespace,
+      kubeconfig: contents,
+      networks: [{ name: "zero", nodes: 0, implementation: "btcd" }],
+    }),
+    ["kubeconfig"],
+  );
   ({ stack, root } = t);
 });
 
@@ -42,9 +47,14 @@ test("a kubeconfig passed as a secret works and never lands in state or logs in 
   assert.equal(res.outputs.rpcSecretName, "zero-rpc");
 
   // Every line of the kubeconfig that is specific to it (server, key and certificate references).
-  const distinctive = contents.split("\n").map((l) => l.trim()).filter((l) => /server:|client-key|client-certificate|token|-data:/.test(l));
+  const distinctive = contents
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => /server:|client-key|client-certificate|token|-data:/.test(l));
   assert.ok(distinctive.length >= 2);
-  const files = [...fs.readdirSync(root, { recursive: true, encoding: "utf8" })].map((f) => path.join(root, f)).filter((f) => fs.statSync(f).isFile());
+  const files = [...fs.readdirSync(root, { recursive: true, encoding: "utf8" })]
+    .map((f) => path.join(root, f))
+    .filter((f) => fs.statSync(f).isFile());
   const work = path.join(root, "work-secret");
   files.push(...fs.readdirSync(work).map((f) => path.join(work, f)));
   for (const f of new Set(files)) {

@@ -33,7 +33,10 @@ export class CliError extends Error {
 /** A pod of a Core network as a CoreNode: its IP now, the credentials from `secretName`. */
 export async function coreNode(kc: k8s.KubeConfig, namespace: string, pod: string, secretName: string): Promise<CoreNode> {
   const core = kc.makeApiClient(k8s.CoreV1Api);
-  const [p, secret] = await Promise.all([core.readNamespacedPod({ name: pod, namespace }), core.readNamespacedSecret({ name: secretName, namespace })]);
+  const [p, secret] = await Promise.all([
+    core.readNamespacedPod({ name: pod, namespace }),
+    core.readNamespacedSecret({ name: secretName, namespace }),
+  ]);
   const creds = readCredentials(secret);
   if (!creds) throw new Error(`secret ${namespace}/${secretName} holds no RPC credentials`);
   if (!p.status?.podIP) throw new Error(`pod ${namespace}/${pod} has no IP yet`);
@@ -55,7 +58,11 @@ export async function bitcoinCli(node: CoreNode, args: string[], timeoutMs = 30_
       ...args,
     ];
     const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(toolPath("bitcoin-cli"), argv, { stdio: ["pipe", "pipe", "pipe"], timeout: timeoutMs + 5000, killSignal: "SIGKILL" });
+      const child = spawn(toolPath("bitcoin-cli"), argv, {
+        stdio: ["pipe", "pipe", "pipe"],
+        timeout: timeoutMs + 5000,
+        killSignal: "SIGKILL",
+      });
       let out = "";
       let err = "";
       child.stdout.on("data", (b: Buffer) => (out += b.toString("utf8")));

@@ -30,7 +30,8 @@ export async function runAsPodUser(pod: k8s.V1Pod, secret: k8s.V1Secret, ready: 
   const c = spec.containers[0];
   const sc = spec.securityContext ?? {};
   const [uid, gid, fsGroup] = [c.securityContext?.runAsUser ?? sc.runAsUser, c.securityContext?.runAsGroup ?? sc.runAsGroup, sc.fsGroup];
-  if (uid === undefined || gid === undefined || fsGroup === undefined) throw new Error(`${pod.metadata!.name}: no runAsUser/runAsGroup/fsGroup`);
+  if (uid === undefined || gid === undefined || fsGroup === undefined)
+    throw new Error(`${pod.metadata!.name}: no runAsUser/runAsGroup/fsGroup`);
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "regnet-nonroot-"));
   fs.chmodSync(dir, 0o755);
@@ -40,7 +41,8 @@ export async function runAsPodUser(pod: k8s.V1Pod, secret: k8s.V1Secret, ready: 
     fs.mkdirSync(host);
     const volume = spec.volumes?.find((v) => v.name === m.name);
     if (volume?.secret) {
-      for (const [k, v] of Object.entries(secret.data ?? {})) fs.writeFileSync(path.join(host, k), Buffer.from(v, "base64"), { mode: 0o444 });
+      for (const [k, v] of Object.entries(secret.data ?? {}))
+        fs.writeFileSync(path.join(host, k), Buffer.from(v, "base64"), { mode: 0o444 });
       fs.chmodSync(host, 0o755);
     } else {
       fs.chownSync(host, 0, fsGroup);
@@ -63,11 +65,23 @@ export async function runAsPodUser(pod: k8s.V1Pod, secret: k8s.V1Secret, ready: 
   const passwd = path.join(dir, "passwd");
   fs.writeFileSync(passwd, "root:x:0:0:root:/root:/bin/sh\n");
 
-  const setpriv = ["setpriv", `--reuid=${uid}`, `--regid=${gid}`, `--groups=${fsGroup}`, "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"];
+  const setpriv = [
+    "setpriv",
+    `--reuid=${uid}`,
+    `--regid=${gid}`,
+    `--groups=${fsGroup}`,
+    "--inh-caps=-all",
+    "--bounding-set=-all",
+    "--no-new-privs",
+  ];
   const envArgs = ["env", "-i", ...Object.entries(env).map(([k, v]) => `${k}=${v}`)];
-  const child = spawn("unshare", ["--mount", "--net", "sh", "-c", 'mount --bind "$0" /etc/passwd && exec "$@"', passwd, ...setpriv, ...envArgs, program, ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    "unshare",
+    ["--mount", "--net", "sh", "-c", 'mount --bind "$0" /etc/passwd && exec "$@"', passwd, ...setpriv, ...envArgs, program, ...args],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let output = "";
   let exited: number | null | undefined;
   child.stdout.on("data", (b: Buffer) => (output += b.toString("utf8")));
@@ -82,7 +96,9 @@ export async function runAsPodUser(pod: k8s.V1Pod, secret: k8s.V1Secret, ready: 
     if (state instanceof Error) throw state;
     if (state === "exited") throw new Error(`${c.command![0]} as uid ${uid} exited ${exited} before it was ready:\n${output.slice(-2000)}`);
     const data = moved.get(DATA_DIR)!;
-    const dataOwners = [...new Set(fs.readdirSync(data, { recursive: true, encoding: "utf8" }).map((f) => fs.statSync(path.join(data, f)).uid))];
+    const dataOwners = [
+      ...new Set(fs.readdirSync(data, { recursive: true, encoding: "utf8" }).map((f) => fs.statSync(path.join(data, f)).uid)),
+    ];
     return { output, dataOwners };
   } finally {
     child.kill("SIGTERM");

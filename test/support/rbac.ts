@@ -60,7 +60,9 @@ export async function matrix(title: string, request: Requester, checks: Check[])
     assert.notEqual(status, 401, `the token was not accepted (${c.what})`);
     const allowed = status !== 403;
     const ok = allowed === c.allow;
-    rows.push(`${ok ? "  " : "✗ "}${(allowed ? "allowed" : "FORBIDDEN").padEnd(10)} ${c.what.padEnd(58)} ${String(status).padEnd(4)}${c.note ? ` ${c.note}` : ""}`);
+    rows.push(
+      `${ok ? "  " : "✗ "}${(allowed ? "allowed" : "FORBIDDEN").padEnd(10)} ${c.what.padEnd(58)} ${String(status).padEnd(4)}${c.note ? ` ${c.note}` : ""}`,
+    );
     if (!ok) wrong.push(`${c.what}: want ${c.allow ? "allowed" : "forbidden"}, got HTTP ${status}`);
   }
   console.log(`\n${title}\n${rows.join("\n")}\n`);
@@ -96,11 +98,22 @@ export function controllerChecks(n: string): Check[] {
   return [
     // needed
     ...crud("bitcoinnetworks", bn, undefined, ["get", "list", "watch"], true),
-    { what: "list+watch bitcoinnetworks, all namespaces", method: "GET", path: "/apis/regnet.dev/v1alpha1/bitcoinnetworks" + WATCH, allow: true },
+    {
+      what: "list+watch bitcoinnetworks, all namespaces",
+      method: "GET",
+      path: "/apis/regnet.dev/v1alpha1/bitcoinnetworks" + WATCH,
+      allow: true,
+    },
     { what: "get bitcoinnetworks/status", method: "GET", path: `${bn}/rbac-probe/status`, allow: true },
     { what: "update bitcoinnetworks/status", method: "PUT", path: `${bn}/rbac-probe/status${DRY}`, body: {}, allow: true },
     { what: "patch bitcoinnetworks/status", method: "PATCH", path: `${bn}/rbac-probe/status${DRY}`, body: {}, allow: true },
-    { what: "update bitcoinnetworks/finalizers (blockOwnerDeletion)", method: "PUT", path: `${bn}/rbac-probe/finalizers${DRY}`, body: {}, allow: true },
+    {
+      what: "update bitcoinnetworks/finalizers (blockOwnerDeletion)",
+      method: "PUT",
+      path: `${bn}/rbac-probe/finalizers${DRY}`,
+      body: {},
+      allow: true,
+    },
     ...crud("statefulsets", `/apis/apps/v1/namespaces/${n}/statefulsets`, named("StatefulSet", "apps/v1"), ALL, true),
     { what: "list+watch statefulsets, all namespaces", method: "GET", path: "/apis/apps/v1/statefulsets" + WATCH, allow: true },
     ...crud("services", `/api/v1/namespaces/${n}/services`, named("Service", "v1"), ALL, true),
@@ -110,33 +123,94 @@ export function controllerChecks(n: string): Check[] {
     { what: "list+watch pods, all namespaces", method: "GET", path: "/api/v1/pods" + WATCH, allow: true },
     { what: "create events", method: "POST", path: `/api/v1/namespaces/${n}/events${DRY}`, body: named("Event", "v1"), allow: true },
     { what: "patch events", method: "PATCH", path: `/api/v1/namespaces/${n}/events/rbac-probe${DRY}`, body: {}, allow: true },
-    { what: "create events.k8s.io events", method: "POST", path: `/apis/events.k8s.io/v1/namespaces/${n}/events${DRY}`, body: named("Event", "events.k8s.io/v1"), allow: true },
-    { what: "patch events.k8s.io events", method: "PATCH", path: `/apis/events.k8s.io/v1/namespaces/${n}/events/rbac-probe${DRY}`, body: {}, allow: true },
+    {
+      what: "create events.k8s.io events",
+      method: "POST",
+      path: `/apis/events.k8s.io/v1/namespaces/${n}/events${DRY}`,
+      body: named("Event", "events.k8s.io/v1"),
+      allow: true,
+    },
+    {
+      what: "patch events.k8s.io events",
+      method: "PATCH",
+      path: `/apis/events.k8s.io/v1/namespaces/${n}/events/rbac-probe${DRY}`,
+      body: {},
+      allow: true,
+    },
     { what: "delete events", method: "DELETE", path: `/api/v1/namespaces/${n}/events/rbac-probe${DRY}`, allow: false },
     { what: "get lease regnet-system/regnet-controller", method: "GET", path: `${leases("regnet-system")}/regnet-controller`, allow: true },
-    { what: "update lease regnet-system/regnet-controller", method: "PUT", path: `${leases("regnet-system")}/regnet-controller${DRY}`, body: lease, allow: true },
+    {
+      what: "update lease regnet-system/regnet-controller",
+      method: "PUT",
+      path: `${leases("regnet-system")}/regnet-controller${DRY}`,
+      body: lease,
+      allow: true,
+    },
     { what: "create leases in regnet-system", method: "POST", path: `${leases("regnet-system")}${DRY}`, body: lease, allow: true },
     // not needed: denied
-    ...crud("bitcoinnetworks (the user's spec)", bn, named("BitcoinNetwork", "regnet.dev/v1alpha1"), ["create", "update", "patch", "delete"], false),
+    ...crud(
+      "bitcoinnetworks (the user's spec)",
+      bn,
+      named("BitcoinNetwork", "regnet.dev/v1alpha1"),
+      ["create", "update", "patch", "delete"],
+      false,
+    ),
     { what: "get nodes", method: "GET", path: "/api/v1/nodes/rbac-probe", allow: false },
     { what: "delete nodes", method: "DELETE", path: `/api/v1/nodes/rbac-probe${DRY}`, allow: false },
-    ...crud("deployments", `/apis/apps/v1/namespaces/${n}/deployments`, named("Deployment", "apps/v1"), ["get", "create", "update", "patch", "delete"], false),
+    ...crud(
+      "deployments",
+      `/apis/apps/v1/namespaces/${n}/deployments`,
+      named("Deployment", "apps/v1"),
+      ["get", "create", "update", "patch", "delete"],
+      false,
+    ),
     ...crud("pods", `/api/v1/namespaces/${n}/pods`, named("Pod", "v1"), ["create", "update", "patch", "delete"], false),
     { what: "create pods/portforward", method: "POST", path: `/api/v1/namespaces/${n}/pods/rbac-probe/portforward`, allow: false },
     { what: "create pods/exec", method: "POST", path: `/api/v1/namespaces/${n}/pods/rbac-probe/exec`, allow: false },
-    ...crud("persistentvolumeclaims", `/api/v1/namespaces/${n}/persistentvolumeclaims`, named("PersistentVolumeClaim", "v1"), ["create", "update", "patch"], false),
+    ...crud(
+      "persistentvolumeclaims",
+      `/api/v1/namespaces/${n}/persistentvolumeclaims`,
+      named("PersistentVolumeClaim", "v1"),
+      ["create", "update", "patch"],
+      false,
+    ),
     ...crud("leases in kube-node-lease", leases("kube-node-lease"), lease, ["get", "list", "create", "update", "delete"], false),
     ...crud("leases in kube-system", leases("kube-system"), lease, ["get", "update"], false),
     ...crud("leases in a network's namespace", leases(n), lease, ["get", "create", "update"], false),
     ...crud("leases in regnet-system, another name", leases("regnet-system"), lease, ["get", "update", "patch", "delete"], false),
     ...crud("leases in regnet-system", leases("regnet-system"), lease, ["list", "watch"], false),
     ...crud("configmaps", `/api/v1/namespaces/${n}/configmaps`, named("ConfigMap", "v1"), ["get", "create"], false),
-    { what: "create serviceaccounts/token", method: "POST", path: `/api/v1/namespaces/${n}/serviceaccounts/default/token`, body: {}, allow: false },
+    {
+      what: "create serviceaccounts/token",
+      method: "POST",
+      path: `/api/v1/namespaces/${n}/serviceaccounts/default/token`,
+      body: {},
+      allow: false,
+    },
     { what: "create namespaces", method: "POST", path: `/api/v1/namespaces${DRY}`, body: named("Namespace", "v1"), allow: false },
-    { what: "create clusterroles", method: "POST", path: `/apis/rbac.authorization.k8s.io/v1/clusterroles${DRY}`, body: named("ClusterRole", "rbac.authorization.k8s.io/v1"), allow: false },
-    { what: "create rolebindings", method: "POST", path: `/apis/rbac.authorization.k8s.io/v1/namespaces/${n}/rolebindings${DRY}`, body: named("RoleBinding", "rbac.authorization.k8s.io/v1"), allow: false },
+    {
+      what: "create clusterroles",
+      method: "POST",
+      path: `/apis/rbac.authorization.k8s.io/v1/clusterroles${DRY}`,
+      body: named("ClusterRole", "rbac.authorization.k8s.io/v1"),
+      allow: false,
+    },
+    {
+      what: "create rolebindings",
+      method: "POST",
+      path: `/apis/rbac.authorization.k8s.io/v1/namespaces/${n}/rolebindings${DRY}`,
+      body: named("RoleBinding", "rbac.authorization.k8s.io/v1"),
+      allow: false,
+    },
     // The honest row: RBAC cannot scope Secrets by owner or label, so with the default
     // (cluster-wide) install the controller *can* read Secrets that are not its own.
-    ...crud("secrets in kube-system (not its own)", "/api/v1/namespaces/kube-system/secrets", undefined, ["get", "list"], true, "← cluster-wide mode; see secretNamespaces"),
+    ...crud(
+      "secrets in kube-system (not its own)",
+      "/api/v1/namespaces/kube-system/secrets",
+      undefined,
+      ["get", "list"],
+      true,
+      "← cluster-wide mode; see secretNamespaces",
+    ),
   ];
 }

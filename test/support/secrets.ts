@@ -14,7 +14,9 @@ export function kubeconfigCredentials(kubeconfigPath: string): string[] {
   // The long lines of a PEM body: any one of them found means the key leaked.
   const pemBody = (pem: string) => pem.split("\n").filter((l) => l.length >= 40 && !l.startsWith("-----"));
   return kc.users.flatMap(({ user }) => [
-    ...(user["client-key-data"] ? [user["client-key-data"], ...pemBody(Buffer.from(user["client-key-data"], "base64").toString("utf8"))] : []),
+    ...(user["client-key-data"]
+      ? [user["client-key-data"], ...pemBody(Buffer.from(user["client-key-data"], "base64").toString("utf8"))]
+      : []),
     ...(user["client-key"] ? pemBody(fs.readFileSync(path.resolve(path.dirname(kubeconfigPath), user["client-key"]), "utf8")) : []),
     ...(user.token ? [user.token] : []),
   ]);

@@ -47,7 +47,9 @@ test("cluster-scoped objects carry no namespace; namespaced platform objects are
     assert.ok(CLUSTER_SCOPED.has(m.kind), `${m.kind} ${m.metadata.name} belongs in the namespaced chart`);
     assert.equal(m.metadata.namespace, undefined, `${m.kind} ${m.metadata.name} is cluster-scoped`);
   }
-  const kinds = manifests(controller).map((m) => `${m.kind}/${m.metadata.name}`).sort();
+  const kinds = manifests(controller)
+    .map((m) => `${m.kind}/${m.metadata.name}`)
+    .sort();
   assert.deepEqual(kinds, [
     "Deployment/regnet-controller",
     "Role/regnet-controller-leader-election",
@@ -69,7 +71,9 @@ test("the CRD's schema is the spec's own, with status and scale subresources, co
     status: {},
     scale: { specReplicasPath: ".spec.nodes", statusReplicasPath: ".status.readyNodes", labelSelectorPath: ".status.selector" },
   });
-  const columns = v.additionalPrinterColumns.filter((c: { priority?: number }) => !c.priority).map((c: { name: string }) => c.name.toUpperCase());
+  const columns = v.additionalPrinterColumns
+    .filter((c: { priority?: number }) => !c.priority)
+    .map((c: { name: string }) => c.name.toUpperCase());
   assert.deepEqual(columns, ["NODES", "READY", "WIRED", "SYNCED", "HEIGHT", "AGE"]);
   // Every column points at a field the schema has (a typo would print an empty column forever).
   for (const c of v.additionalPrinterColumns as { jsonPath: string }[]) {
@@ -136,8 +140,12 @@ test("secretNamespaces moves the Secret verbs out of the ClusterRole into per-na
   assert.ok(!hasSecrets(find(scoped, "ClusterRole", "regnet-controller")));
   assert.ok(hasSecrets(find(scoped, "ClusterRole", "regnet-controller-secrets")));
   const bindings = manifests(scoped).filter((m) => m.kind === "RoleBinding");
-  assert.deepEqual(bindings.map((b) => b.metadata.namespace), ["team-a", "team-b"]);
-  for (const b of bindings) assert.deepEqual(b.roleRef, { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "regnet-controller-secrets" });
+  assert.deepEqual(
+    bindings.map((b) => b.metadata.namespace),
+    ["team-a", "team-b"],
+  );
+  for (const b of bindings)
+    assert.deepEqual(b.roleRef, { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "regnet-controller-secrets" });
 });
 
 test("the example networks are a 3-node btcd ring and a Bitcoin Core network, and the engine accepts both", () => {

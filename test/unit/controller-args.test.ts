@@ -20,9 +20,28 @@ test("defaults: in-cluster, all namespaces, leader election on", () => {
 
 test("flags are read", () => {
   const a = parseControllerArgs([
-    "--kubeconfig", "/tmp/kc", "--namespace", "team-a", "--workers", "4", "--resync-seconds", "5",
-    "--http-port", "0", "--leader-elect", "false", "--lease-duration-seconds", "4", "--renew-deadline-seconds", "3",
-    "--retry-period-seconds", "0.5", "--rpc-access", "port-forward", "--leader-election-namespace", "x",
+    "--kubeconfig",
+    "/tmp/kc",
+    "--namespace",
+    "team-a",
+    "--workers",
+    "4",
+    "--resync-seconds",
+    "5",
+    "--http-port",
+    "0",
+    "--leader-elect",
+    "false",
+    "--lease-duration-seconds",
+    "4",
+    "--renew-deadline-seconds",
+    "3",
+    "--retry-period-seconds",
+    "0.5",
+    "--rpc-access",
+    "port-forward",
+    "--leader-election-namespace",
+    "x",
   ]);
   assert.equal(a.kubeconfig, "/tmp/kc");
   assert.equal(a.namespace, "team-a");
@@ -44,7 +63,11 @@ test("bad flags are refused with the flag named", () => {
     [["--no-such-flag"], /no-such-flag/],
   ];
   for (const [argv, re] of bad) {
-    assert.throws(() => parseControllerArgs(argv), (err: unknown) => err instanceof UsageError && re.test(err.message), argv.join(" "));
+    assert.throws(
+      () => parseControllerArgs(argv),
+      (err: unknown) => err instanceof UsageError && re.test(err.message),
+      argv.join(" "),
+    );
   }
 });
 

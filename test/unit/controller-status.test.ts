@@ -8,7 +8,13 @@ import { eventsForChanges } from "../../provider/controller/events";
 
 const t1 = new Date("2026-11-23T10:00:00.000Z");
 const t2 = new Date("2026-11-23T11:00:00.000Z");
-const cond = (type: string, status: Condition["status"], reason = "R", lastTransitionTime = ""): Condition => ({ type, status, reason, message: `${type} ${status}`, lastTransitionTime });
+const cond = (type: string, status: Condition["status"], reason = "R", lastTransitionTime = ""): Condition => ({
+  type,
+  status,
+  reason,
+  message: `${type} ${status}`,
+  lastTransitionTime,
+});
 
 function engineStatus(over: Partial<NetworkStatus> = {}): NetworkStatus {
   return {
@@ -41,7 +47,14 @@ test("mergeConditions keeps lastTransitionTime while a condition's status holds,
 test("statusAfterReconcile: observedGeneration, all three conditions, no undefined fields", () => {
   const s = statusAfterReconcile(undefined, engineStatus({ conditions: [cond("Ready", "False")] }), 3, t1);
   assert.equal(s.observedGeneration, 3);
-  assert.deepEqual(s.conditions.map((c) => [c.type, c.status]), [["Ready", "False"], ["Wired", "Unknown"], ["Synced", "Unknown"]]);
+  assert.deepEqual(
+    s.conditions.map((c) => [c.type, c.status]),
+    [
+      ["Ready", "False"],
+      ["Wired", "Unknown"],
+      ["Synced", "Unknown"],
+    ],
+  );
   assert.ok(s.conditions.every((c) => c.lastTransitionTime === t1.toISOString() && c.observedGeneration === 3));
   assert.equal(JSON.stringify(s).includes("undefined"), false);
 });
@@ -59,7 +72,15 @@ test("a second reconcile with the same outcome writes nothing (no status write l
 
 test("statusForInvalidSpec: Ready=False naming each field, the last observed nodes kept", () => {
   const prev = statusAfterReconcile(undefined, engineStatus(), 1, t1);
-  const s = statusForInvalidSpec(prev, [{ field: "topology.degree", message: "must be at most nodes-1: lower it" }, { field: "nodes", message: "must be ≤ 100" }], 2, t2);
+  const s = statusForInvalidSpec(
+    prev,
+    [
+      { field: "topology.degree", message: "must be at most nodes-1: lower it" },
+      { field: "nodes", message: "must be ≤ 100" },
+    ],
+    2,
+    t2,
+  );
   const ready = s.conditions.find((c) => c.type === "Ready")!;
   assert.equal(ready.status, "False");
   assert.equal(ready.reason, "InvalidSpec");
@@ -70,14 +91,28 @@ test("statusForInvalidSpec: Ready=False naming each field, the last observed nod
   assert.deepEqual(s.nodes, prev.nodes);
   assert.equal(s.conditions.find((c) => c.type === "Wired")!.status, "True", "what was observed before stays");
   const fresh = statusForInvalidSpec(undefined, [{ field: "nodes", message: "bad" }], 1, t1);
-  assert.deepEqual(fresh.conditions.map((c) => [c.type, c.status]), [["Ready", "False"], ["Wired", "Unknown"], ["Synced", "Unknown"]]);
+  assert.deepEqual(
+    fresh.conditions.map((c) => [c.type, c.status]),
+    [
+      ["Ready", "False"],
+      ["Wired", "Unknown"],
+      ["Synced", "Unknown"],
+    ],
+  );
   assert.deepEqual(fresh.nodes, []);
 });
 
 test("statusBlocked: Ready=False with the reason given, the rest as last observed", () => {
   const prev = statusAfterReconcile(undefined, engineStatus(), 4, t1);
-  const s = statusBlocked(prev, "NotOwned", "Service ns/net exists but is not network \"net\"'s own", 4, t2);
-  assert.deepEqual(s.conditions.map((c) => [c.type, c.status, c.reason]), [["Ready", "False", "NotOwned"], ["Wired", "True", "R"], ["Synced", "True", "R"]]);
+  const s = statusBlocked(prev, "NotOwned", 'Service ns/net exists but is not network "net"\'s own', 4, t2);
+  assert.deepEqual(
+    s.conditions.map((c) => [c.type, c.status, c.reason]),
+    [
+      ["Ready", "False", "NotOwned"],
+      ["Wired", "True", "R"],
+      ["Synced", "True", "R"],
+    ],
+  );
   assert.equal(s.conditions[1].lastTransitionTime, t1.toISOString(), "unchanged conditions keep their time");
   assert.equal(s.readyNodes, prev.readyNodes);
 });
@@ -90,9 +125,27 @@ test("keys: a network's own key, and owned objects mapped by owner reference, el
   const owner = { apiVersion: "regnet.dev/v1alpha1", kind: "BitcoinNetwork", name: "net" };
   const cases: [string, Parameters<typeof ownerNetworkKey>[0], string | undefined][] = [
     ["StatefulSet owned by the network", { metadata: { name: "net", namespace: "ns", ownerReferences: [owner] } }, "ns/net"],
-    ["owner reference wins over the label", { metadata: { namespace: "ns", labels: { "regnet.dev/network": "x" }, ownerReferences: [owner] } }, "ns/net"],
-    ["pod (owned by the StatefulSet) by label", { metadata: { namespace: "ns", labels: { "regnet.dev/network": "net" }, ownerReferences: [{ apiVersion: "apps/v1", kind: "StatefulSet", name: "net" }] } }, "ns/net"],
-    ["another group's BitcoinNetwork kind is not ours", { metadata: { namespace: "ns", ownerReferences: [{ ...owner, apiVersion: "example.com/v1" }] } }, undefined],
+    [
+      "owner reference wins over the label",
+      { metadata: { namespace: "ns", labels: { "regnet.dev/network": "x" }, ownerReferences: [owner] } },
+      "ns/net",
+    ],
+    [
+      "pod (owned by the StatefulSet) by label",
+      {
+        metadata: {
+          namespace: "ns",
+          labels: { "regnet.dev/network": "net" },
+          ownerReferences: [{ apiVersion: "apps/v1", kind: "StatefulSet", name: "net" }],
+        },
+      },
+      "ns/net",
+    ],
+    [
+      "another group's BitcoinNetwork kind is not ours",
+      { metadata: { namespace: "ns", ownerReferences: [{ ...owner, apiVersion: "example.com/v1" }] } },
+      undefined,
+    ],
     ["no owner, no label", { metadata: { namespace: "ns", labels: {} } }, undefined],
     ["cluster-scoped", { metadata: { labels: { "regnet.dev/network": "net" } } }, undefined],
   ];
@@ -113,6 +166,8 @@ test("eventsForChanges: one Normal event per kind of action, naming each object"
     { type: "Normal", reason: "Scaled", message: "StatefulSet net: 3 → 6" },
   ]);
   assert.deepEqual(eventsForChanges([]), []);
-  const many = eventsForChanges(Array.from({ length: 200 }, (_, i) => ({ kind: "Node", name: `net-${i}`, action: "wire" as const, detail: "addnode" })));
+  const many = eventsForChanges(
+    Array.from({ length: 200 }, (_, i) => ({ kind: "Node", name: `net-${i}`, action: "wire" as const, detail: "addnode" })),
+  );
   assert.ok(many[0].message.length <= 1024, "long messages are truncated");
 });

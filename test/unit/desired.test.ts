@@ -109,7 +109,10 @@ test("Bitcoin Core args: regtest, listen on all addresses, rpcauth from the Secr
     "-txindex=1",
   ]);
   assert.deepEqual(node.env, [{ name: "RPC_AUTH", valueFrom: { secretKeyRef: { name: "demo-rpc", key: "rpcauth" } } }]);
-  assert.deepEqual(node.ports!.map((p) => p.containerPort), [18444, 18443]);
+  assert.deepEqual(
+    node.ports!.map((p) => p.containerPort),
+    [18444, 18443],
+  );
   assert.equal(node.image, "bitcoin/bitcoin:30.2");
 });
 
@@ -132,14 +135,23 @@ test("btcd args: listeners, pinned cert and key from the Secret, config file, sm
   ]);
   // btcd makes $HOME/.btcd at start even with --datadir; as a non-root user only /data is writable.
   assert.deepEqual(node.env, [{ name: "HOME", value: "/data" }]);
-  assert.deepEqual(node.ports!.map((p) => p.containerPort), [18444, 18334]);
+  assert.deepEqual(
+    node.ports!.map((p) => p.containerPort),
+    [18444, 18334],
+  );
   assert.equal(node.image, "ghcr.io/regnet-dev/btcd:v0.26.2");
 });
 
 test("the mining address is a valid regtest bech32 address (checksum)", () => {
   const CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
   const [hrp, data] = [MINING_ADDRESS.slice(0, 4), MINING_ADDRESS.slice(5)];
-  const values = [...hrp].map((c) => c.charCodeAt(0) >> 5).concat([0], [...hrp].map((c) => c.charCodeAt(0) & 31), [...data].map((c) => CHARSET.indexOf(c)));
+  const values = [...hrp]
+    .map((c) => c.charCodeAt(0) >> 5)
+    .concat(
+      [0],
+      [...hrp].map((c) => c.charCodeAt(0) & 31),
+      [...data].map((c) => CHARSET.indexOf(c)),
+    );
   const GEN = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3];
   let chk = 1;
   for (const v of values) {
@@ -152,7 +164,10 @@ test("the mining address is a valid regtest bech32 address (checksum)", () => {
 });
 
 test("no password anywhere in the StatefulSet, for either implementation", () => {
-  for (const [sp, creds] of [[spec({ mining: { intervalSeconds: 5 } }), coreCreds], [spec({ implementation: "btcd", mining: { intervalSeconds: 5 } }), btcdCreds]] as const) {
+  for (const [sp, creds] of [
+    [spec({ mining: { intervalSeconds: 5 } }), coreCreds],
+    [spec({ implementation: "btcd", mining: { intervalSeconds: 5 } }), btcdCreds],
+  ] as const) {
     const secret = buildSecret(ref, sp, creds);
     const s = buildStatefulSet(ref, sp, { configHash: secretHash(secret) });
     const text = JSON.stringify(s);
@@ -169,7 +184,10 @@ test("readiness is an authenticated RPC call through the mounted config", () => 
   const b = container(sts(btcd), "node").readinessProbe!.exec!.command;
   assert.deepEqual(b, ["btcctl", "--configfile=/etc/regnet/rpc/btcctl.conf", "getblockcount"]);
   const mounts = container(sts(btcd), "node").volumeMounts!;
-  assert.deepEqual(mounts.find((m) => m.name === "rpc"), { name: "rpc", mountPath: "/etc/regnet/rpc", readOnly: true });
+  assert.deepEqual(
+    mounts.find((m) => m.name === "rpc"),
+    { name: "rpc", mountPath: "/etc/regnet/rpc", readOnly: true },
+  );
   const vol = sts(btcd).spec!.template.spec!.volumes!.find((v) => v.name === "rpc")!;
   assert.equal(vol.secret!.secretName, "demo-rpc");
 });
@@ -184,16 +202,25 @@ test("resources: small defaults, or the spec's (numbers become quantities)", () 
 test("persistence: volumeClaimTemplates, else emptyDir", () => {
   const e = sts(core);
   assert.equal(e.spec!.volumeClaimTemplates, undefined);
-  assert.deepEqual(e.spec!.template.spec!.volumes!.find((v) => v.name === "data"), { name: "data", emptyDir: {} });
+  assert.deepEqual(
+    e.spec!.template.spec!.volumes!.find((v) => v.name === "data"),
+    { name: "data", emptyDir: {} },
+  );
   const p = sts(spec({ persistence: { size: "2Gi", storageClassName: "fast" } }));
-  assert.equal(p.spec!.template.spec!.volumes!.find((v) => v.name === "data"), undefined);
+  assert.equal(
+    p.spec!.template.spec!.volumes!.find((v) => v.name === "data"),
+    undefined,
+  );
   const [claim] = p.spec!.volumeClaimTemplates!;
   assert.equal(claim.metadata!.name, "data");
   assert.deepEqual(claim.spec!.resources!.requests, { storage: "2Gi" });
   assert.equal(claim.spec!.storageClassName, "fast");
   assert.deepEqual(claim.spec!.accessModes, ["ReadWriteOnce"]);
   assert.ok(p.spec!.persistentVolumeClaimRetentionPolicy);
-  assert.deepEqual(container(p, "node").volumeMounts!.find((m) => m.name === "data"), { name: "data", mountPath: "/data" });
+  assert.deepEqual(
+    container(p, "node").volumeMounts!.find((m) => m.name === "data"),
+    { name: "data", mountPath: "/data" },
+  );
 });
 
 test("interval mining: a sidecar on every pod that mines only on ordinal 0", () => {
@@ -214,16 +241,23 @@ test("interval mining: a sidecar on every pod that mines only on ordinal 0", () 
 });
 
 test("Pod Security 'restricted': non-root as the image's user, fsGroup for the data volume, no escalation, no capabilities", () => {
-  for (const [impl, id] of [["bitcoin-core", 101], ["btcd", 1000]] as const) {
+  for (const [impl, id] of [
+    ["bitcoin-core", 101],
+    ["btcd", 1000],
+  ] as const) {
     for (const extra of [{}, { mining: { intervalSeconds: 7 } }, { persistence: { size: "1Gi" } }]) {
       const pod = sts(spec({ implementation: impl, ...extra })).spec!.template.spec!;
-      assert.deepEqual(pod.securityContext, {
-        runAsNonRoot: true,
-        runAsUser: id,
-        runAsGroup: id,
-        fsGroup: id,
-        seccompProfile: { type: "RuntimeDefault" },
-      }, impl);
+      assert.deepEqual(
+        pod.securityContext,
+        {
+          runAsNonRoot: true,
+          runAsUser: id,
+          runAsGroup: id,
+          fsGroup: id,
+          seccompProfile: { type: "RuntimeDefault" },
+        },
+        impl,
+      );
       assert.ok(pod.containers.length >= 1);
       for (const c of pod.containers) {
         assert.deepEqual(c.securityContext, { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } }, `${impl} ${c.name}`);
@@ -242,13 +276,22 @@ test("config hash annotation: from the Secret's data, so new credentials roll th
 });
 
 test("headless Service: P2P and RPC ports per implementation, not-ready addresses published", () => {
-  for (const [sp, rpc] of [[core, 18443], [btcd, 18334]] as const) {
+  for (const [sp, rpc] of [
+    [core, 18443],
+    [btcd, 18334],
+  ] as const) {
     const svc = buildService(ref, sp);
     assert.equal(svc.metadata!.name, "demo");
     assert.equal(svc.spec!.clusterIP, "None");
     assert.equal(svc.spec!.publishNotReadyAddresses, true);
     assert.deepEqual(svc.spec!.selector, selectorLabels("demo"));
-    assert.deepEqual(svc.spec!.ports!.map((p) => [p.name, p.port]), [["p2p", 18444], ["rpc", rpc]]);
+    assert.deepEqual(
+      svc.spec!.ports!.map((p) => [p.name, p.port]),
+      [
+        ["p2p", 18444],
+        ["rpc", rpc],
+      ],
+    );
   }
 });
 
@@ -288,6 +331,13 @@ test("spec.rpc.secretName names the Secret and every reference to it", () => {
 });
 
 test("ordinalOf parses StatefulSet pod names of this network only", () => {
-  const cases: [string, number | undefined][] = [["demo-0", 0], ["demo-12", 12], ["demo-x", undefined], ["demo2-1", undefined], ["other-1", undefined], ["demo-", undefined]];
+  const cases: [string, number | undefined][] = [
+    ["demo-0", 0],
+    ["demo-12", 12],
+    ["demo-x", undefined],
+    ["demo2-1", undefined],
+    ["other-1", undefined],
+    ["demo-", undefined],
+  ];
   for (const [pod, want] of cases) assert.equal(ordinalOf("demo", pod), want, pod);
 });

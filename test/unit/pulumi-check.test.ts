@@ -23,14 +23,24 @@ const bad: { what: string; news: Record<string, unknown>; property: string; ment
   { what: "negative nodes", news: { ...good, spec: { nodes: -1 } }, property: "spec.nodes", mentions: /at least 0/ },
   { what: "too many nodes", news: { ...good, spec: { nodes: 101 } }, property: "spec.nodes", mentions: /at most 100/ },
   { what: "mainnet", news: { ...good, spec: { chain: "main" } }, property: "spec.chain", mentions: /regtest/ },
-  { what: "unknown topology", news: { ...good, spec: { topology: { type: "star" } } }, property: "spec.topology.type", mentions: /mesh, ring/ },
+  {
+    what: "unknown topology",
+    news: { ...good, spec: { topology: { type: "star" } } },
+    property: "spec.topology.type",
+    mentions: /mesh, ring/,
+  },
   {
     what: "degree ≥ nodes",
     news: { ...good, spec: { nodes: 3, topology: { type: "random", degree: 3 } } },
     property: "spec.topology.degree",
     mentions: /degree/,
   },
-  { what: "unknown implementation", news: { ...good, spec: { implementation: "bcoin" } }, property: "spec.implementation", mentions: /btcd/ },
+  {
+    what: "unknown implementation",
+    news: { ...good, spec: { implementation: "bcoin" } },
+    property: "spec.implementation",
+    mentions: /btcd/,
+  },
   { what: "unknown spec field", news: { ...good, spec: { replicas: 3 } }, property: "spec.replicas", mentions: /allowed here: nodes/ },
   { what: "no spec", news: { name: "alpha", namespace: "ns" }, property: "spec", mentions: /nodes: 3/ },
   { what: "bad name", news: { ...good, name: "Alpha_1" }, property: "name", mentions: /start with a lowercase letter/ },
@@ -66,12 +76,32 @@ test("unknown values at preview are let through, at any depth", () => {
   for (const [spec, property] of [
     [{ nodes: UNKNOWN, chain: "main" }, "spec.chain"],
     [{ nodes: UNKNOWN, extraArgs: ["-testnet", UNKNOWN] }, "spec.extraArgs"],
-    [{ nodes: 3, topology: { type: "edges", edges: [[0, 1], [0, 1], [UNKNOWN, 2]] } }, "spec.topology.edges"],
+    [
+      {
+        nodes: 3,
+        topology: {
+          type: "edges",
+          edges: [
+            [0, 1],
+            [0, 1],
+            [UNKNOWN, 2],
+          ],
+        },
+      },
+      "spec.topology.edges",
+    ],
   ] as const) {
-    assert.deepEqual(check({ ...good, spec }).failures.map((f) => f.property), [property], JSON.stringify(spec));
+    assert.deepEqual(
+      check({ ...good, spec }).failures.map((f) => f.property),
+      [property],
+      JSON.stringify(spec),
+    );
   }
   // ...but not what only fails because a value is not known yet (persistence.size, a rule reading nodes)
-  assert.deepEqual(check({ ...good, spec: { nodes: UNKNOWN, topology: { type: "random", degree: 5 }, persistence: { size: UNKNOWN } } }).failures, []);
+  assert.deepEqual(
+    check({ ...good, spec: { nodes: UNKNOWN, topology: { type: "random", degree: 5 }, persistence: { size: UNKNOWN } } }).failures,
+    [],
+  );
 });
 
 test("a kubeconfig's contents never appear in a failure", () => {

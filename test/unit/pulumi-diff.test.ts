@@ -37,7 +37,12 @@ const table: { what: string; news: Record<string, unknown>; updates: string[]; r
   { what: "scale 3 => 5", news: news({}, { nodes: 5 }), updates: ["spec.nodes"], replaces: [] },
   { what: "scale to 0", news: news({}, { nodes: 0 }), updates: ["spec.nodes"], replaces: [] },
   { what: "image", news: news({}, { image: "btcd:other" }), updates: ["spec.image"], replaces: [] },
-  { what: "mining interval", news: news({}, { mining: { initialBlocks: 101, intervalSeconds: 5 } }), updates: ["spec.mining"], replaces: [] },
+  {
+    what: "mining interval",
+    news: news({}, { mining: { initialBlocks: 101, intervalSeconds: 5 } }),
+    updates: ["spec.mining"],
+    replaces: [],
+  },
   { what: "topology", news: news({}, { topology: { type: "ring" } }), updates: ["spec.topology"], replaces: [] },
   { what: "extraArgs", news: news({}, { extraArgs: ["--debuglevel=debug"] }), updates: ["spec.extraArgs"], replaces: [] },
   { what: "resources added", news: news({}, { resources: { limits: { cpu: "1" } } }), updates: ["spec.resources"], replaces: [] },

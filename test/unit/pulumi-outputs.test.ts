@@ -35,9 +35,11 @@ test("outputs merge inputs with the observation, without __provider or undefined
   assert.ok(!("kubeconfigPath" in outs));
   assert.deepEqual(outs.spec, { nodes: 3 });
   const nodes = outs.nodes as Record<string, unknown>[];
-  assert.deepEqual(nodes.map((n) => n.ordinal), [0, 1, 2]);
+  assert.deepEqual(
+    nodes.map((n) => n.ordinal),
+    [0, 1, 2],
+  );
   assert.ok(!("ip" in nodes[0]!) && !("height" in nodes[0]!));
   assert.equal(outs.rpcSecretName, "alpha-rpc");
   assert.equal(outs.readyNodes, 3);
 });
-

@@ -6,7 +6,6 @@ import * as path from "node:path";
 import { repoRoot } from "../../sandbox/toolchain/paths";
 import { declared } from "../support/pulumi-mocks";
 
-
 const networks = JSON.stringify([{ name: "alpha", nodes: 3, implementation: "btcd" }]);
 
 test("installPlatform applies charts-out through an explicit k8s provider", async () => {

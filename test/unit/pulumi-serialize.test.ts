@@ -38,7 +38,11 @@ test("evaluated like the provider process does, it loads the adapter from the wo
     assert.equal((ok.inputs as { spec: { chain: string } }).spec.chain, "regtest");
     const bad = await provider.check!({}, { name: "alpha", namespace: "ns", spec: { nodes: -1 } });
     assert.equal(bad.failures?.[0]?.property, "spec.nodes");
-    const diff = await provider.diff!("ns/alpha", { name: "alpha", namespace: "ns", spec: { nodes: 3 } }, { name: "alpha", namespace: "ns", spec: { nodes: 5 } });
+    const diff = await provider.diff!(
+      "ns/alpha",
+      { name: "alpha", namespace: "ns", spec: { nodes: 3 } },
+      { name: "alpha", namespace: "ns", spec: { nodes: 5 } },
+    );
     assert.deepEqual([diff.changes, diff.replaces], [true, []]);
 
     process.chdir(os.tmpdir());

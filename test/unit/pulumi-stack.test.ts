@@ -9,14 +9,23 @@ import { declared } from "../support/pulumi-mocks";
 
 test("default stack: only BitcoinNetworks, with the configured namespace and an absolute kubeconfig path", async () => {
   const registered = await declared({
-    "regnet:networks": JSON.stringify([{ name: "alpha", nodes: 3 }, { name: "beta", namespace: "other", nodes: 1 }]),
+    "regnet:networks": JSON.stringify([
+      { name: "alpha", nodes: 3 },
+      { name: "beta", namespace: "other", nodes: 1 },
+    ]),
     "regnet:namespace": "ns",
     "regnet:kubeconfigPath": ".regnet/kubeconfig",
   });
   const types = registered.map((r) => r.type);
   const inputs = registered.map((r) => r.inputs);
   assert.deepEqual(types, ["pulumi-nodejs:dynamic/regnet:BitcoinNetwork", "pulumi-nodejs:dynamic/regnet:BitcoinNetwork"]);
-  assert.deepEqual(inputs.map((i) => [i.name, i.namespace, i.spec.nodes]), [["alpha", "ns", 3], ["beta", "other", 1]]);
+  assert.deepEqual(
+    inputs.map((i) => [i.name, i.namespace, i.spec.nodes]),
+    [
+      ["alpha", "ns", 3],
+      ["beta", "other", 1],
+    ],
+  );
   assert.equal(inputs[0]!.kubeconfigPath, `${repoRoot}/.regnet/kubeconfig`);
 
   pulumi.runtime.setAllConfig({ "regnet:networks": JSON.stringify([{ name: "a" }, { name: "a" }]) });

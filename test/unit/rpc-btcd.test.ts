@@ -34,10 +34,22 @@ function startBtcd(i: number): ChildProcess {
   const p = spawn(
     toolPath("btcd"),
     [
-      "--regtest", `--datadir=${d}/data`, `--logdir=${d}/logs`, `-C`, `${d}/btcd.conf`,
-      `--rpcuser=${USER}`, `--rpcpass=${PASSWORD}`, `--rpclisten=${ips[i]}:18334`, `--listen=${ips[i]}:18444`,
-      `--rpccert=${d}/rpc.cert`, `--rpckey=${d}/rpc.key`, `--miningaddr=${MINING_ADDR}`,
-      "--utxocachemaxsize=8", "--sigcachemaxsize=1000", "--nodnsseed", "--debuglevel=warn",
+      "--regtest",
+      `--datadir=${d}/data`,
+      `--logdir=${d}/logs`,
+      `-C`,
+      `${d}/btcd.conf`,
+      `--rpcuser=${USER}`,
+      `--rpcpass=${PASSWORD}`,
+      `--rpclisten=${ips[i]}:18334`,
+      `--listen=${ips[i]}:18444`,
+      `--rpccert=${d}/rpc.cert`,
+      `--rpckey=${d}/rpc.key`,
+      `--miningaddr=${MINING_ADDR}`,
+      "--utxocachemaxsize=8",
+      "--sigcachemaxsize=1000",
+      "--nodnsseed",
+      "--debuglevel=warn",
     ],
     { stdio: "ignore" },
   );
@@ -56,7 +68,11 @@ before(async () => {
   startBtcd(1);
   for (const i of [0, 1]) {
     const f = path.join(dir, `n${i}`, "rpc.cert");
-    certs[i] = await waitFor(`btcd ${i} certificate`, async () => fs.existsSync(f) && fs.readFileSync(f, "utf8").includes("END CERTIFICATE") && fs.readFileSync(f, "utf8"), { timeoutMs: 20_000 });
+    certs[i] = await waitFor(
+      `btcd ${i} certificate`,
+      async () => fs.existsSync(f) && fs.readFileSync(f, "utf8").includes("END CERTIFICATE") && fs.readFileSync(f, "utf8"),
+      { timeoutMs: 20_000 },
+    );
   }
   client = new RpcClient({ kubeConfig: kc, access: "direct", timeoutMs: 5000 });
   for (const i of [0, 1]) await waitFor(`btcd ${i} RPC`, () => client.node(target(i), creds(i)).tip(), { timeoutMs: 20_000 });
@@ -85,10 +101,14 @@ test("addnode add/remove, getaddednodeinfo, generate; repeats tolerated; reads a
   assert.deepEqual(await a.addedPeers(), []);
   const w0 = client.counters.writes;
   await a.addPeer(peer);
-  const added = await waitFor("a connected to b", async () => {
-    const p = await a.addedPeers();
-    return p.length === 1 && p[0].connected && p;
-  }, { timeoutMs: 15_000 });
+  const added = await waitFor(
+    "a connected to b",
+    async () => {
+      const p = await a.addedPeers();
+      return p.length === 1 && p[0].connected && p;
+    },
+    { timeoutMs: 15_000 },
+  );
   assert.deepEqual(added, [{ address: peer, connected: true }]);
   await a.addPeer(peer); // btcd: -8 "already connected" is success
   assert.equal(client.counters.writes, w0 + 2);
@@ -103,17 +123,23 @@ test("addnode add/remove, getaddednodeinfo, generate; repeats tolerated; reads a
   await a.removePeer(peer);
   await waitFor("a forgot b", async () => (await a.addedPeers()).length === 0, { timeoutMs: 10_000 });
   // btcd's remove also drops the connection (Core needs a separate disconnectnode).
-  await waitFor("a and b disconnected", async () => (await a.peers()).length === 0 && (await b.peers()).length === 0, { timeoutMs: 10_000 });
+  await waitFor("a and b disconnected", async () => (await a.peers()).length === 0 && (await b.peers()).length === 0, {
+    timeoutMs: 10_000,
+  });
   await a.removePeer(peer); // btcd: -8 "peer not found" is success
 
   // btcd v0.26.2 quirk, recorded here so it is noticed if it changes: `addnode remove` drops the
   // connection but not the connection manager's permanent request, which redials after ~5 s and
   // lists the peer as added again. No RPC cancels it: the engine makes a removal of a live peer
   // stick with forgetRemoved (`stop`, so the container restarts; engine-network.test.ts).
-  const back = await waitFor("btcd redials the removed peer", async () => {
-    const p = await a.addedPeers();
-    return p.length === 1 && p;
-  }, { timeoutMs: 20_000, intervalMs: 500 });
+  const back = await waitFor(
+    "btcd redials the removed peer",
+    async () => {
+      const p = await a.addedPeers();
+      return p.length === 1 && p;
+    },
+    { timeoutMs: 20_000, intervalMs: 500 },
+  );
   assert.deepEqual(back, [{ address: peer, connected: true }]);
 });
 
@@ -128,7 +154,10 @@ test("snapshot reads added peers, peers, tip and version in one batched request"
   assert.ok(Array.isArray(snap.added) && Array.isArray(snap.peers));
   assert.equal((await a.snapshot({ version: false })).version, undefined);
   // An entry's error comes back as that entry's RpcError, named by its own method.
-  const [ok, bad] = await client.batch(target(0), creds(0), [{ method: "getblockcount", params: [] }, { method: "nosuchmethod", params: [] }]);
+  const [ok, bad] = await client.batch(target(0), creds(0), [
+    { method: "getblockcount", params: [] },
+    { method: "nosuchmethod", params: [] },
+  ]);
   assert.equal(typeof ok, "number");
   assert.ok(bad instanceof RpcError && bad.method === "nosuchmethod" && bad.code === -32601);
 });

@@ -94,19 +94,27 @@ test("btcd: port 18334 over TLS; getaddednodeinfo needs dns=true; generate N; -8
   await assert.rejects(ops.addPeer("a:18444"), /something else/);
   await ops.mine(5, "ignored: btcd pays its --miningaddr");
   assert.equal(await ops.version(), "btcd 0.26.2");
-  assert.deepEqual(sent.map(([m, p]) => `${m} ${JSON.stringify(p)}`), [
-    "getaddednodeinfo [true]",
-    'addnode ["a:18444","add"]',
-    'addnode ["a:18444","remove"]',
-    'addnode ["a:18444","add"]',
-    "generate [5]",
-    "getinfo []",
-  ]);
+  assert.deepEqual(
+    sent.map(([m, p]) => `${m} ${JSON.stringify(p)}`),
+    [
+      "getaddednodeinfo [true]",
+      'addnode ["a:18444","add"]',
+      'addnode ["a:18444","remove"]',
+      'addnode ["a:18444","add"]',
+      "generate [5]",
+      "getinfo []",
+    ],
+  );
 });
 
 test("snapshot: one batch of the dialect's reads; an entry's error is thrown", async () => {
   const tip = { chain: "regtest", blocks: 7, bestblockhash: "cd".repeat(32) };
-  const core = recorder({ getaddednodeinfo: [[]], getpeerinfo: [[]], getblockchaininfo: [tip], getnetworkinfo: [{ subversion: "/Satoshi:30.2.0/" }] });
+  const core = recorder({
+    getaddednodeinfo: [[]],
+    getpeerinfo: [[]],
+    getblockchaininfo: [tip],
+    getnetworkinfo: [{ subversion: "/Satoshi:30.2.0/" }],
+  });
   assert.deepEqual(await dialectFor("bitcoin-core").ops(core.call, core.batch).snapshot({ version: true }), {
     added: [],
     peers: [],
@@ -115,37 +123,71 @@ test("snapshot: one batch of the dialect's reads; an entry's error is thrown", a
   });
   assert.deepEqual(core.sent[0], ["<batch>", ["getaddednodeinfo", "getpeerinfo", "getblockchaininfo", "getnetworkinfo"]]);
 
-  const b = recorder({ getaddednodeinfo: [[]], getpeerinfo: [null], getblockchaininfo: [err("getblockchaininfo", -28, "Loading block index")] });
-  await assert.rejects(dialectFor("btcd").ops(b.call, b.batch).snapshot({ version: false }), (e: unknown) => e instanceof RpcError && e.code === -28);
+  const b = recorder({
+    getaddednodeinfo: [[]],
+    getpeerinfo: [null],
+    getblockchaininfo: [err("getblockchaininfo", -28, "Loading block index")],
+  });
+  await assert.rejects(
+    dialectFor("btcd").ops(b.call, b.batch).snapshot({ version: false }),
+    (e: unknown) => e instanceof RpcError && e.code === -28,
+  );
   assert.deepEqual(b.sent[0], ["<batch>", ["getaddednodeinfo", "getpeerinfo", "getblockchaininfo"]]);
   assert.deepEqual(b.sent[1], ["getaddednodeinfo", [true]]);
 });
 
 test("unstick: btcd drops a sync peer that is behind (persistent: addnode remove; other: node disconnect), then one-shot to the leader", async () => {
-  const peers = (sync: object) => [[{ addr: "10.0.0.5:18444", inbound: false, syncnode: false, currentheight: 101 }, { inbound: false, syncnode: true, ...sync }]];
+  const peers = (sync: object) => [
+    [
+      { addr: "10.0.0.5:18444", inbound: false, syncnode: false, currentheight: 101 },
+      { inbound: false, syncnode: true, ...sync },
+    ],
+  ];
   const persistent = recorder({ getpeerinfo: peers({ addr: "10.0.0.7:18444", currentheight: 29 }), addnode: [null, null] });
   const did = await dialectFor("btcd").ops(persistent.call, persistent.batch).unstick("10.0.0.1:18444", 101, []);
   assert.match(did.detail, /dropped stalled sync peer 10\.0\.0\.7:18444 \(at 29\), one-shot connection to 10\.0\.0\.1:18444/);
   assert.equal(did.droppedAdded, "10.0.0.7:18444");
-  assert.deepEqual(persistent.sent.slice(1), [["addnode", ["10.0.0.7:18444", "remove"]], ["addnode", ["10.0.0.1:18444", "onetry"]]]);
+  assert.deepEqual(persistent.sent.slice(1), [
+    ["addnode", ["10.0.0.7:18444", "remove"]],
+    ["addnode", ["10.0.0.1:18444", "onetry"]],
+  ]);
 
-  const inbound = recorder({ getpeerinfo: peers({ addr: "10.0.0.8:40001", inbound: true, startingheight: 3 }), addnode: [err("addnode", -8, "peer not found"), null], node: [null] });
+  const inbound = recorder({
+    getpeerinfo: peers({ addr: "10.0.0.8:40001", inbound: true, startingheight: 3 }),
+    addnode: [err("addnode", -8, "peer not found"), null],
+    node: [null],
+  });
   assert.equal((await dialectFor("btcd").ops(inbound.call, inbound.batch).unstick("10.0.0.1:18444", 101, [])).droppedAdded, undefined);
-  assert.deepEqual(inbound.sent.slice(1), [["addnode", ["10.0.0.8:40001", "remove"]], ["node", ["disconnect", "10.0.0.8:40001"]], ["addnode", ["10.0.0.1:18444", "onetry"]]]);
+  assert.deepEqual(inbound.sent.slice(1), [
+    ["addnode", ["10.0.0.8:40001", "remove"]],
+    ["node", ["disconnect", "10.0.0.8:40001"]],
+    ["addnode", ["10.0.0.1:18444", "onetry"]],
+  ]);
 
   // A sync peer at the tip is left alone; the leader already being an added peer is fine.
-  const healthy = recorder({ getpeerinfo: peers({ addr: "10.0.0.9:18444", currentheight: 101 }), addnode: [err("addnode", -8, "peer exists as a permanent peer")] });
-  assert.deepEqual(await dialectFor("btcd").ops(healthy.call, healthy.batch).unstick("10.0.0.1:18444", 101, []), { detail: "one-shot connection to 10.0.0.1:18444", droppedAdded: undefined });
+  const healthy = recorder({
+    getpeerinfo: peers({ addr: "10.0.0.9:18444", currentheight: 101 }),
+    addnode: [err("addnode", -8, "peer exists as a permanent peer")],
+  });
+  assert.deepEqual(await dialectFor("btcd").ops(healthy.call, healthy.batch).unstick("10.0.0.1:18444", 101, []), {
+    detail: "one-shot connection to 10.0.0.1:18444",
+    droppedAdded: undefined,
+  });
 
   // Core: the peers behind the tip are dropped (one already gone: -29), then one-shot to the leader.
   const core = recorder({ disconnectnode: [null, err("disconnectnode", -29, "Node not found in connected nodes")], addnode: [null] });
-  const coreDid = await dialectFor("bitcoin-core").ops(core.call, core.batch).unstick("10.0.0.1:18444", 101, ["10.0.0.7:18444", "10.0.0.8:51234"]);
+  const coreDid = await dialectFor("bitcoin-core")
+    .ops(core.call, core.batch)
+    .unstick("10.0.0.1:18444", 101, ["10.0.0.7:18444", "10.0.0.8:51234"]);
   assert.deepEqual(core.sent, [
     ["disconnectnode", ["10.0.0.7:18444"]],
     ["disconnectnode", ["10.0.0.8:51234"]],
     ["addnode", ["10.0.0.1:18444", "onetry"]],
   ]);
-  assert.match(coreDid.detail, /dropped peers behind the tip 10\.0\.0\.7:18444, 10\.0\.0\.8:51234, one-shot connection to 10\.0\.0\.1:18444/);
+  assert.match(
+    coreDid.detail,
+    /dropped peers behind the tip 10\.0\.0\.7:18444, 10\.0\.0\.8:51234, one-shot connection to 10\.0\.0\.1:18444/,
+  );
 });
 
 test("forgetRemoved: btcd stops (its container restarts without the pending redials); Core needs nothing", async () => {

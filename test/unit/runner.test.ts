@@ -66,12 +66,21 @@ describe("image -> program", () => {
   it("Bitcoin Core runs the pinned bitcoind, with bitcoin-cli beside it; not installed is a clear, named failure", () => {
     const r = resolveCommand("bitcoin/bitcoin:29.0", undefined, ["-regtest"], lookup([]));
     assert.equal(r.ok, false);
-    assert.ok(!r.ok && r.reason === "ProgramNotInstalled" && /bitcoind/.test(r.message) && /npm run setup/.test(r.message), JSON.stringify(r));
+    assert.ok(
+      !r.ok && r.reason === "ProgramNotInstalled" && /bitcoind/.test(r.message) && /npm run setup/.test(r.message),
+      JSON.stringify(r),
+    );
     // A bitcoind on the host's PATH is not what the network pins: it is not used.
     assert.equal(resolveCommand("bitcoin/bitcoin:29.0", undefined, ["-regtest"], lookup(["bitcoind"])).ok, false);
-    const core: Lookup = { ...lookup([]), tool: (n) => (["bitcoind", "bitcoin-cli"].includes(n) ? `/cache/bitcoin-core-29.99.0/bin/${n}` : undefined) };
+    const core: Lookup = {
+      ...lookup([]),
+      tool: (n) => (["bitcoind", "bitcoin-cli"].includes(n) ? `/cache/bitcoin-core-29.99.0/bin/${n}` : undefined),
+    };
     const ok = resolveCommand("bitcoin/bitcoin:29.0", undefined, ["-regtest"], core);
-    assert.ok(ok.ok && ok.argv[0] === "/cache/bitcoin-core-29.99.0/bin/bitcoind" && ok.pathDirs.includes("/cache/bitcoin-core-29.99.0/bin"), JSON.stringify(ok));
+    assert.ok(
+      ok.ok && ok.argv[0] === "/cache/bitcoin-core-29.99.0/bin/bitcoind" && ok.pathDirs.includes("/cache/bitcoin-core-29.99.0/bin"),
+      JSON.stringify(ok),
+    );
   });
 
   it("a shell image's default command is sh, which args replace (kubectl run busybox -- sh -c ...)", () => {
@@ -288,7 +297,11 @@ describe("mount points behind a symlink (/var/run → /run)", () => {
       // Another sandbox's pod: a private mount namespace that mounts at the real path.
       const mountAt = path.join(root, "run", "secrets", "sa");
       // `exec sleep`: killing the process then kills what holds the pipe, so this file can exit.
-      pod = spawn("unshare", ["--mount", "--propagation", "private", "sh", "-c", `mount -t tmpfs regnet-test ${mountAt} && echo up && exec sleep 60`], { stdio: ["ignore", "pipe", "inherit"] });
+      pod = spawn(
+        "unshare",
+        ["--mount", "--propagation", "private", "sh", "-c", `mount -t tmpfs regnet-test ${mountAt} && echo up && exec sleep 60`],
+        { stdio: ["ignore", "pipe", "inherit"] },
+      );
       await new Promise<void>((resolve, reject) => {
         pod!.stdout!.once("data", () => resolve());
         pod!.once("exit", (code) => reject(new Error(`unshare exited ${code}`)));

@@ -67,12 +67,15 @@ test("the default slot belongs to one state dir; a stale claim (owner gone) is t
   const first = { REGNET_SLOTS_DIR: slots, REGNET_SANDBOX_DIR: tmp() };
   const second = { REGNET_SLOTS_DIR: slots, REGNET_SANDBOX_DIR: tmp() };
   assert.equal(claimInstance(first).slot, 0);
-  assert.throws(() => claimInstance(second), (err: Error) => {
-    assert.match(err.message, /belongs to/);
-    assert.ok(err.message.includes(first.REGNET_SANDBOX_DIR), "names the owner");
-    assert.match(err.message, /REGNET_SANDBOX=<name>/, "says how to get another one");
-    return true;
-  });
+  assert.throws(
+    () => claimInstance(second),
+    (err: Error) => {
+      assert.match(err.message, /belongs to/);
+      assert.ok(err.message.includes(first.REGNET_SANDBOX_DIR), "names the owner");
+      assert.match(err.message, /REGNET_SANDBOX=<name>/, "says how to get another one");
+      return true;
+    },
+  );
   fs.rmSync(path.join(first.REGNET_SANDBOX_DIR, "instance.json"));
   assert.equal(claimInstance(second).slot, 0);
 });

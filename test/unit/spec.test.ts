@@ -50,7 +50,16 @@ test("valid specs pass", () => {
     { nodes: 100, topology: { type: "ring" } },
     { nodes: 5, topology: { type: "random", degree: 2, seed: 7 } },
     { nodes: 0, topology: { type: "random", degree: 2 } },
-    { nodes: 3, topology: { type: "edges", edges: [[0, 1], [1, 2]] } },
+    {
+      nodes: 3,
+      topology: {
+        type: "edges",
+        edges: [
+          [0, 1],
+          [1, 2],
+        ],
+      },
+    },
     { nodes: 2, topology: { type: "edges", edges: [] } },
     { mining: { initialBlocks: 0, intervalSeconds: 1 } },
     { extraArgs: ["-txindex=1", "--debug=net", "-blocksonly", "-nolistenonion"] },
@@ -86,15 +95,59 @@ const invalid: [string, unknown, string, RegExp][] = [
   ["degree without random", { nodes: 3, topology: { type: "mesh", degree: 2 } }, "topology.degree", /set type: random/],
   ["seed without random", { nodes: 3, topology: { type: "ring", seed: 2 } }, "topology.seed", /set type: random/],
   ["random without degree", { nodes: 3, topology: { type: "random" } }, "topology.degree", /add degree/],
-  ["degree ≥ nodes", { nodes: 3, topology: { type: "random", degree: 3 } }, "topology.degree", /must be less than nodes: lower topology.degree or add nodes/],
+  [
+    "degree ≥ nodes",
+    { nodes: 3, topology: { type: "random", degree: 3 } },
+    "topology.degree",
+    /must be less than nodes: lower topology.degree or add nodes/,
+  ],
   ["degree zero", { nodes: 3, topology: { type: "random", degree: 0 } }, "topology.degree", /at least 1/],
   ["edges without type edges", { nodes: 3, topology: { type: "mesh", edges: [[0, 1]] } }, "topology.edges", /set type: edges/],
   ["type edges without edges", { nodes: 3, topology: { type: "edges" } }, "topology.edges", /add edges/],
-  ["edge ordinal ≥ nodes", { nodes: 3, topology: { type: "edges", edges: [[0, 3]] } }, "topology.edges", /not below nodes: drop that edge or add nodes/],
+  [
+    "edge ordinal ≥ nodes",
+    { nodes: 3, topology: { type: "edges", edges: [[0, 3]] } },
+    "topology.edges",
+    /not below nodes: drop that edge or add nodes/,
+  ],
   ["self-loop", { nodes: 3, topology: { type: "edges", edges: [[1, 1]] } }, "topology.edges", /itself/],
-  ["duplicate edge", { nodes: 3, topology: { type: "edges", edges: [[0, 1], [1, 2], [0, 1]] } }, "topology.edges", /lists a link twice.*remove the duplicate/],
-  ["reversed duplicate edge", { nodes: 3, topology: { type: "edges", edges: [[0, 1], [1, 0]] } }, "topology.edges", /lists a link twice.*remove the duplicate/],
-  ["too many edges", { nodes: 100, topology: { type: "edges", edges: Array.from({ length: 501 }, (_, i) => [i % 100, (i + 1) % 100]) } }, "topology.edges", /more than 500 edges: use topology mesh or random/],
+  [
+    "duplicate edge",
+    {
+      nodes: 3,
+      topology: {
+        type: "edges",
+        edges: [
+          [0, 1],
+          [1, 2],
+          [0, 1],
+        ],
+      },
+    },
+    "topology.edges",
+    /lists a link twice.*remove the duplicate/,
+  ],
+  [
+    "reversed duplicate edge",
+    {
+      nodes: 3,
+      topology: {
+        type: "edges",
+        edges: [
+          [0, 1],
+          [1, 0],
+        ],
+      },
+    },
+    "topology.edges",
+    /lists a link twice.*remove the duplicate/,
+  ],
+  [
+    "too many edges",
+    { nodes: 100, topology: { type: "edges", edges: Array.from({ length: 501 }, (_, i) => [i % 100, (i + 1) % 100]) } },
+    "topology.edges",
+    /more than 500 edges: use topology mesh or random/,
+  ],
   ["edge of three", { nodes: 3, topology: { type: "edges", edges: [[0, 1, 2]] } }, "topology.edges.0", /pair/],
   ["negative ordinal", { nodes: 3, topology: { type: "edges", edges: [[-1, 1]] } }, "topology.edges.0.0", /start at 0/],
   ["negative initialBlocks", { mining: { initialBlocks: -5 } }, "mining.initialBlocks", /≥ 0/],
@@ -111,7 +164,12 @@ const invalid: [string, unknown, string, RegExp][] = [
   ["-conf flag", { extraArgs: ["-conf=/etc/x"] }, "extraArgs", /-conf=\/etc\/x is refused/],
   ["--listen flag", { extraArgs: ["--listen=0.0.0.0:1"] }, "extraArgs", /--listen=0.0.0.0:1 is refused/],
   ["not a flag", { extraArgs: ["txindex"] }, "extraArgs.0", /starting with -/],
-  ["btcd single-dash flag", { implementation: "btcd", extraArgs: ["--txindex", "-b/tmp/x"] }, "extraArgs", /-b\/tmp\/x is refused: btcd reads one dash as short options/],
+  [
+    "btcd single-dash flag",
+    { implementation: "btcd", extraArgs: ["--txindex", "-b/tmp/x"] },
+    "extraArgs",
+    /-b\/tmp\/x is refused: btcd reads one dash as short options/,
+  ],
   ["bad cpu quantity", { resources: { limits: { cpu: "lots" } } }, "resources.limits.cpu", /quantity such as "250m"/],
   ["fractional memory number", { resources: { requests: { memory: 0.5 } } }, "resources.requests.memory", /quantity/],
   ["unknown resource", { resources: { requests: { gpu: 1 } } }, "resources.requests.gpu", /cpu, memory/],
@@ -199,7 +257,9 @@ function structuralProblems(s: Schema, path: string, inCombinator = false): stri
   const intOrString = s["x-kubernetes-int-or-string"] === true;
   if (!inCombinator && !intOrString && !s["x-kubernetes-preserve-unknown-fields"] && typeof s.type !== "string")
     out.push(`${path}: no type`);
-  for (const k of Object.keys(s)) if (k.startsWith("$") || ["const", "prefixItems", "oneOf", "not", "nullable", "definitions", "$defs"].includes(k)) out.push(`${path}: ${k}`);
+  for (const k of Object.keys(s))
+    if (k.startsWith("$") || ["const", "prefixItems", "oneOf", "not", "nullable", "definitions", "$defs"].includes(k))
+      out.push(`${path}: ${k}`);
   if (s.additionalProperties !== undefined && s.properties) out.push(`${path}: additionalProperties next to properties`);
   if (s.type === "array" && (typeof s.items !== "object" || Array.isArray(s.items))) out.push(`${path}: array without one items schema`);
   if (s.type === "object" && s.properties === undefined && s.additionalProperties === undefined && path !== "metadata")
@@ -210,7 +270,8 @@ function structuralProblems(s: Schema, path: string, inCombinator = false): stri
       if (Object.keys(b).some((k) => k !== "type")) out.push(`${path}: anyOf branch with more than a type`);
     }
   }
-  if (s.enum && s.type && !s.enum.every((v: unknown) => typeof v === (s.type === "integer" ? "number" : s.type))) out.push(`${path}: enum type`);
+  if (s.enum && s.type && !s.enum.every((v: unknown) => typeof v === (s.type === "integer" ? "number" : s.type)))
+    out.push(`${path}: enum type`);
   if (s.required) for (const r of s.required) if (!s.properties?.[r]) out.push(`${path}: required ${r} is not a property`);
   for (const [k, v] of Object.entries<Schema>(s.properties ?? {})) out.push(...structuralProblems(v, path ? `${path}.${k}` : k));
   if (s.items && typeof s.items === "object") out.push(...structuralProblems(s.items, `${path}[]`));
@@ -222,7 +283,10 @@ test("the CRD schema is structural", () => {
   assert.equal(schema.type, "object");
   assert.deepEqual(structuralProblems(schema, ""), []);
   // The checker itself notices a broken schema (so the assertion above can fail).
-  assert.notDeepEqual(structuralProblems({ type: "object", properties: { a: { anyOf: [{ type: "string" }, { type: "integer" }] } } }, ""), []);
+  assert.notDeepEqual(
+    structuralProblems({ type: "object", properties: { a: { anyOf: [{ type: "string" }, { type: "integer" }] } } }, ""),
+    [],
+  );
 });
 
 test("the CRD schema keeps defaults, enums, bounds, and carries every CEL rule once", () => {
@@ -234,7 +298,12 @@ test("the CRD schema keeps defaults, enums, bounds, and carries every CEL rule o
   assert.deepEqual(p.chain.enum, ["regtest"]);
   assert.deepEqual(p.topology.default, { type: "mesh" });
   assert.deepEqual(p.topology.properties.type.enum, ["mesh", "ring", "random", "edges"]);
-  assert.deepEqual(p.topology.properties.edges.items, { type: "array", items: { type: "integer", minimum: 0, maximum: 99 }, minItems: 2, maxItems: 2 });
+  assert.deepEqual(p.topology.properties.edges.items, {
+    type: "array",
+    items: { type: "integer", minimum: 0, maximum: 99 },
+    minItems: 2,
+    maxItems: 2,
+  });
   assert.deepEqual(p.mining.default, { initialBlocks: 101 });
   assert.equal(p.mining.properties.intervalSeconds.minimum, 1);
   assert.equal(p.persistence.properties.size["x-kubernetes-int-or-string"], true);
@@ -244,11 +313,24 @@ test("the CRD schema keeps defaults, enums, bounds, and carries every CEL rule o
   const { image: _image, ...withoutImage } = valid({});
   assert.deepEqual(spec.default, withoutImage, "a missing spec defaults to every default, spelled out");
   const rules = spec["x-kubernetes-validations"] as Schema[];
-  assert.deepEqual(rules.map((r) => r.rule), [...specRules, ...transitionRules].map((r) => r.rule));
-  assert.ok(rules.some((r) => r.rule.includes("oldSelf")), "the immutability rule is a transition rule");
+  assert.deepEqual(
+    rules.map((r) => r.rule),
+    [...specRules, ...transitionRules].map((r) => r.rule),
+  );
+  assert.ok(
+    rules.some((r) => r.rule.includes("oldSelf")),
+    "the immutability rule is a transition rule",
+  );
   const onObject = crdOpenApiSchema()["x-kubernetes-validations"] as Schema[];
-  assert.deepEqual(onObject.map((r) => r.rule), nameRules.map((r) => r.rule), "the name rules sit on the object, where CEL sees metadata.name");
-  assert.ok(onObject.every((r) => r.fieldPath === undefined), "the API server refuses a fieldPath into metadata");
+  assert.deepEqual(
+    onObject.map((r) => r.rule),
+    nameRules.map((r) => r.rule),
+    "the name rules sit on the object, where CEL sees metadata.name",
+  );
+  assert.ok(
+    onObject.every((r) => r.fieldPath === undefined),
+    "the API server refuses a fieldPath into metadata",
+  );
   for (const r of rules) assert.ok(p[r.fieldPath.split(".")[1]], `${r.fieldPath} exists`);
 });
 
@@ -261,6 +343,14 @@ test("the CRD status schema has what the scale subresource and printer columns n
   assert.deepEqual(status.properties.conditions["x-kubernetes-list-map-keys"], ["type"]);
   assert.ok(status.properties.conditions.items.properties.observedGeneration);
   assert.deepEqual(Object.keys(status.properties.nodes.items.properties).sort(), [
-    "bestBlockHash", "expectedPeers", "height", "ip", "ordinal", "peers", "pod", "ready", "version",
+    "bestBlockHash",
+    "expectedPeers",
+    "height",
+    "ip",
+    "ordinal",
+    "peers",
+    "pod",
+    "ready",
+    "version",
   ]);
 });

@@ -73,10 +73,21 @@ test("a settled mesh of 3: ready, wired, synced", () => {
 });
 
 test("a missing peer: not wired, the message names the node and its count", () => {
-  const s = computeStatus(inputs({ facts: new Map([[0, facts([1])], [1, facts([2])], [2, facts()]]) }));
+  const s = computeStatus(
+    inputs({
+      facts: new Map([
+        [0, facts([1])],
+        [1, facts([2])],
+        [2, facts()],
+      ]),
+    }),
+  );
   assert.equal(s.wired, false);
   assert.equal(s.synced, true);
-  assert.deepEqual(s.nodes.map((n) => `${n.peers}/${n.expectedPeers}`), ["1/2", "2/2", "1/2"]);
+  assert.deepEqual(
+    s.nodes.map((n) => `${n.peers}/${n.expectedPeers}`),
+    ["1/2", "2/2", "1/2"],
+  );
   const w = cond(s.conditions, "Wired");
   assert.equal(w.status, "False");
   assert.equal(w.reason, "PeersMissing");
@@ -86,26 +97,66 @@ test("a missing peer: not wired, the message names the node and its count", () =
 test("connections seen in getpeerinfo (either direction) count too", () => {
   const bare = (peerIps?: string[]): NodeFacts => ({ height: 101, bestBlockHash: HASH, peerIps });
   // 0-1 seen by node 0 (outbound), 0-2 seen only by node 2 (inbound), 1-2 seen by nobody.
-  const s = computeStatus(inputs({ facts: new Map([[0, bare([ip(1)])], [1, bare()], [2, bare([ip(0)])]]) }));
-  assert.deepEqual(s.nodes.map((n) => n.peers), [2, 1, 1]);
+  const s = computeStatus(
+    inputs({
+      facts: new Map([
+        [0, bare([ip(1)])],
+        [1, bare()],
+        [2, bare([ip(0)])],
+      ]),
+    }),
+  );
+  assert.deepEqual(
+    s.nodes.map((n) => n.peers),
+    [2, 1, 1],
+  );
   assert.equal(s.wired, false);
-  const all = computeStatus(inputs({ facts: new Map([[0, bare([ip(1), ip(2)])], [1, bare([ip(2)])], [2, bare()]]) }));
+  const all = computeStatus(
+    inputs({
+      facts: new Map([
+        [0, bare([ip(1), ip(2)])],
+        [1, bare([ip(2)])],
+        [2, bare()],
+      ]),
+    }),
+  );
   assert.equal(all.wired, true);
 });
 
 test("an added peer that is not connected does not count", () => {
   const f = facts([1, 2]);
   const s = computeStatus(
-    inputs({ facts: new Map([[0, { ...f, added: f.added!.map((p, i) => ({ ...p, connected: i === 0 })) }], [1, facts([2])], [2, facts()]]) }),
+    inputs({
+      facts: new Map([
+        [0, { ...f, added: f.added!.map((p, i) => ({ ...p, connected: i === 0 })) }],
+        [1, facts([2])],
+        [2, facts()],
+      ]),
+    }),
   );
   assert.equal(s.wired, false);
   assert.equal(s.nodes[0].peers, 1);
 });
 
 test("a node not ready: expected peers are counted among ready nodes, conditions say why", () => {
-  const s = computeStatus(inputs({ pods: [pod(0), pod(1), pod(2, false)], facts: new Map([[0, facts([1, 2])], [1, facts([2])]]) }));
+  const s = computeStatus(
+    inputs({
+      pods: [pod(0), pod(1), pod(2, false)],
+      facts: new Map([
+        [0, facts([1, 2])],
+        [1, facts([2])],
+      ]),
+    }),
+  );
   assert.equal(s.readyNodes, 2);
-  assert.deepEqual(s.nodes.map((n) => [n.ready, n.peers, n.expectedPeers]), [[true, 1, 1], [true, 1, 1], [false, 0, 0]]);
+  assert.deepEqual(
+    s.nodes.map((n) => [n.ready, n.peers, n.expectedPeers]),
+    [
+      [true, 1, 1],
+      [true, 1, 1],
+      [false, 0, 0],
+    ],
+  );
   assert.equal(s.nodes[2].height, undefined, "facts of a not-ready node are not reported");
   assert.equal(s.wired, false);
   assert.equal(s.synced, false);
@@ -118,14 +169,23 @@ test("a node not ready: expected peers are counted among ready nodes, conditions
 
 test("missing pods and pods without IPs are listed", () => {
   const s = computeStatus(inputs({ spec: { nodes: 4, topology: { type: "ring" } }, pods: [pod(0), pod(1, false, false)] }));
-  assert.deepEqual(s.nodes.map((n) => n.pod), ["net-0", "net-1", "net-2", "net-3"]);
+  assert.deepEqual(
+    s.nodes.map((n) => n.pod),
+    ["net-0", "net-1", "net-2", "net-3"],
+  );
   assert.equal(s.nodes[1].ip, undefined);
   assert.equal(cond(s.conditions, "Ready").message, "1/4 nodes ready; node 1: pod has no IP yet; node 2: no pod yet; node 3: no pod yet");
 });
 
 test("two tips: not synced, heights listed; height is the highest", () => {
   const s = computeStatus(
-    inputs({ facts: new Map([[0, facts([1, 2])], [1, facts([2], { height: 99, bestBlockHash: "bb".repeat(32) })], [2, facts()]]) }),
+    inputs({
+      facts: new Map([
+        [0, facts([1, 2])],
+        [1, facts([2], { height: 99, bestBlockHash: "bb".repeat(32) })],
+        [2, facts()],
+      ]),
+    }),
   );
   assert.equal(s.wired, true);
   assert.equal(s.synced, false);
@@ -136,7 +196,15 @@ test("two tips: not synced, heights listed; height is the highest", () => {
 });
 
 test("an unknown tip (RPC failed) is not synced", () => {
-  const s = computeStatus(inputs({ facts: new Map([[0, facts([1, 2])], [1, facts([2])], [2, {}]]) }));
+  const s = computeStatus(
+    inputs({
+      facts: new Map([
+        [0, facts([1, 2])],
+        [1, facts([2])],
+        [2, {}],
+      ]),
+    }),
+  );
   assert.equal(s.synced, false);
   assert.equal(cond(s.conditions, "Synced").reason, "TipUnknown");
   assert.equal(cond(s.conditions, "Synced").message, "node 2: tip unknown");
@@ -158,7 +226,10 @@ test("lastTransitionTime is kept while a condition's status is unchanged", () =>
   const first = computeStatus(inputs({}));
   const later = new Date(now.getTime() + 60_000);
   const same = computeStatus(inputs({ previous: first.conditions, now: later }));
-  assert.deepEqual(same.conditions.map((c) => c.lastTransitionTime), first.conditions.map((c) => c.lastTransitionTime));
+  assert.deepEqual(
+    same.conditions.map((c) => c.lastTransitionTime),
+    first.conditions.map((c) => c.lastTransitionTime),
+  );
   const flipped = computeStatus(inputs({ previous: first.conditions, now: later, pods: [pod(0), pod(1), pod(2, false)] }));
   assert.equal(cond(flipped.conditions, "Ready").lastTransitionTime, later.toISOString());
 });

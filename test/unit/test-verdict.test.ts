@@ -32,7 +32,10 @@ test("with CI=true a skipped test fails the run, and the summary names it and wh
   assert.equal(ok, false);
   assert.match(lines[0], /^fixture\s+FAIL\s/);
   assert.ok(lines.includes(skipLine), lines.join("\n"));
-  assert.ok(lines.some((l) => l.startsWith("CI is set: 1 skipped test(s) fail the run")), lines.join("\n"));
+  assert.ok(
+    lines.some((l) => l.startsWith("CI is set: 1 skipped test(s) fail the run")),
+    lines.join("\n"),
+  );
   assert.equal(lines.at(-1), "total: 1 passed, 0 failed, 1 skipped");
 });
 

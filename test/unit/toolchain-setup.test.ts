@@ -42,10 +42,7 @@ test("a tool on PATH at another version is not used: setup builds the pinned one
   const pathDir = tmp();
   // btcctl under the names kwok and kwokctl does not report kwok v0.8.0: setup builds, offline here, and fails.
   for (const b of TOOLS.kwok.binaries) fs.symlinkSync(toolPath("btcctl"), path.join(pathDir, b));
-  const r = setup(
-    { XDG_CACHE_HOME: tmp(), GOMODCACHE: tmp(), GOPROXY: "off", PATH: `${pathDir}:${process.env.PATH}` },
-    "kwok",
-  );
+  const r = setup({ XDG_CACHE_HOME: tmp(), GOMODCACHE: tmp(), GOPROXY: "off", PATH: `${pathDir}:${process.env.PATH}` }, "kwok");
   assert.equal(r.code, 1);
   assert.match(r.out, /setup FAILED: kwok: go install sigs\.k8s\.io\/kwok\/cmd\/kwok@v0\.8\.0 failed/);
   assert.match(r.out, /last lines of .*kwok-0\.8\.0\/build\.log/);
@@ -92,32 +89,45 @@ function pathWithout(names: string[]): string {
 const PREBUILT_TOOLS = Object.keys(PREBUILT);
 const noGoPath = pathWithout(["go", "bitcoind", "bitcoin-cli", "pulumi-language-nodejs"]);
 
-test("the prebuilt tools install from ../shared/toolchain without Go, work at the pinned versions, and a second run keeps them", { skip: noShared }, () => {
-  const { REGNET_PREBUILT_DIR: _, ...base } = process.env;
-  const xdg = tmp();
-  const env = { ...base, XDG_CACHE_HOME: xdg, PATH: noGoPath };
-  const bin = (tool: "bitcoin-core" | "pulumi-language-nodejs", b: string) => path.join(toolBinDir(tool, { XDG_CACHE_HOME: xdg }), b);
+test(
+  "the prebuilt tools install from ../shared/toolchain without Go, work at the pinned versions, and a second run keeps them",
+  { skip: noShared },
+  () => {
+    const { REGNET_PREBUILT_DIR: _, ...base } = process.env;
+    const xdg = tmp();
+    const env = { ...base, XDG_CACHE_HOME: xdg, PATH: noGoPath };
+    const bin = (tool: "bitcoin-core" | "pulumi-language-nodejs", b: string) => path.join(toolBinDir(tool, { XDG_CACHE_HOME: xdg }), b);
 
-  const first = setup(env, ...PREBUILT_TOOLS);
-  assert.equal(first.code, 0, first.out);
-  assert.ok(first.out.includes(`  bitcoin-core: copy bitcoind, bitcoin-cli from ${shared}/bitcoin-core-29.99.0/bin ...`), first.out);
-  assert.ok(first.out.includes(`  pulumi-language-nodejs: gunzip pulumi-language-nodejs.gz from ${shared}/pulumi-language-nodejs-3.259.0/bin ...`), first.out);
-  assert.match(first.out, /^bitcoin-core\s+v29\.99\.0\s+installed \(prebuilt\)/m);
-  assert.match(first.out, /^pulumi-language-nodejs\s+v3\.259\.0\s+installed \(prebuilt\)/m);
-  const run = (file: string) => spawnSync(file, ["-version"], { encoding: "utf8" }).stdout;
-  assert.match(run(bin("bitcoin-core", "bitcoind")), /^Bitcoin Core daemon version v29\.99\.0-g[0-9a-f]+\n/);
-  assert.match(run(bin("bitcoin-core", "bitcoin-cli")), /^Bitcoin Core RPC client version v29\.99\.0-g[0-9a-f]+\n/);
-  assert.equal(run(bin("pulumi-language-nodejs", "pulumi-language-nodejs")).trim(), "v3.259.0");
-  const stamp = (f: string) => [fs.statSync(f).ino, fs.statSync(f).mtimeMs];
-  const files = [bin("bitcoin-core", "bitcoind"), bin("bitcoin-core", "bitcoin-cli"), bin("pulumi-language-nodejs", "pulumi-language-nodejs")];
-  const before = files.map(stamp);
+    const first = setup(env, ...PREBUILT_TOOLS);
+    assert.equal(first.code, 0, first.out);
+    assert.ok(first.out.includes(`  bitcoin-core: copy bitcoind, bitcoin-cli from ${shared}/bitcoin-core-29.99.0/bin ...`), first.out);
+    assert.ok(
+      first.out.includes(
+        `  pulumi-language-nodejs: gunzip pulumi-language-nodejs.gz from ${shared}/pulumi-language-nodejs-3.259.0/bin ...`,
+      ),
+      first.out,
+    );
+    assert.match(first.out, /^bitcoin-core\s+v29\.99\.0\s+installed \(prebuilt\)/m);
+    assert.match(first.out, /^pulumi-language-nodejs\s+v3\.259\.0\s+installed \(prebuilt\)/m);
+    const run = (file: string) => spawnSync(file, ["-version"], { encoding: "utf8" }).stdout;
+    assert.match(run(bin("bitcoin-core", "bitcoind")), /^Bitcoin Core daemon version v29\.99\.0-g[0-9a-f]+\n/);
+    assert.match(run(bin("bitcoin-core", "bitcoin-cli")), /^Bitcoin Core RPC client version v29\.99\.0-g[0-9a-f]+\n/);
+    assert.equal(run(bin("pulumi-language-nodejs", "pulumi-language-nodejs")).trim(), "v3.259.0");
+    const stamp = (f: string) => [fs.statSync(f).ino, fs.statSync(f).mtimeMs];
+    const files = [
+      bin("bitcoin-core", "bitcoind"),
+      bin("bitcoin-core", "bitcoin-cli"),
+      bin("pulumi-language-nodejs", "pulumi-language-nodejs"),
+    ];
+    const before = files.map(stamp);
 
-  const second = setup(env, ...PREBUILT_TOOLS);
-  assert.equal(second.code, 0, second.out);
-  assert.match(second.out, /^bitcoin-core\s+v29\.99\.0\s+ok \(cached\)/m);
-  assert.match(second.out, /^pulumi-language-nodejs\s+v3\.259\.0\s+ok \(cached\)/m);
-  assert.deepEqual(files.map(stamp), before, "the binaries are left as they were");
-});
+    const second = setup(env, ...PREBUILT_TOOLS);
+    assert.equal(second.code, 0, second.out);
+    assert.match(second.out, /^bitcoin-core\s+v29\.99\.0\s+ok \(cached\)/m);
+    assert.match(second.out, /^pulumi-language-nodejs\s+v3\.259\.0\s+ok \(cached\)/m);
+    assert.deepEqual(files.map(stamp), before, "the binaries are left as they were");
+  },
+);
 
 test("without the prebuilt folder setup says in one line what needs it and where it looked, and goes on", () => {
   const xdg = tmp();
@@ -126,7 +136,12 @@ test("without the prebuilt folder setup says in one line what needs it and where
   assert.equal(r.code, 0, r.out);
   const mentions = r.out.split("\n").filter((l) => /bitcoin-core|pulumi-language-nodejs/.test(l));
   assert.equal(mentions.length, 1, r.out);
-  assert.ok(mentions[0].startsWith(`bitcoin-core, pulumi-language-nodejs: not installed, no bitcoin-core-29.99.0, pulumi-language-nodejs-3.259.0 in ${empty} `), r.out);
+  assert.ok(
+    mentions[0].startsWith(
+      `bitcoin-core, pulumi-language-nodejs: not installed, no bitcoin-core-29.99.0, pulumi-language-nodejs-3.259.0 in ${empty} `,
+    ),
+    r.out,
+  );
   assert.ok(mentions[0].includes("Bitcoin Core nodes and the Pulumi directory program (`pulumi up` in the project dir) need them"), r.out);
   assert.match(r.out, /^regnet setup: done in /m);
   assert.ok(!fs.existsSync(toolBinDir("bitcoin-core", { XDG_CACHE_HOME: xdg })), "nothing installed");
@@ -147,25 +162,34 @@ function prebuiltNeedingMissingLibrary(): string {
   return root;
 }
 
-test("a library ldd cannot find: as root, setup installs the Debian packages with apt-get and says so; still missing, the tool fails", { skip: noShared }, () => {
-  const r = setup({ XDG_CACHE_HOME: tmp(), REGNET_PREBUILT_DIR: prebuiltNeedingMissingLibrary(), PATH: noGoPath }, "bitcoin-core");
-  assert.equal(r.code, 1, r.out);
-  assert.ok(
-    r.out.includes("  bitcoin-core: libregnet_none-2.1.so.7 not found: installing Debian packages (apt-get install -y libevent-extra-2.1-7 libevent-pthreads-2.1-7) ..."),
-    r.out,
-  );
-  assert.match(r.out, /setup FAILED: bitcoin-core: shared libraries failed\nlibregnet_none-2\.1\.so\.7 still not found \(ldd\) after apt-get install/);
-});
+test(
+  "a library ldd cannot find: as root, setup installs the Debian packages with apt-get and says so; still missing, the tool fails",
+  { skip: noShared },
+  () => {
+    const r = setup({ XDG_CACHE_HOME: tmp(), REGNET_PREBUILT_DIR: prebuiltNeedingMissingLibrary(), PATH: noGoPath }, "bitcoin-core");
+    assert.equal(r.code, 1, r.out);
+    assert.ok(
+      r.out.includes(
+        "  bitcoin-core: libregnet_none-2.1.so.7 not found: installing Debian packages (apt-get install -y libevent-extra-2.1-7 libevent-pthreads-2.1-7) ...",
+      ),
+      r.out,
+    );
+    assert.match(
+      r.out,
+      /setup FAILED: bitcoin-core: shared libraries failed\nlibregnet_none-2\.1\.so\.7 still not found \(ldd\) after apt-get install/,
+    );
+  },
+);
 
 test("a library ldd cannot find, not root: the tool fails with the exact command to run", { skip: noShared }, () => {
   const xdg = tmp();
   fs.chmodSync(xdg, 0o777);
   // setpriv runs setup as nobody, with the same environment.
-  const r = spawnSync(
-    "setpriv",
-    ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, setupJs, "bitcoin-core"],
-    { env: { ...process.env, XDG_CACHE_HOME: xdg, REGNET_PREBUILT_DIR: prebuiltNeedingMissingLibrary(), PATH: noGoPath }, encoding: "utf8", timeout: 120_000 },
-  );
+  const r = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, setupJs, "bitcoin-core"], {
+    env: { ...process.env, XDG_CACHE_HOME: xdg, REGNET_PREBUILT_DIR: prebuiltNeedingMissingLibrary(), PATH: noGoPath },
+    encoding: "utf8",
+    timeout: 120_000,
+  });
   const out = `${r.stdout}${r.stderr}`;
   assert.equal(r.status, 1, out);
   assert.ok(

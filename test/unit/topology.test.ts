@@ -11,7 +11,7 @@ function connected(edges: readonly Edge[], n: number): boolean {
   const stack = [0];
   while (stack.length) {
     const a = stack.pop()!;
-    for (const b of expectedPeers(edges, a)) if (!seen.has(b)) seen.add(b), stack.push(b);
+    for (const b of expectedPeers(edges, a)) if (!seen.has(b)) (seen.add(b), stack.push(b));
   }
   return seen.size === n;
 }
@@ -32,12 +32,37 @@ test("mesh and ring: small cases", () => {
     [mesh, 0, []],
     [mesh, 1, []],
     [mesh, 2, [[0, 1]]],
-    [mesh, 3, [[0, 1], [0, 2], [1, 2]]],
+    [
+      mesh,
+      3,
+      [
+        [0, 1],
+        [0, 2],
+        [1, 2],
+      ],
+    ],
     [ring, 0, []],
     [ring, 1, []],
     [ring, 2, [[0, 1]]],
-    [ring, 3, [[0, 1], [0, 2], [1, 2]]],
-    [ring, 4, [[0, 1], [0, 3], [1, 2], [2, 3]]],
+    [
+      ring,
+      3,
+      [
+        [0, 1],
+        [0, 2],
+        [1, 2],
+      ],
+    ],
+    [
+      ring,
+      4,
+      [
+        [0, 1],
+        [0, 3],
+        [1, 2],
+        [2, 3],
+      ],
+    ],
   ];
   for (const [t, n, want] of cases) assert.deepEqual(desiredEdges(t, n), want, `${t.type} n=${n}`);
 });
@@ -56,8 +81,20 @@ test("mesh and ring: sizes up to 100", () => {
 });
 
 test("edges: as given, normalized, deduped, sorted; out-of-range and self-loops dropped", () => {
-  const t: Topology = { type: "edges", edges: [[2, 0], [0, 2], [1, 2], [3, 4], [1, 1]] };
-  assert.deepEqual(desiredEdges(t, 3), [[0, 2], [1, 2]]);
+  const t: Topology = {
+    type: "edges",
+    edges: [
+      [2, 0],
+      [0, 2],
+      [1, 2],
+      [3, 4],
+      [1, 1],
+    ],
+  };
+  assert.deepEqual(desiredEdges(t, 3), [
+    [0, 2],
+    [1, 2],
+  ]);
   assert.deepEqual(desiredEdges({ type: "edges", edges: [] }, 3), []);
 });
 
@@ -106,10 +143,18 @@ test("random: average degree close to the target", () => {
 });
 
 test("expectedPeers and edgesAmong", () => {
-  const edges: Edge[] = [[0, 1], [0, 3], [1, 2], [2, 3]];
+  const edges: Edge[] = [
+    [0, 1],
+    [0, 3],
+    [1, 2],
+    [2, 3],
+  ];
   assert.deepEqual(expectedPeers(edges, 0), [1, 3]);
   assert.deepEqual(expectedPeers(edges, 2), [1, 3]);
   assert.deepEqual(expectedPeers(edges, 9), []);
-  assert.deepEqual(edgesAmong(edges, [0, 1, 2]), [[0, 1], [1, 2]]);
+  assert.deepEqual(edgesAmong(edges, [0, 1, 2]), [
+    [0, 1],
+    [1, 2],
+  ]);
   assert.deepEqual(edgesAmong(edges, []), []);
 });

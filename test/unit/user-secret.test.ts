@@ -52,5 +52,8 @@ test("the derived Secret is named <network>-rpc-config, and the StatefulSet moun
   const s = buildStatefulSet(ref, core, { configHash: "h", secretName: "demo-rpc-config" });
   assert.equal(s.spec!.template.spec!.volumes![0].secret!.secretName, "demo-rpc-config");
   const env = s.spec!.template.spec!.containers[0].env!;
-  assert.deepEqual(env.map((e) => e.valueFrom?.secretKeyRef), [{ name: "demo-rpc-config", key: SECRET_KEYS.rpcauth }]);
+  assert.deepEqual(
+    env.map((e) => e.valueFrom?.secretKeyRef),
+    [{ name: "demo-rpc-config", key: SECRET_KEYS.rpcauth }],
+  );
 });

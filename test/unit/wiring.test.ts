@@ -101,7 +101,10 @@ test("applying a plan gives an empty plan next time (no-op reconcile makes no wr
     }
     assert.deepEqual(planWiring(edges, nodes), []);
     // Every edge is dialled exactly once across the network.
-    assert.equal(nodes.reduce((s, n) => s + n.added.length, 0), edges.length);
+    assert.equal(
+      nodes.reduce((s, n) => s + n.added.length, 0),
+      edges.length,
+    );
   }
 });
 
@@ -155,7 +158,10 @@ test("plan: ring 3 → 7: nodes with no neighbour at the tip are seeded from nod
   ]);
   // Seeded (connected to a tip node): no second seed.
   nodes[4] = at(node(4), 0, true, [ip(0)]);
-  assert.equal(planWiring(ring7, nodes).find((w) => w.ordinal === 4), undefined);
+  assert.equal(
+    planWiring(ring7, nodes).find((w) => w.ordinal === 4),
+    undefined,
+  );
 });
 
 test("plan: a node a block behind but out of initial block download is not held back", () => {
@@ -170,8 +176,15 @@ test("plan: btcd (no IBD flag): a lower height counts as catching up", () => {
   const nodes = [at(node(0, [addr(1)]), 101), at(node(1), 101), at(node(2), 0), at(node(3), 0)];
   const mesh4 = desiredEdges({ type: "mesh" }, 4);
   const plan = planWiring(mesh4, nodes);
-  assert.deepEqual(plan.find((w) => w.ordinal === 2), undefined, "2-3 waits: both behind");
-  assert.deepEqual(plan.find((w) => w.ordinal === 0), { ordinal: 0, add: [addr(2), addr(3)], remove: [] });
+  assert.deepEqual(
+    plan.find((w) => w.ordinal === 2),
+    undefined,
+    "2-3 waits: both behind",
+  );
+  assert.deepEqual(
+    plan.find((w) => w.ordinal === 0),
+    { ordinal: 0, add: [addr(2), addr(3)], remove: [] },
+  );
 });
 
 test("plan: an added peer that is not connected is dialled again; a connected one is not", () => {

@@ -16,13 +16,9 @@ export function secretFiles(spec: Pick<BitcoinNetworkSpec, "implementation">, cr
   if (spec.implementation === "bitcoin-core") {
     files[SECRET_KEYS.rpcauth] = creds.rpcauth;
     // Top-level options apply to every chain; rpcport is left to regtest's default (18443).
-    files[SECRET_KEYS.cliConf] = [
-      "regtest=1",
-      `rpcconnect=127.0.0.1`,
-      `rpcuser=${creds.user}`,
-      `rpcpassword=${creds.password}`,
-      "",
-    ].join("\n");
+    files[SECRET_KEYS.cliConf] = ["regtest=1", `rpcconnect=127.0.0.1`, `rpcuser=${creds.user}`, `rpcpassword=${creds.password}`, ""].join(
+      "\n",
+    );
     return files;
   }
   if (!creds.tlsCert || !creds.tlsKey) throw new Error("btcd credentials need a TLS certificate and key");
@@ -43,9 +39,7 @@ export function secretFiles(spec: Pick<BitcoinNetworkSpec, "implementation">, cr
 
 /** `name`: the network's RPC Secret by default; rpcConfigSecretName(ref) for one derived from a user's. */
 export function buildSecret(ref: NetworkRef, spec: BitcoinNetworkSpec, creds: RpcCredentialSet, name = rpcSecretName(ref, spec)): V1Secret {
-  const data = Object.fromEntries(
-    Object.entries(secretFiles(spec, creds)).map(([k, v]) => [k, Buffer.from(v, "utf8").toString("base64")]),
-  );
+  const data = Object.fromEntries(Object.entries(secretFiles(spec, creds)).map(([k, v]) => [k, Buffer.from(v, "utf8").toString("base64")]));
   return {
     apiVersion: "v1",
     kind: "Secret",

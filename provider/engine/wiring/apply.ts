@@ -39,9 +39,15 @@ export function wiringNodes(nodes: NodeView[]): WiringNode[] {
  * added peers, so an address it was told to add is not sent again until ADD_GRACE_MS has passed; a
  * one-shot dial is not repeated within DIAL_GRACE_MS.
  */
-export function wiringActions(edges: readonly Edge[], nodes: NodeView[], recentAdds: ReadonlyMap<string, number>, now = Date.now()): NodeWiring[] {
+export function wiringActions(
+  edges: readonly Edge[],
+  nodes: NodeView[],
+  recentAdds: ReadonlyMap<string, number>,
+  now = Date.now(),
+): NodeWiring[] {
   const uid = new Map(nodes.map((n) => [n.ordinal, n.uid]));
-  const fresh = (ordinal: number, address: string, grace: number) => now - (recentAdds.get(addKey(uid.get(ordinal)!, address)) ?? -Infinity) <= grace;
+  const fresh = (ordinal: number, address: string, grace: number) =>
+    now - (recentAdds.get(addKey(uid.get(ordinal)!, address)) ?? -Infinity) <= grace;
   return planWiring(edges, wiringNodes(nodes))
     .map((w) => {
       const step: NodeWiring = { ordinal: w.ordinal, add: w.add.filter((a) => !fresh(w.ordinal, a, ADD_GRACE_MS)), remove: w.remove };

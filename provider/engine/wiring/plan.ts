@@ -68,7 +68,12 @@ export interface PeerFacts {
  * True when the edge [a, b] is connected: the lower end lists the higher as an added, connected
  * peer, or either end sees the other's IP among its connected peers.
  */
-export function edgeConnected([a, b]: Edge, ips: ReadonlyMap<number, string>, facts: ReadonlyMap<number, PeerFacts>, port = P2P_PORT): boolean {
+export function edgeConnected(
+  [a, b]: Edge,
+  ips: ReadonlyMap<number, string>,
+  facts: ReadonlyMap<number, PeerFacts>,
+  port = P2P_PORT,
+): boolean {
   const ipA = ips.get(a);
   const ipB = ips.get(b);
   if (!ipA || !ipB) return false;

@@ -51,10 +51,17 @@ export async function nudgeLagging(
       const address = peerAddress(leader.ip!);
       const behindPeers = n.rpc!.peers.filter((p) => (heightByIp.get(hostOf(p.addr)) ?? best) < best).map((p) => p.addr);
       try {
-        const did = await ctx.rpc.node({ namespace: ref.namespace, pod: n.pod, ip: n.ip!, implementation }, creds).unstick(address, best, behindPeers);
+        const did = await ctx.rpc
+          .node({ namespace: ref.namespace, pod: n.pod, ip: n.ip!, implementation }, creds)
+          .unstick(address, best, behindPeers);
         // btcd redials a dropped added peer itself: do not add it a second time meanwhile.
         if (did.droppedAdded) ctx.recentAdds.set(addKey(n.uid, did.droppedAdded), now);
-        changes.push({ kind: "Pod", name: n.pod, action: "wire", detail: `node ${n.ordinal} stuck at height ${height} < ${best} (node ${leader.ordinal}): ${did.detail}` });
+        changes.push({
+          kind: "Pod",
+          name: n.pod,
+          action: "wire",
+          detail: `node ${n.ordinal} stuck at height ${height} < ${best} (node ${leader.ordinal}): ${did.detail}`,
+        });
       } catch (err) {
         errors.push(messageOf(err));
       }
