@@ -4,7 +4,7 @@
 // so a network failing the same way every back-off round does not flood the namespace.
 import { randomBytes } from "node:crypto";
 import * as k8s from "@kubernetes/client-node";
-import type { Change } from "../engine/types";
+import type { Change, NetworkStatus, NodeStatus } from "../engine/types";
 import type { Logger } from "../log";
 import { errorText } from "./errors";
 import { truncate } from "./status";
@@ -44,6 +44,24 @@ export function eventsForChanges(changes: Change[]): EventSpec[] {
     reason: REASONS[action] ?? "Changed",
     message: truncate(cs.map((c) => `${c.kind} ${c.name}${c.detail ? `: ${c.detail}` : ""}`).join("; "), 1024),
   }));
+}
+
+/**
+ * A Warning NodeNotReady for each node whose reason for not being Ready (its container's exit and
+ * last log lines, or why it waits) is new since the status last written (pure): said once when it
+ * appears or changes, not on every pass while the node keeps failing the same way.
+ */
+export function nodeProblemEvents(
+  before: { nodes?: Pick<NodeStatus, "ordinal" | "message">[] } | undefined,
+  now: NetworkStatus,
+): EventSpec[] {
+  return now.nodes
+    .filter((n) => n.message && before?.nodes?.find((b) => b.ordinal === n.ordinal)?.message !== n.message)
+    .map((n) => ({
+      type: "Warning" as const,
+      reason: "NodeNotReady",
+      message: truncate(`node ${n.ordinal} (pod ${n.pod}): ${n.message}`, 1024),
+    }));
 }
 
 export class EventRecorder {

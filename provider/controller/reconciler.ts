@@ -8,7 +8,7 @@ import type { NetworkStatus } from "../engine/types";
 import type { Logger } from "../log";
 import { API_VERSION, KIND, validateNetworkName, validateSpec, type SpecIssue } from "../spec";
 import { errorText, statusCode } from "./errors";
-import { EventRecorder, type EventSpec, type EventTarget, eventsForChanges } from "./events";
+import { EventRecorder, type EventSpec, type EventTarget, eventsForChanges, nodeProblemEvents } from "./events";
 import { splitKey } from "./keys";
 import type { ReconcileResultLabel } from "./metrics";
 import { describeIssues, sameStatus, statusAfterReconcile, statusBlocked, statusForInvalidSpec, truncate, writeStatus } from "./status";
@@ -70,6 +70,7 @@ export class Reconciler {
       throw new ReportedError(err);
     }
     for (const e of eventsForChanges(result.changes)) await this.deps.events.record(target, e);
+    for (const e of nodeProblemEvents(obj.status, result.status)) await this.deps.events.record(target, e);
 
     const status = statusAfterReconcile(obj.status, result.status, generation, new Date());
     await this.setStatus(obj, status);

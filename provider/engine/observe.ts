@@ -5,7 +5,7 @@ import type * as k8s from "@kubernetes/client-node";
 import { podReady } from "../kube";
 import type { AddedPeer, ChainTip, ConnectedPeer, Implementation, RpcCredentials } from "../rpc";
 import { isOwnedByNetwork, selectorString } from "./labels";
-import { readCredentials, rpcSecretName } from "./desired";
+import { NODE_CONTAINER, readCredentials, rpcSecretName } from "./desired";
 import { recordedSpec } from "./apply";
 import { rpcCredentials } from "./credentials";
 import { computeStatus, type NodeFacts } from "./status";
@@ -22,6 +22,54 @@ export interface PodView {
   uid: string;
   ip?: string;
   ready: boolean;
+  /** Why a pod that is not Ready is not (see nodeProblem); absent while it is merely starting. */
+  problem?: string;
+}
+
+/** Waiting reasons of a container that is on its way up: nothing to report yet. */
+const STARTING = new Set(["ContainerCreating", "PodInitializing"]);
+/** How much of a failed run's log a problem quotes: its last lines, as one line. */
+const QUOTED_LINES = 3;
+const QUOTED_CHARS = 400;
+
+/**
+ * Why a node's pod is not Ready, from what the kubelet reports (pure): not scheduled, its node
+ * container waiting for a reason other than starting (a missing Secret, an image it cannot pull),
+ * or its last run ended — with the exit code and the run's last log lines, which the container's
+ * `terminationMessagePolicy: FallbackToLogsOnError` puts in the status (e.g. "exited with code 1:
+ * Error: Error parsing command line arguments: Invalid parameter -foo"). Undefined for a Ready pod
+ * and for one that is only starting. Worded without restart counts or back-off delays, so that it
+ * stays the same while the node keeps failing the same way (no status write, no Event per restart).
+ */
+export function nodeProblem(pod: k8s.V1Pod): string | undefined {
+  if (podReady(pod)) return undefined;
+  const unscheduled = pod.status?.conditions?.find((c) => c.type === "PodScheduled" && c.status === "False");
+  if (unscheduled) return cut(`not scheduled: ${[unscheduled.reason, unscheduled.message].filter(Boolean).join(": ")}`);
+  const cs = pod.status?.containerStatuses?.find((c) => c.name === NODE_CONTAINER);
+  if (!cs) return undefined;
+  const ended = cs.state?.terminated ?? cs.lastState?.terminated;
+  if (ended) {
+    const why = ended.reason && !["Error", "Completed"].includes(ended.reason) ? ` (${ended.reason})` : "";
+    const said = quoteLog(ended.message ?? "");
+    return `container ${NODE_CONTAINER} exited with code ${ended.exitCode}${why}${said ? `: ${said}` : ""}`;
+  }
+  const waiting = cs.state?.waiting;
+  if (waiting?.reason && !STARTING.has(waiting.reason))
+    return cut(`container ${NODE_CONTAINER} waiting: ${waiting.reason}${waiting.message ? `: ${waiting.message}` : ""}`);
+  return undefined;
+}
+
+const cut = (s: string): string => (s.length <= QUOTED_CHARS * 2 ? s : `${s.slice(0, QUOTED_CHARS * 2 - 1)}…`);
+
+/** A log tail's last non-empty lines as one line, ending kept when it is too long. */
+function quoteLog(tail: string): string {
+  const lines = tail
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .slice(-QUOTED_LINES)
+    .join(" | ");
+  return lines.length <= QUOTED_CHARS ? lines : `…${lines.slice(lines.length - QUOTED_CHARS + 1)}`;
 }
 
 export interface NodeView extends PodView {
@@ -38,7 +86,16 @@ export async function readPods(ctx: EngineContext, ref: NetworkRef): Promise<Pod
     .map((p: k8s.V1Pod) => {
       const name = p.metadata?.name ?? "";
       const ordinal = name.startsWith(prefix) ? Number(name.slice(prefix.length)) : NaN;
-      return { ordinal, pod: name, uid: p.metadata?.uid ?? "", ip: p.status?.podIP, ready: podReady(p) && !!p.status?.podIP };
+      const view: PodView = {
+        ordinal,
+        pod: name,
+        uid: p.metadata?.uid ?? "",
+        ip: p.status?.podIP,
+        ready: podReady(p) && !!p.status?.podIP,
+      };
+      const problem = nodeProblem(p);
+      if (problem) view.problem = problem;
+      return view;
     })
     .filter((p) => Number.isInteger(p.ordinal))
     .sort((a, b) => a.ordinal - b.ordinal);
@@ -123,7 +180,7 @@ export function statusOf(
   const status = computeStatus({
     name: ref.name,
     spec,
-    pods: nodes.map((n) => ({ ordinal: n.ordinal, name: n.pod, ip: n.ip, ready: n.ready })),
+    pods: nodes.map((n) => ({ ordinal: n.ordinal, name: n.pod, ip: n.ip, ready: n.ready, problem: n.problem })),
     facts,
     rpcSecretName: rpcSecretName(ref, spec),
     generation,

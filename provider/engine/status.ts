@@ -14,6 +14,8 @@ export interface ObservedPod {
   name: string;
   ip?: string;
   ready: boolean;
+  /** Why it is not Ready, when the kubelet says (observe.ts nodeProblem). */
+  problem?: string;
 }
 
 /** What a ready node told regnet over RPC (its peers: see PeerFacts); any part may be missing if the call failed. */
@@ -84,6 +86,7 @@ export function computeStatus(inputs: StatusInputs): NetworkStatus {
       expectedPeers: expectedPeers(edges, ordinal).length,
     };
     if (pod?.ip) node.ip = pod.ip;
+    if (!ready && pod?.problem) node.message = pod.problem;
     const f = ready ? facts.get(ordinal) : undefined;
     if (f?.height !== undefined) node.height = f.height;
     if (f?.bestBlockHash !== undefined) node.bestBlockHash = f.bestBlockHash;
@@ -95,7 +98,11 @@ export function computeStatus(inputs: StatusInputs): NetworkStatus {
   const allReady = readyNodes === spec.nodes;
   const notReady = nodes
     .filter((n) => !n.ready)
-    .map((n) => `node ${n.ordinal}: ${!podByOrdinal.has(n.ordinal) ? "no pod yet" : !n.ip ? "pod has no IP yet" : "not ready"}`);
+    .map(
+      (n) =>
+        `node ${n.ordinal}: ${!podByOrdinal.has(n.ordinal) ? "no pod yet" : !n.ip ? "pod has no IP yet" : "not ready"}` +
+        (n.message ? `: ${n.message}` : ""),
+    );
   const short = nodes
     .filter((n) => n.ready && n.peers < n.expectedPeers)
     .map((n) => `node ${n.ordinal}: ${n.peers}/${n.expectedPeers} peers`);
@@ -166,7 +173,7 @@ export function lacking(spec: BitcoinNetworkSpec, status: NetworkStatus | undefi
       continue;
     }
     if (!n.ready) {
-      out.push(`node ${i} (pod ${n.pod}): not Ready`);
+      out.push(`node ${i} (pod ${n.pod}): not Ready${n.message ? `: ${n.message}` : ""}`);
       continue;
     }
     if (n.peers < n.expectedPeers) out.push(`node ${i} (pod ${n.pod}): ${n.peers}/${n.expectedPeers} peers`);

@@ -23,6 +23,8 @@ export interface NodeStatus {
   bestBlockHash?: string;
   /** The node's user agent, e.g. `/Satoshi:30.2.0/` or `/btcwire:0.5.0/btcd:0.26.2/`. */
   version?: string;
+  /** Why the node is not Ready, when its pod says: e.g. its container's exit code and last log lines. */
+  message?: string;
 }
 
 /** Kubernetes metav1.Condition. */

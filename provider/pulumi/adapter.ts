@@ -52,7 +52,10 @@ function logger(): Logger {
 function progress(ref: NetworkRef, s: NetworkStatus, last: { line?: string }): void {
   const wired = s.nodes.filter((n) => n.ready && n.peers >= n.expectedPeers).length;
   const atTip = s.nodes.filter((n) => n.ready && n.height === s.height).length;
-  const line = `${ref.name}: ${s.readyNodes}/${s.nodes.length} ready, ${wired}/${s.nodes.length} wired, ${atTip}/${s.nodes.length} at height ${s.height}`;
+  // Why a node is not Ready (a flag it refuses, ...), so that the wait is not blind.
+  const failing = s.nodes.find((n) => n.message);
+  const why = failing ? `; node ${failing.ordinal}: ${failing.message}` : "";
+  const line = `${ref.name}: ${s.readyNodes}/${s.nodes.length} ready, ${wired}/${s.nodes.length} wired, ${atTip}/${s.nodes.length} at height ${s.height}${why}`;
   if (line !== last.line) process.stderr.write(`${line}\n`);
   last.line = line;
 }

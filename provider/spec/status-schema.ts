@@ -15,6 +15,7 @@ const nodeStatusSchema = z.object({
   height: count.optional(),
   bestBlockHash: z.string().optional(),
   version: z.string().optional(),
+  message: z.string().max(2048).optional().describe("why the node is not Ready, when its pod says (exit code, last log lines)"),
 }) satisfies z.ZodType<NodeStatus>;
 
 const conditionSchema = z.object({

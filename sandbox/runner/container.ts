@@ -23,6 +23,19 @@ export interface Exit {
   exitCode: number;
   signal?: string;
   finishedAt: Date;
+  /** The end of what the run wrote (stdout and stderr): at most TAIL_LINES lines and TAIL_BYTES bytes. */
+  logTail: string;
+}
+
+/** A kubelet's FallbackToLogsOnError takes the last 80 lines or 2048 bytes of the log, whichever is less. */
+export const TAIL_LINES = 80;
+export const TAIL_BYTES = 2048;
+
+/** The last `TAIL_LINES` lines, cut to their last `TAIL_BYTES` bytes (pure). */
+export function logTail(lines: readonly string[]): string {
+  const text = lines.slice(-TAIL_LINES).join("\n");
+  const bytes = Buffer.from(text, "utf8");
+  return bytes.length <= TAIL_BYTES ? text : bytes.subarray(bytes.length - TAIL_BYTES).toString("utf8");
 }
 
 /** POSIX shell single-quoting. */
@@ -41,11 +54,13 @@ export function launchScript(spec: Pick<LaunchSpec, "hostname" | "mounts" | "wor
   return lines.join("\n") + "\n";
 }
 
-/** Appends a stream to a CRI log file as `<RFC3339Nano> <stream> F <line>`. */
-function pipeToCriLog(stream: NodeJS.ReadableStream, name: "stdout" | "stderr", out: fs.WriteStream): Promise<void> {
+/** Appends a stream to a CRI log file as `<RFC3339Nano> <stream> F <line>`, keeping the last lines in `recent`. */
+function pipeToCriLog(stream: NodeJS.ReadableStream, name: "stdout" | "stderr", out: fs.WriteStream, recent: string[]): Promise<void> {
   let pending = "";
   const write = (line: string): void => {
     out.write(`${new Date().toISOString().replace("Z", "000000Z")} ${name} F ${line}\n`);
+    recent.push(line);
+    if (recent.length > TAIL_LINES) recent.shift();
   };
   stream.setEncoding("utf8");
   stream.on("data", (chunk: string) => {
@@ -89,7 +104,11 @@ export class ContainerProcess {
     // What `kubectl exec` enters (exec-shim.ts); removed on exit so a reused pid is never entered.
     const pidFile = path.join(spec.dir, "pid");
     if (this.pid > 0) fs.writeFileSync(pidFile, String(this.pid));
-    const logsDone = Promise.all([pipeToCriLog(this.child.stdout!, "stdout", log), pipeToCriLog(this.child.stderr!, "stderr", log)]);
+    const recent: string[] = [];
+    const logsDone = Promise.all([
+      pipeToCriLog(this.child.stdout!, "stdout", log, recent),
+      pipeToCriLog(this.child.stderr!, "stderr", log, recent),
+    ]);
     this.exited = new Promise<Exit>((resolve) => {
       let spawnError: Error | undefined;
       this.child.on("error", (err) => {
@@ -98,12 +117,14 @@ export class ContainerProcess {
       this.child.on("close", (code, signal) => {
         this.done = true;
         fs.rmSync(pidFile, { force: true });
+        const finishedAt = new Date();
+        const sigNo = signal ? os.constants.signals[signal] : 0;
+        // After the streams' last (unterminated) lines are in: they are what a crash says last.
         void logsDone.then(() => {
           if (spawnError) log.write(`${new Date().toISOString()} stderr F regnet runner: ${spawnError.message}\n`);
           log.end();
+          resolve({ exitCode: code ?? 128 + sigNo, signal: signal ?? undefined, finishedAt, logTail: logTail(recent) });
         });
-        const sigNo = signal ? os.constants.signals[signal] : 0;
-        resolve({ exitCode: code ?? 128 + sigNo, signal: signal ?? undefined, finishedAt: new Date() });
       });
     });
   }

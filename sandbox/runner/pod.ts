@@ -55,6 +55,16 @@ interface ContainerSlot {
   finished?: { exitCode: number };
 }
 
+/**
+ * The termination message, as a kubelet sets it: with `terminationMessagePolicy: FallbackToLogsOnError`
+ * a failed run's last log lines (no termination-message file is mounted here, so the File policy
+ * yields none).
+ */
+export function terminationMessage(spec: Pick<k8s.V1Container, "terminationMessagePolicy">, exit: Exit): { message?: string } {
+  if (spec.terminationMessagePolicy !== "FallbackToLogsOnError" || exit.exitCode === 0 || !exit.logTail) return {};
+  return { message: exit.logTail };
+}
+
 export class PodWorker {
   readonly uid: string;
   private pod: k8s.V1Pod;
@@ -395,6 +405,7 @@ export class PodWorker {
       startedAt: proc.startedAt,
       finishedAt: exit.finishedAt,
       containerID: slot.containerID,
+      ...terminationMessage(slot.spec, exit),
     };
     this.log.info({ container: slot.spec.name, pid: proc.pid, exitCode: exit.exitCode, signal: exit.signal }, "container exited");
     if (this.terminating || this.stopped) {

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import type { Condition, NetworkStatus } from "../../provider/engine/types";
 import { mergeConditions, sameStatus, statusAfterReconcile, statusBlocked, statusForInvalidSpec } from "../../provider/controller/status";
 import { keyOf, networkKey, ownerNetworkKey, splitKey } from "../../provider/controller/keys";
-import { eventsForChanges } from "../../provider/controller/events";
+import { eventsForChanges, nodeProblemEvents } from "../../provider/controller/events";
 
 const t1 = new Date("2026-11-23T10:00:00.000Z");
 const t2 = new Date("2026-11-23T11:00:00.000Z");
@@ -170,4 +170,16 @@ test("eventsForChanges: one Normal event per kind of action, naming each object"
     Array.from({ length: 200 }, (_, i) => ({ kind: "Node", name: `net-${i}`, action: "wire" as const, detail: "addnode" })),
   );
   assert.ok(many[0].message.length <= 1024, "long messages are truncated");
+});
+
+test("nodeProblemEvents: a Warning when a node's reason for not being Ready appears or changes, not while it stays", () => {
+  const failing = (message: string | undefined) =>
+    engineStatus({ nodes: [{ ordinal: 0, pod: "net-0", ready: false, peers: 0, expectedPeers: 0, ...(message ? { message } : {}) }] });
+  const exit1 = "container node exited with code 1: unknown flag `foo'";
+  assert.deepEqual(nodeProblemEvents(undefined, failing(exit1)), [
+    { type: "Warning", reason: "NodeNotReady", message: `node 0 (pod net-0): ${exit1}` },
+  ]);
+  assert.deepEqual(nodeProblemEvents(failing(exit1), failing(exit1)), [], "said once");
+  assert.equal(nodeProblemEvents(failing(exit1), failing("container node exited with code 137")).length, 1, "a new reason is said");
+  assert.deepEqual(nodeProblemEvents(failing(exit1), failing(undefined)), [], "recovered: nothing to say");
 });

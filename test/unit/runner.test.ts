@@ -6,7 +6,8 @@ import type * as k8s from "@kubernetes/client-node";
 import { globMatch, profileFor, resolveCommand, type Lookup } from "../../sandbox/runner/images";
 import { ConfigError, containerEnv, expandVars, fieldRefValue } from "../../sandbox/runner/env";
 import { backoffSeconds, podPhase, shouldRestart } from "../../sandbox/runner/status";
-import { launchScript, shQuote } from "../../sandbox/runner/container";
+import { TAIL_BYTES, launchScript, logTail, shQuote } from "../../sandbox/runner/container";
+import { terminationMessage } from "../../sandbox/runner/pod";
 import { AddressPool, netnsName } from "../../sandbox/runner/netns";
 import { MountPoints } from "../../sandbox/runner/volumes";
 import { execPrograms } from "../../sandbox/runner/runner";
@@ -313,5 +314,25 @@ describe("mount points behind a symlink (/var/run → /run)", () => {
       pod?.stdout?.destroy();
       fs.rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe("termination message (FallbackToLogsOnError)", () => {
+  const exit = (exitCode: number, tail: string) => ({ exitCode, finishedAt: new Date(), logTail: tail });
+  it("a failed run's log tail with the policy; nothing without it or after a clean exit", () => {
+    const policy = { terminationMessagePolicy: "FallbackToLogsOnError" };
+    assert.deepEqual(terminationMessage(policy, exit(1, "unknown flag `foo'")), { message: "unknown flag `foo'" });
+    assert.deepEqual(terminationMessage({}, exit(1, "unknown flag `foo'")), {});
+    assert.deepEqual(terminationMessage({ terminationMessagePolicy: "File" }, exit(1, "x")), {});
+    assert.deepEqual(terminationMessage(policy, exit(0, "bye")), {});
+    assert.deepEqual(terminationMessage(policy, exit(1, "")), {});
+  });
+  it("the tail is the last 80 lines and at most 2048 bytes, as a kubelet's", () => {
+    const lines = Array.from({ length: 100 }, (_, i) => `line ${i}`);
+    assert.equal(logTail(lines), lines.slice(20).join("\n"));
+    const wide = Array.from({ length: 50 }, (_, i) => `${i} ${"w".repeat(100)}`);
+    const t = logTail(wide);
+    assert.equal(Buffer.byteLength(t), TAIL_BYTES);
+    assert.ok(t.endsWith(wide[49]));
   });
 });

@@ -347,6 +347,7 @@ test("the CRD status schema has what the scale subresource and printer columns n
     "expectedPeers",
     "height",
     "ip",
+    "message",
     "ordinal",
     "peers",
     "pod",

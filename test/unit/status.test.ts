@@ -2,7 +2,8 @@
 // with reasons, messages, observedGeneration and stable transition times.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { type NodeFacts, type ObservedPod, type StatusInputs, computeStatus } from "../../provider/engine/status";
+import { type NodeFacts, type ObservedPod, type StatusInputs, computeStatus, lacking } from "../../provider/engine/status";
+import { validateSpec } from "../../provider/spec";
 import type { Condition } from "../../provider/engine/types";
 
 const ip = (o: number) => `10.244.0.${10 + o}`;
@@ -40,6 +41,11 @@ function inputs(over: Partial<StatusInputs>): StatusInputs {
 }
 
 const cond = (conds: Condition[], type: string) => conds.find((c) => c.type === type)!;
+const spec3 = (() => {
+  const r = validateSpec({ nodes: 3, mining: { initialBlocks: 101 } });
+  if (!r.ok) throw new Error("spec");
+  return r.spec;
+})();
 
 test("a settled mesh of 3: ready, wired, synced", () => {
   const s = computeStatus(inputs({}));
@@ -165,6 +171,18 @@ test("a node not ready: expected peers are counted among ready nodes, conditions
   assert.equal(r.message, "2/3 nodes ready; node 2: not ready");
   assert.equal(cond(s.conditions, "Wired").reason, "NodesNotReady");
   assert.equal(cond(s.conditions, "Synced").reason, "NodesNotReady");
+});
+
+test("a node not ready with a reason from its pod: the node's message, the Ready condition and lacking() quote it", () => {
+  const why = "container node exited with code 1: unknown flag `foo' | Use btcd -h to show usage";
+  const s = computeStatus(inputs({ pods: [pod(0), pod(1), { ...pod(2, false), problem: why }] }));
+  assert.equal(s.nodes[2].message, why);
+  assert.equal(s.nodes[0].message, undefined, "a Ready node carries none");
+  assert.equal(cond(s.conditions, "Ready").message, `2/3 nodes ready; node 2: not ready: ${why}`);
+  assert.deepEqual(lacking(spec3, s), [`node 2 (pod net-2): not Ready: ${why}`]);
+  // A Ready pod's stale reason (its last run's exit) is not reported.
+  const back = computeStatus(inputs({ pods: [pod(0), pod(1), { ...pod(2), problem: why }] }));
+  assert.equal(back.nodes[2].message, undefined);
 });
 
 test("missing pods and pods without IPs are listed", () => {

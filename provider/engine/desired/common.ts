@@ -8,6 +8,9 @@ import type { NetworkRef } from "../types";
 
 export { P2P_PORT, RPC_PORTS } from "../../spec/constants";
 
+/** The pod template's container that runs the node (the miner sidecar is another). */
+export const NODE_CONTAINER = "node";
+
 /** Where the Secret is mounted in node containers, and the data directory. */
 export const RPC_MOUNT = "/etc/regnet/rpc";
 export const DATA_DIR = "/data";

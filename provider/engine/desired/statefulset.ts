@@ -22,6 +22,7 @@ import {
   CONFIG_HASH_ANNOTATION,
   DATA_DIR,
   MINING_ADDRESS,
+  NODE_CONTAINER,
   P2P_PORT,
   RPC_MOUNT,
   SECRET_KEYS,
@@ -157,6 +158,7 @@ function minerContainer(spec: BitcoinNetworkSpec, intervalSeconds: number): V1Co
     env: [{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
     volumeMounts: [{ name: RPC_VOLUME, mountPath: RPC_MOUNT, readOnly: true }],
     resources: structuredClone(MINER_RESOURCES),
+    terminationMessagePolicy: "FallbackToLogsOnError",
     securityContext: containerSecurityContext(),
   };
 }
@@ -170,7 +172,7 @@ export function buildStatefulSet(ref: NetworkRef, spec: BitcoinNetworkSpec, inpu
         // non-root user whose home the runtime may set to "/", only the data volume is writable.
         [{ name: "HOME", value: DATA_DIR }];
   const node: V1Container = {
-    name: "node",
+    name: NODE_CONTAINER,
     image: spec.image,
     command: [spec.implementation === "btcd" ? "btcd" : "bitcoind"],
     args: nodeArgs(spec),
@@ -180,6 +182,9 @@ export function buildStatefulSet(ref: NetworkRef, spec: BitcoinNetworkSpec, inpu
       { name: "rpc", containerPort: rpcPort(spec.implementation), protocol: "TCP" },
     ],
     readinessProbe: readinessProbe(spec.implementation),
+    // A node that exits with an error (a flag it refuses, a full disk) leaves its last log lines in
+    // its status, where regnet reads why it is not Ready (observe.ts nodeProblem).
+    terminationMessagePolicy: "FallbackToLogsOnError",
     resources: toResources(spec),
     volumeMounts: [
       { name: RPC_VOLUME, mountPath: RPC_MOUNT, readOnly: true },
