@@ -8,9 +8,21 @@
 // keeps the generated Pulumi.yaml / Pulumi.<stack>.yaml out of the project root and out of git.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { LocalWorkspace, PulumiCommand, type ConfigMap, type ProjectSettings, type PulumiFn, type Stack } from "@pulumi/pulumi/automation";
+import {
+  LocalWorkspace,
+  PulumiCommand,
+  type ConfigMap,
+  type DestroyOptions,
+  type DestroyResult,
+  type ProjectSettings,
+  type PulumiFn,
+  type Stack,
+  type UpOptions,
+  type UpResult,
+} from "@pulumi/pulumi/automation";
 import { pulumiNodejsPluginDir, repoRoot, toolchainEnv, toolDir } from "../../sandbox/toolchain/paths";
 import { regnetStack } from "./stack";
+import { adoptPendingNetworks, dropResolvedCreates, type Deployment } from "./interrupted";
 
 export const PROJECT_NAME = "regnet";
 /** Only for the local demo backend: real stacks should set PULUMI_CONFIG_PASSPHRASE themselves. */
@@ -99,4 +111,31 @@ export function configMap(config: Record<string, unknown>, secretKeys: string[])
 function ensurePluginExecutable(): void {
   const plugin = path.join(pulumiNodejsPluginDir(), "pulumi-resource-pulumi-nodejs");
   if ((fs.statSync(plugin).mode & 0o111) === 0) fs.chmodSync(plugin, 0o755);
+}
+
+/** Applies `edit` to the stack's state and writes it back if it changed anything. */
+async function editState(stack: Stack, edit: (d: Deployment) => string[]): Promise<string[]> {
+  const state = await stack.exportStack();
+  const changed = edit(state.deployment as Deployment);
+  if (changed.length) await stack.importStack(state);
+  return changed;
+}
+
+/** `up`, then dropping what an interrupted `up` left pending for the networks this one created again
+ * (./interrupted.ts); `onSettled` hears which. */
+export async function upStack(stack: Stack, opts: UpOptions = {}, onSettled?: (line: string) => void): Promise<UpResult> {
+  try {
+    return await stack.up(opts);
+  } finally {
+    const urns = await editState(stack, dropResolvedCreates);
+    if (urns.length) onSettled?.(`cleared the pending create an interrupted up left for ${urns.join(", ")}: up created it again`);
+  }
+}
+
+/** `destroy`, after adopting the networks an interrupted `up` was creating (./interrupted.ts), so that
+ * they are deleted too; `onSettled` hears which. */
+export async function destroyStack(stack: Stack, opts: DestroyOptions = {}, onSettled?: (line: string) => void): Promise<DestroyResult> {
+  const ids = await editState(stack, adoptPendingNetworks);
+  if (ids.length) onSettled?.(`adopted ${ids.join(", ")}, which an interrupted up was creating, so that destroy deletes it`);
+  return stack.destroy(opts);
 }

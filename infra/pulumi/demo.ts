@@ -12,7 +12,7 @@ import { currentInstance } from "../../sandbox/cluster/instance";
 import { repoRoot, toolPath } from "../../sandbox/toolchain/paths";
 import { RPC_MOUNT, SECRET_KEYS, rpcPort } from "../../provider/engine/desired/common";
 import type { NetworkObservation } from "../../provider/pulumi/types";
-import { DEMO_PASSPHRASE, openStack } from "./automation";
+import { DEMO_PASSPHRASE, destroyStack, openStack, upStack } from "./automation";
 
 const STACK = "dev";
 const STATE_DIR = path.join(repoRoot, ".regnet", "state");
@@ -59,7 +59,7 @@ async function demoUp(): Promise<void> {
   if (!process.env.PULUMI_CONFIG_PASSPHRASE)
     say(`   PULUMI_CONFIG_PASSPHRASE not set: using the demo-only passphrase "${DEMO_PASSPHRASE}"`);
   const stack = await openStack({ stackName: STACK, stateDir: STATE_DIR, config, env: { REGNET_LOG_FILE: LOG_FILE } });
-  const result = await stack.up({ onOutput: (out) => process.stdout.write(out), color: "never" });
+  const result = await upStack(stack, { onOutput: (out) => process.stdout.write(out), color: "never" }, say);
   const networks = (result.outputs.networks?.value ?? {}) as Record<string, NetworkSummary>;
 
   for (const [name, net] of Object.entries(networks)) printNetwork(name, net, implementationOf(config, name));
@@ -118,7 +118,7 @@ async function demoDown(): Promise<void> {
   say("== pulumi destroy (stack dev)");
   const config = { ...stackConfig(STACK), kubeconfigPath: currentInstance().kubeconfig };
   const stack = await openStack({ stackName: STACK, stateDir: STATE_DIR, config, env: { REGNET_LOG_FILE: LOG_FILE } });
-  await stack.destroy({ onOutput: (out) => process.stdout.write(out), color: "never" });
+  await destroyStack(stack, { onOutput: (out) => process.stdout.write(out), color: "never" }, say);
   say("== sandbox down");
   await down(say);
 }
