@@ -224,23 +224,35 @@ describe("controller from charts-out, in the sandbox", { concurrency: false }, (
     await settledAt(2);
   });
 
-  it("a node whose process is killed comes back, and the network returns to Wired", async () => {
-    const pod = await core.readNamespacedPod({ namespace: ns.name, name: `${NET}-1` });
+  it("a node whose process is killed comes back, and the controller wires it again", async () => {
+    // Node 0 is the one that dialled node 1 (the lower ordinal dials): a restarted btcd has forgotten
+    // its added peers and node 1 never dials it, so only the controller can connect them again.
+    const pod = await core.readNamespacedPod({ namespace: ns.name, name: `${NET}-0` });
     const pid = pidOf(pod);
     assert.ok(pid > 0, "the runner reports the node's pid");
     process.kill(pid, "SIGKILL");
     await waitFor(
       "the node to run again (new process, Ready)",
       async () => {
-        const p = await core.readNamespacedPod({ namespace: ns.name, name: `${NET}-1` });
+        const p = await core.readNamespacedPod({ namespace: ns.name, name: `${NET}-0` });
         return pidOf(p) > 0 && pidOf(p) !== pid && isReady(p);
       },
       { timeoutMs: 120_000 },
     );
-    const n = await settledAt(2);
-    const ops = await nodeOps(n, 1);
-    const connected = (await ops.peers()).map((p) => p.addr.split(":")[0]);
-    assert.ok(connected.includes(n.status!.nodes!.find((x) => x.ordinal === 0)!.ip!), "the restarted node is connected to its peer again");
+    // What the restarted node itself says, waited for: the status may still be the one from before the kill.
+    const n = await getNetwork(kc, NET, ns.name);
+    const ip1 = n.status!.nodes!.find((x) => x.ordinal === 1)!.ip!;
+    await waitFor(
+      "the restarted node 0 to have node 1 added again and connected",
+      async () => {
+        const ops = await nodeOps(n, 0);
+        const added = (await ops.addedPeers()).map((p) => p.address.split(":")[0]);
+        const connected = (await ops.peers()).map((p) => p.addr.split(":")[0]);
+        return added.includes(ip1) && connected.includes(ip1);
+      },
+      { timeoutMs: 120_000 },
+    );
+    await settledAt(2);
   });
 
   it("the controller killed mid-reconcile and started again converges, with no duplicate objects", async () => {
@@ -378,18 +390,30 @@ describe("controller from charts-out, in the sandbox", { concurrency: false }, (
       const two = await timed("scale 7 → 2 → synced", () => settledAt(2, 60_000, name));
       await agree(two);
 
-      const pod = await core.readNamespacedPod({ namespace: ns.name, name: `${name}-1` });
+      // Node 0 dialled node 1: restarted, bitcoind has forgotten it, and node 1 never dials node 0.
+      const pod = await core.readNamespacedPod({ namespace: ns.name, name: `${name}-0` });
       const pid = pidOf(pod);
       process.kill(pid, "SIGKILL");
       await waitFor(
         "the Core node to run again",
         async () => {
-          const p = await core.readNamespacedPod({ namespace: ns.name, name: `${name}-1` });
+          const p = await core.readNamespacedPod({ namespace: ns.name, name: `${name}-0` });
           return pidOf(p) > 0 && pidOf(p) !== pid && isReady(p);
         },
         { timeoutMs: 120_000 },
       );
-      const back = await timed("killed node → re-wired + synced", () => settledAt(2, 120_000, name));
+      // The status may still be the one from before the kill: what the nodes say is waited for.
+      const back = await timed("killed node → re-wired + synced", () =>
+        waitFor(
+          "bitcoin-cli: node 0 connected to node 1 again, one tip",
+          async () => {
+            const n = await settledAt(2, 120_000, name);
+            await agree(n);
+            return n;
+          },
+          { timeoutMs: 120_000 },
+        ),
+      );
       await agree(back);
       await kubectl(["delete", "bitcoinnetwork", name, "-n", ns.name, "--wait=true", "--timeout=120s"], 130_000);
     },

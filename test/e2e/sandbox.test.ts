@@ -462,8 +462,11 @@ describe("sandbox node runner: restarts, liveness and unmapped programs", { time
       { timeoutMs: 30_000 },
     );
     assert.notEqual(killed.lastState?.terminated?.exitCode, 0);
-    const events = await core.listNamespacedEvent({ namespace: ns, fieldSelector: "involvedObject.name=live" });
-    assert.ok(events.items.some((e) => e.reason === "Unhealthy" && /Liveness probe failed/.test(e.message ?? "")));
+    // The runner records the Event without waiting for it: it may land after the status that shows the kill.
+    await waitFor("an Unhealthy event for the failed liveness probe", async () => {
+      const events = await core.listNamespacedEvent({ namespace: ns, fieldSelector: "involvedObject.name=live" });
+      return events.items.some((e) => e.reason === "Unhealthy" && /Liveness probe failed/.test(e.message ?? ""));
+    });
   });
 
   it("gates readiness on an httpGet probe that turns from 503 to 200", async () => {
@@ -521,6 +524,14 @@ describe("sandbox node runner: restarts, liveness and unmapped programs", { time
     const took = Date.now() - t0;
     assert.ok(took >= 2000, `deletion waited for the grace period (${took} ms)`);
     assert.ok(!alive(pid), `process ${pid} was killed`);
+    // A slow deletion alone would pass the two checks above: the runner itself says it had to SIGKILL
+    // this very process once the grace period was over (it survived the SIGTERM).
+    await waitFor(`the runner's log: process ${pid} SIGKILLed after its grace period`, async () =>
+      fs
+        .readFileSync(currentInstance().runnerLog, "utf8")
+        .split("\n")
+        .some((l) => l.includes('"msg":"grace period over: SIGKILL"') && l.includes(`"pid":${pid},`)),
+    );
   });
 
   it("provisions volumeClaimTemplates: data outlives the pod, and goes with the claim", async () => {
