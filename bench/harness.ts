@@ -130,13 +130,13 @@ export async function startLocalController(
   );
   const logs: Record<string, unknown>[] = [];
   let stderr = "";
-  proc.stderr!.on("data", (d) => (stderr = (stderr + d).slice(-4000)));
+  proc.stderr.on("data", (d) => (stderr = (stderr + d).slice(-4000)));
   const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
-    readline.createInterface({ input: proc.stdout! }).on("line", (line) => {
+    readline.createInterface({ input: proc.stdout }).on("line", (line) => {
       let rec: Record<string, unknown>;
       try {
-        rec = JSON.parse(line);
+        rec = JSON.parse(line) as Record<string, unknown>;
       } catch {
         return;
       }

@@ -58,10 +58,11 @@ export class NamespaceNotFoundError extends KubeError {
 function explain(verb: string, kind: string, namespace: string, name: string) {
   return (err: unknown): never => {
     if (!(err instanceof k8s.ApiException)) throw err;
-    let reason = "";
+    let reason: string;
     let details: { kind?: string } | undefined;
     try {
-      const body = typeof err.body === "string" ? JSON.parse(err.body) : err.body;
+      const body = (typeof err.body === "string" ? JSON.parse(err.body) : err.body) as
+        { message?: string; details?: { kind?: string } } | undefined;
       reason = body?.message ?? "";
       details = body?.details;
     } catch {

@@ -125,7 +125,7 @@ export class RpcClient {
    * trip, and over port-forward one tunnel, instead of one per call. Each entry is its result or
    * its RpcError; a failure of the request itself throws.
    */
-  async batch(target: NodeTarget, creds: RpcCredentials, calls: { method: string; params: unknown[] }[]): Promise<(unknown | RpcError)[]> {
+  async batch(target: NodeTarget, creds: RpcCredentials, calls: { method: string; params: unknown[] }[]): Promise<unknown[]> {
     const dialect = dialectFor(target.implementation);
     if (calls.some((c) => dialect.isWrite(c.method))) throw new Error("batch is for reads only: writes are sent one by one");
     const label = calls.map((c) => c.method).join("+");

@@ -69,7 +69,7 @@ function intOrString(branches: JSONSchemaProps[]): JSONSchemaProps {
 }
 
 function jsonSchemaOf(schema: z.ZodType, io: "input" | "output"): JSONSchemaProps {
-  return toStructural(z.toJSONSchema(schema, { io, unrepresentable: "throw" }) as JSONSchemaProps);
+  return toStructural(z.toJSONSchema(schema, { io, unrepresentable: "throw" }));
 }
 
 /** The spec part: as users write it (defaults filled by the API server), with the CEL rules. */

@@ -72,7 +72,7 @@ export function processesMentioning(needle: string): { pid: number; cmd: string 
 export function listeningPorts(): Set<number> {
   const ports = new Set<number>();
   for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
-    let text = "";
+    let text: string;
     try {
       text = fs.readFileSync(file, "utf8");
     } catch {

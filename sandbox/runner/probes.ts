@@ -67,7 +67,7 @@ export async function runProbe(probe: k8s.V1Probe, target: ProbeTarget): Promise
         : { ok: false, message: `exec probe exited ${r.code ?? "on timeout"}: ${r.output.slice(0, 300)}` };
     }
     if (probe.tcpSocket) {
-      const port = portOf(probe.tcpSocket.port as number | string, target.ports);
+      const port = portOf(probe.tcpSocket.port, target.ports);
       const host = probe.tcpSocket.host || target.podIP;
       await new Promise<void>((resolve, reject) => {
         const s = net.connect({ host, port, timeout: timeoutMs });
@@ -85,7 +85,7 @@ export async function runProbe(probe: k8s.V1Probe, target: ProbeTarget): Promise
     }
     if (probe.httpGet) {
       const g = probe.httpGet;
-      const port = portOf(g.port as number | string, target.ports);
+      const port = portOf(g.port, target.ports);
       const scheme = (g.scheme ?? "HTTP").toLowerCase();
       const headers = Object.fromEntries((g.httpHeaders ?? []).map((h) => [h.name, h.value]));
       const status = await new Promise<number>((resolve, reject) => {

@@ -30,7 +30,7 @@ export function kubectl(args: string[], opts: { input?: string; allowFail?: bool
   return result;
 }
 
-export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: any };
+export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: unknown };
 
 /** Every object of one charts-out file (a path relative to charts-out/). */
 export function chartObjects(file: string): Manifest[] {
