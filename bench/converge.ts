@@ -12,7 +12,7 @@ import { parseArgs } from "node:util";
 import * as k8s from "@kubernetes/client-node";
 import { openStack } from "../infra/pulumi/automation";
 import { repoRoot } from "../sandbox/toolchain/paths";
-import type { Implementation } from "../provider/rpc";
+import type { Implementation } from "../provider/spec";
 import {
   applyPlatform,
   CONTROLLER_NAME,

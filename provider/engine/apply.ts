@@ -30,9 +30,9 @@ import { isOwnedByNetwork, MANAGED_BY, NETWORK_LABEL } from "./labels";
 import type { EngineContext } from "./context";
 import type { Change, NetworkRef } from "./types";
 
-export const APPLIED_HASH_ANNOTATION = "regnet.dev/applied-hash";
+const APPLIED_HASH_ANNOTATION = "regnet.dev/applied-hash";
 /** The spec the StatefulSet was last applied from, so a read-only `observe(ref)` knows the topology. */
-export const SPEC_ANNOTATION = "regnet.dev/spec";
+const SPEC_ANNOTATION = "regnet.dev/spec";
 
 export interface AppliedObjects {
   credentials: RpcCredentialSet;
@@ -55,7 +55,7 @@ function stableJson(v: unknown): string {
 
 /** Hash of what regnet wants an object to be. Replicas are left out: they are compared on their
  * own, so that a scale shows as a scale and not as an update. */
-export function desiredHash(obj: k8s.KubernetesObject): string {
+function desiredHash(obj: k8s.KubernetesObject): string {
   const o = obj as k8s.KubernetesObject & { spec?: { replicas?: number } };
   const body = o.spec && "replicas" in o.spec ? { ...o, spec: { ...o.spec, replicas: undefined } } : o;
   return crypto.createHash("sha256").update(stableJson(body)).digest("hex").slice(0, 20);

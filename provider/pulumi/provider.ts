@@ -19,7 +19,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 
 /** What the adapter module exports: a provider that does the real work, outside the state file. */
-export interface AdapterModule {
+interface AdapterModule {
   provider: Required<Omit<pulumi.dynamic.ResourceProvider, "configure">>;
 }
 

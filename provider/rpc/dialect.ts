@@ -1,10 +1,8 @@
 // The two node dialects regnet speaks. Everything that differs between Bitcoin Core and btcd
 // (ports, TLS, JSON-RPC version, method names, error codes, result shapes) lives here, so the
 // engine asks for "added peers" or "mine n blocks" and never for a method name.
-import { P2P_PORT, RPC_PORTS, type Implementation } from "../spec/constants";
+import { RPC_PORTS, type Implementation } from "../spec/constants";
 import { RpcError } from "./errors";
-
-export { P2P_PORT, type Implementation };
 
 /** An address a node was told to dial with `addnode`, and whether it is connected now. */
 export interface AddedPeer {
@@ -26,7 +24,7 @@ export interface ConnectedPeer {
 }
 
 /** What a reconcile reads from a node, in one round trip. */
-export interface NodeSnapshot {
+interface NodeSnapshot {
   added: AddedPeer[];
   peers: ConnectedPeer[];
   tip: ChainTip;

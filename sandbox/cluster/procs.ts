@@ -26,7 +26,7 @@ export function readPid(file: string): number | undefined {
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Waits until none of `pids` is alive; returns the ones still alive at the deadline. */
-export async function waitGone(pids: number[], timeoutMs: number): Promise<number[]> {
+async function waitGone(pids: number[], timeoutMs: number): Promise<number[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const left = pids.filter(alive);

@@ -16,7 +16,7 @@ export interface ProbeTarget {
   ports: k8s.V1ContainerPort[];
 }
 
-export interface ProbeResult {
+interface ProbeResult {
   ok: boolean;
   message: string;
 }
@@ -30,7 +30,7 @@ function portOf(port: number | string, ports: k8s.V1ContainerPort[]): number {
 }
 
 /** Runs `argv` inside a running container (net, mount, UTS namespaces of `pid`) with its env. */
-export function execInContainer(
+function execInContainer(
   target: Pick<ProbeTarget, "pid" | "env" | "workingDir">,
   argv: string[],
   timeoutMs: number,
@@ -57,7 +57,7 @@ export function execInContainer(
   });
 }
 
-export async function runProbe(probe: k8s.V1Probe, target: ProbeTarget): Promise<ProbeResult> {
+async function runProbe(probe: k8s.V1Probe, target: ProbeTarget): Promise<ProbeResult> {
   const timeoutMs = (probe.timeoutSeconds ?? 1) * 1000;
   try {
     if (probe.exec) {

@@ -10,7 +10,7 @@ import { repoRoot, sandboxKubeconfig } from "../support/cluster";
 export const chartsOut = path.join(repoRoot, "charts-out");
 /** The example networks: a separate step, in a subfolder `kubectl apply -f charts-out/` skips. */
 export const examplesDir = path.join(chartsOut, "examples");
-export const CRD_NAME = "bitcoinnetworks.regnet.dev";
+const CRD_NAME = "bitcoinnetworks.regnet.dev";
 
 export interface KubectlResult {
   code: number;
