@@ -24,7 +24,7 @@ import { pulumiNodejsPluginDir, repoRoot, toolchainEnv, toolDir } from "../../sa
 import { regnetStack } from "./stack";
 import { adoptPendingNetworks, dropResolvedCreates, type Deployment } from "./interrupted";
 
-export const PROJECT_NAME = "regnet";
+const PROJECT_NAME = "regnet";
 /** Only for the local demo backend: real stacks should set PULUMI_CONFIG_PASSPHRASE themselves. */
 export const DEMO_PASSPHRASE = "regnet-demo-only";
 
@@ -46,7 +46,7 @@ export interface StackOptions {
 }
 
 /** The environment the CLI (and through it the provider process) runs with. */
-export function pulumiEnv(stateDir: string, passphrase: string, extra: Record<string, string> = {}): Record<string, string> {
+function pulumiEnv(stateDir: string, passphrase: string, extra: Record<string, string> = {}): Record<string, string> {
   const env = toolchainEnv(process.env);
   return {
     PATH: env.PATH ?? "",
