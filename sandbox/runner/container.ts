@@ -28,7 +28,7 @@ export interface Exit {
 }
 
 /** A kubelet's FallbackToLogsOnError takes the last 80 lines or 2048 bytes of the log, whichever is less. */
-export const TAIL_LINES = 80;
+const TAIL_LINES = 80;
 export const TAIL_BYTES = 2048;
 
 /** The last `TAIL_LINES` lines, cut to their last `TAIL_BYTES` bytes (pure). */
