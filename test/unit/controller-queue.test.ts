@@ -102,6 +102,10 @@ test("with several workers, each key is processed by one at a time and every add
   const q = new WorkQueue();
   const active = new Set<string>();
   const processed: string[] = [];
+  /** Per key: the sequence number of its last add, and of the last add a worker had seen when it took the key. */
+  const lastAdd = new Map<string, number>();
+  const seenAdd = new Map<string, number>();
+  let seq = 0;
   let overlap = false;
   const worker = async () => {
     for (;;) {
@@ -109,6 +113,7 @@ test("with several workers, each key is processed by one at a time and every add
       if (k === undefined) return;
       if (active.has(k)) overlap = true;
       active.add(k);
+      seenAdd.set(k, lastAdd.get(k)!);
       await sleep(Math.random() * 3);
       processed.push(k);
       active.delete(k);
@@ -117,13 +122,27 @@ test("with several workers, each key is processed by one at a time and every add
   };
   const workers = [worker(), worker(), worker(), worker()];
   for (let round = 0; round < 50; round++) {
-    q.add(`ns/${round % 5}`);
+    const k = `ns/${round % 5}`;
+    lastAdd.set(k, ++seq);
+    q.add(k);
     await sleep(Math.random() * 2);
   }
-  await sleep(50);
+  const tick = () => new Promise((r) => setImmediate(r));
+  // Last, each key is added once more while a worker holds it: that add must not be lost.
+  for (let i = 0; i < 5; i++) {
+    const k = `ns/${i}`;
+    while (active.has(k)) await tick();
+    lastAdd.set(k, ++seq);
+    q.add(k);
+    while (!active.has(k)) await tick();
+    lastAdd.set(k, ++seq);
+    q.add(k);
+  }
+  // Drained (nothing queued, nothing held), not a fixed pause: then the last add of every key was handled.
+  while (q.len() > 0 || active.size > 0) await tick();
   q.shutDown();
   await Promise.all(workers);
   assert.equal(overlap, false, "no key in two workers at once");
-  for (let i = 0; i < 5; i++) assert.ok(processed.includes(`ns/${i}`));
-  assert.ok(processed.length <= 50, "adds were deduplicated, not multiplied");
+  for (const [k, n] of lastAdd) assert.equal(seenAdd.get(k), n, `${k}: a worker took it after its last add`);
+  assert.ok(processed.length <= seq, "adds were deduplicated, not multiplied");
 });
