@@ -14,8 +14,7 @@ import * as k8s from "@kubernetes/client-node";
 import { destroyStack, upStack } from "../../infra/pulumi/automation";
 import { MINING_ADDRESS } from "../../provider/engine/desired";
 import { createEngine, type NetworkStatus } from "../../provider/engine";
-import { validateSpec, type BitcoinNetworkSpecInput, type Topology } from "../../provider/spec";
-import type { Implementation } from "../../provider/rpc";
+import { validateSpec, type BitcoinNetworkSpecInput, type Implementation, type Topology } from "../../provider/spec";
 import { createNetwork, getNetwork, patchNetworkSpec, settled, type NetworkCR } from "../../bench/harness";
 import { currentInstance } from "../../sandbox/cluster/instance";
 import { kubeConfig, kubeconfigPath, waitFor } from "../support/cluster";
@@ -91,7 +90,8 @@ function faultCase(id: string, opts: { skip?: string | false }, body: (run: Case
     outcomes.push(o);
     const rec = o.recoverySeconds === undefined ? "" : `, fault → recovered ${o.recoverySeconds.toFixed(1)} s`;
     console.log(
-      `# faults: ${id}: ${o.recovered ? "recovered" : "NOT recovered"}${rec}, case ${o.seconds.toFixed(1)} s, ${o.leaks.length} leak(s)`,
+      `# faults: ${id}: ${o.recovered ? "recovered" : "NOT recovered"}${rec}, case ${o.seconds.toFixed(1)} s, ${o.leaks.length} leak(s)` +
+        o.leaks.map((l) => `\n#   leaked: ${l}`).join(""),
     );
     if (error) throw error;
     assert.deepEqual(run.leaks, [], `${id}: nothing leaked`);
@@ -120,17 +120,27 @@ async function settledCR(name: string, nodes: number, timeoutMs = 240_000): Prom
   );
 }
 
+/** At teardown: `remove` the network, then list what is left of it; its trace stops whatever happens. */
+function checkGone(run: CaseRun, trace: NetworkTrace, remove: () => Promise<unknown>, close?: () => Promise<void>): void {
+  run.onTeardown(async () => {
+    try {
+      await remove();
+      return (await trace.settle({ nodes: 0 })).map((l) => `after delete: ${l}`);
+    } finally {
+      trace.stop();
+      await close?.();
+    }
+  });
+}
+
+const deleteCR = (name: string) => () =>
+  side.kubectl(["delete", "bitcoinnetwork", name, "-n", NS, "--ignore-not-found", "--wait=true", "--timeout=120s"], 130_000);
+
 /** A network made through the side sandbox's controller, traced, settled and whole; deleted (and checked) at teardown. */
 async function controllerNetwork(run: CaseRun, name: string, spec: BitcoinNetworkSpecInput) {
   const trace = await new NetworkTrace(sideKc, NS, name, side.instance.netnsPrefix).start();
   const view = new NodesView(sideKc, NS, name, spec.implementation ?? "bitcoin-core");
-  run.onTeardown(async () => {
-    await side.kubectl(["delete", "bitcoinnetwork", name, "-n", NS, "--ignore-not-found", "--wait=true", "--timeout=120s"], 130_000);
-    const left = await trace.settle({ nodes: 0 });
-    trace.stop();
-    await view.close();
-    return left.map((l) => `after delete: ${l}`);
-  });
+  checkGone(run, trace, deleteCR(name), () => view.close());
   await createNetwork(sideKc, name, NS, spec);
   const nodes = spec.nodes ?? 1;
   await settledCR(name, nodes);
@@ -266,15 +276,7 @@ describe("faults battery", { concurrency: 2 }, () => {
             const name = `bad-${s}`;
             const { flag, says } = REFUSED_FLAG[impl];
             const trace = await new NetworkTrace(sideKc, NS, name, side.instance.netnsPrefix).start();
-            run.onTeardown(async () => {
-              await side.kubectl(
-                ["delete", "bitcoinnetwork", name, "-n", NS, "--ignore-not-found", "--wait=true", "--timeout=120s"],
-                130_000,
-              );
-              const left = await trace.settle({ nodes: 0 });
-              trace.stop();
-              return left.map((l) => `after delete: ${l}`);
-            });
+            checkGone(run, trace, deleteCR(name));
             await createNetwork(sideKc, name, NS, { nodes: 3, implementation: impl, extraArgs: [flag] });
             run.fault();
             const n = await waitFor(
@@ -323,13 +325,7 @@ describe("faults battery", { concurrency: 2 }, () => {
         const ctlPid = (await controllerPid()).pid!;
         const trace = await new NetworkTrace(sideKc, NS, name, side.instance.netnsPrefix).start();
         const view = new NodesView(sideKc, NS, name, "bitcoin-core");
-        run.onTeardown(async () => {
-          await side.kubectl(["delete", "bitcoinnetwork", name, "-n", NS, "--ignore-not-found", "--wait=true", "--timeout=120s"], 130_000);
-          const left = await trace.settle({ nodes: 0 });
-          trace.stop();
-          await view.close();
-          return left.map((l) => `after delete: ${l}`);
-        });
+        checkGone(run, trace, deleteCR(name), () => view.close());
         await createNetwork(sideKc, name, NS, { nodes: 3 });
         // Mid-reconcile: its StatefulSet and Secret are made, its nodes not yet wired (not even Ready).
         const sts = await waitFor(
@@ -371,27 +367,28 @@ describe("faults battery", { concurrency: 2 }, () => {
             [scaled, created].map((n) => new NetworkTrace(sideKc, NS, n, side.instance.netnsPrefix).start()),
           );
           const views = [scaled, created].map((n) => new NodesView(sideKc, NS, n, "bitcoin-core"));
-          run.onTeardown(async () => {
-            await side.kubectl(
-              ["delete", "bitcoinnetwork", scaled, "-n", NS, "--ignore-not-found", "--wait=true", "--timeout=120s"],
-              130_000,
-            );
-            await engine.destroy({ name: created, namespace: NS }, { wait: true, timeoutMs: 120_000 });
-            await engine.close();
-            const left = (await Promise.all(traces.map((t) => t.settle({ nodes: 0 })))).flat();
-            traces.forEach((t) => t.stop());
-            await Promise.all(views.map((v) => v.close()));
-            return left.map((l) => `after delete: ${l}`);
-          });
+          checkGone(run, traces[0], deleteCR(scaled), () => views[0].close());
+          checkGone(
+            run,
+            traces[1],
+            () => engine.destroy({ name: created, namespace: NS }, { wait: true, timeoutMs: 120_000 }),
+            async () => {
+              await views[1].close();
+              await engine.close();
+            },
+          );
           await createNetwork(sideKc, scaled, NS, { nodes: 3 });
           await settledCR(scaled, 3);
           const spec = validateSpec({ nodes: 3 });
           if (!spec.ok) throw new Error("spec");
           let last: NetworkStatus | undefined;
-          const converging = engine.converge({ name: created, namespace: NS }, spec.spec, {
-            timeoutMs: 300_000,
-            onProgress: (s) => (last = s),
-          });
+          // Settled to a value at once: a converge that fails while the API server is away must fail this case, not the process.
+          const converging = engine
+            .converge({ name: created, namespace: NS }, spec.spec, { timeoutMs: 300_000, onProgress: (s) => (last = s) })
+            .then(
+              (status) => ({ status }),
+              (err: Error) => ({ err }),
+            );
           await patchNetworkSpec(sideKc, scaled, NS, { nodes: 5 });
           await waitFor(
             "both reconciles under way (the scaled StatefulSet at 5, the new one made)",
@@ -408,8 +405,10 @@ describe("faults battery", { concurrency: 2 }, () => {
           console.log(
             `# faults: API server down and back in ${(downFor / 1000).toFixed(1)} s; the engine last saw ${last ? `${last.readyNodes} ready` : "nothing"}`,
           );
-          const status = await converging;
-          assert.equal(status.readyNodes, 3);
+          const converged = await converging;
+          console.log(`# faults: control-plane components started again by the supervisor: ${side.restarted.join("; ") || "none"}`);
+          if ("err" in converged) throw converged.err;
+          assert.equal(converged.status.readyNodes, 3);
           await settledCR(scaled, 5);
           await Promise.all([views[0].whole(5, MESH, 180_000), views[1].whole(3, MESH, 180_000)]);
           run.recovered();
@@ -420,32 +419,41 @@ describe("faults battery", { concurrency: 2 }, () => {
     });
   });
 
-  describe("on the suite's sandbox, through Pulumi (real CLI, real provider)", { concurrency: 2 }, () => {
+  // One at a time: the Node SDK runs an inline program with process-wide state, so two updates at once
+  // in one process break each other ("Resource monitor is terminating", seen here).
+  describe("on the suite's sandbox, through Pulumi (real CLI, real provider)", { concurrency: false }, () => {
     const mainKc = kubeConfig();
     const prefix = currentInstance().netnsPrefix;
 
-    /** A stack with one network, traced; at teardown destroyed through the harness and checked. */
-    async function pulumiNetwork(run: CaseRun, label: string, network: Record<string, unknown>, convergeTimeoutSeconds = 300) {
+    /** A stack of networks, each traced; at teardown destroyed through the harness and checked. */
+    async function pulumiNetworks(run: CaseRun, label: string, networks: Record<string, unknown>[], convergeTimeoutSeconds = 300) {
       const t: TestStack = await openTestStack(`faults-${label}`, label, (namespace) => ({
         namespace,
         kubeconfigPath,
-        networks: [network],
+        networks,
         convergeTimeoutSeconds,
       }));
-      const name = network.name as string;
-      const trace = await new NetworkTrace(mainKc, t.ns.name, name, prefix).start();
+      const traces = await Promise.all(networks.map((n) => new NetworkTrace(mainKc, t.ns.name, n.name as string, prefix).start()));
       run.onTeardown(async () => {
-        // destroyStack: what the harness does for users; a no-op when the case already destroyed.
-        await destroyStack(t.stack, { color: "never" });
-        const left = await trace.settle({ nodes: 0 });
-        trace.stop();
-        const state = await t.stack.exportStack();
-        const pending = (state.deployment.pending_operations ?? []) as unknown[];
-        if (pending.length) left.push(`${pending.length} pending operation(s) left in the state`);
-        await closeTestStack(t);
-        return left.map((l) => `after destroy: ${l}`);
+        try {
+          // destroyStack: what the harness does for users; a no-op when the case already destroyed.
+          await destroyStack(t.stack, { color: "never" });
+          const left = (await Promise.all(traces.map((tr) => tr.settle({ nodes: 0 })))).flat();
+          const { pending } = await tracked(t);
+          if (pending.length) left.push(`pending operation(s) left in the state: ${pending.join(", ")}`);
+          return left.map((l) => `after destroy: ${l}`);
+        } finally {
+          traces.forEach((tr) => tr.stop());
+          await closeTestStack(t);
+        }
       });
-      return { t, trace, name };
+      return { t, traces };
+    }
+
+    /** A stack with one network. */
+    async function pulumiNetwork(run: CaseRun, label: string, network: Record<string, unknown>) {
+      const { t, traces } = await pulumiNetworks(run, label, [network]);
+      return { t, trace: traces[0], name: network.name as string };
     }
 
     const stsOf = (ns: string, name: string) =>
@@ -510,7 +518,7 @@ describe("faults battery", { concurrency: 2 }, () => {
         assert.match(await up, /update canceled/);
         assert.deepEqual(await tracked(t), { networks: 1, pending: [] }, "Pulumi waited for the create in flight and recorded it");
         const again = await upStack(t.stack, { color: "never" });
-        const out = (again.outputs.networks!.value as Record<string, { readyNodes: number; wired: boolean; synced: boolean }>)[name];
+        const out = (again.outputs.networks.value as Record<string, { readyNodes: number; wired: boolean; synced: boolean }>)[name];
         assert.deepEqual([out.readyNodes, out.wired, out.synced], [3, true, true]);
         await whole(t.ns.name, name);
         run.recovered();
@@ -529,7 +537,7 @@ describe("faults battery", { concurrency: 2 }, () => {
         const again = await upStack(t.stack, { color: "never" }, (l) => lines.push(l));
         assert.match(lines.join("\n"), /cleared the pending create/);
         assert.deepEqual(await tracked(t), { networks: 1, pending: [] });
-        const out = (again.outputs.networks!.value as Record<string, { readyNodes: number; synced: boolean }>)[name];
+        const out = (again.outputs.networks.value as Record<string, { readyNodes: number; synced: boolean }>)[name];
         assert.deepEqual([out.readyNodes, out.synced], [3, true]);
         await whole(t.ns.name, name);
         run.recovered();
@@ -548,37 +556,44 @@ describe("faults battery", { concurrency: 2 }, () => {
       run.recovered();
     });
 
-    for (const impl of IMPLEMENTATIONS) {
-      const { flag, says } = REFUSED_FLAG[impl];
-      faultCase(
-        `6 ${short(impl)} (Pulumi): a node that never becomes Ready → up fails naming each node and why; destroy leaves nothing`,
-        { skip: impl === "bitcoin-core" && noCore },
-        async (run) => {
-          const { t, trace, name } = await pulumiNetwork(
-            run,
-            `bad${short(impl)}`,
-            { name: `bad-${short(impl)}`, nodes: 3, implementation: impl, extraArgs: [flag] },
-            45,
-          );
-          run.fault();
-          const failed = await t.stack.up({ color: "never" }).then(
-            () => "",
-            (err: Error) => err.message,
-          );
-          const line = failed.split("\n").find((l) => l.includes("did not converge")) ?? failed;
+    faultCase(
+      "6 (Pulumi, btcd and Core): nodes that never become Ready → up fails naming each node and why; destroy leaves nothing",
+      { skip: noCore },
+      async (run) => {
+        const networks = IMPLEMENTATIONS.map((impl) => ({
+          name: `bad-${short(impl)}`,
+          nodes: 3,
+          implementation: impl,
+          extraArgs: [REFUSED_FLAG[impl].flag],
+        }));
+        const { t, traces } = await pulumiNetworks(run, "bad", networks, 30);
+        run.fault();
+        const failed = await t.stack.up({ color: "never" }).then(
+          () => "",
+          (err: Error) => err.message,
+        );
+        for (const impl of IMPLEMENTATIONS) {
+          const name = `bad-${short(impl)}`;
+          const line = failed.split("\n").find((l) => l.includes(`${name} did not converge`)) ?? failed;
           console.log(`# faults: ${name}: ${line.trim()}`);
           for (const i of [0, 1, 2])
             assert.match(
               line,
-              new RegExp(`node ${i} \\(pod ${name}-${i}\\): not Ready: container node exited with code 1: .*${says.source}`),
+              new RegExp(
+                `node ${i} \\(pod ${name}-${i}\\): not Ready: container node exited with code 1: .*${REFUSED_FLAG[impl].says.source}`,
+              ),
             );
-          assert.equal((await tracked(t)).networks, 1, "the failed network stays tracked, for destroy");
-          await destroyStack(t.stack, { color: "never" });
-          assert.deepEqual(await trace.settle({ nodes: 0 }), [], "destroy after a failed up removed the network");
-          run.recovered();
-        },
-      );
-    }
+        }
+        assert.equal((await tracked(t)).networks, 2, "the failed networks stay tracked, for destroy");
+        await destroyStack(t.stack, { color: "never" });
+        assert.deepEqual(
+          (await Promise.all(traces.map((tr) => tr.settle({ nodes: 0 })))).flat(),
+          [],
+          "destroy after a failed up removed them",
+        );
+        run.recovered();
+      },
+    );
   });
 });
 

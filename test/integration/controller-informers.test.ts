@@ -254,5 +254,9 @@ test("an object in the way that is not the network's own: Ready=False NotOwned, 
     0,
     "no second, generic warning",
   );
+  // Reported once: the retries bumped the count of the one NotOwned Event (recorded before each error).
+  const notOwned = events.items.filter((e) => e.source?.host === identity && e.reason === "NotOwned");
+  assert.equal(notOwned.length, 1, "one NotOwned Event");
+  assert.ok((notOwned[0].count ?? 0) >= 2, `its count went up with the retry: ${notOwned[0].count}`);
   await engine.close();
 });

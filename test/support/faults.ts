@@ -11,15 +11,19 @@ import { promisify } from "node:util";
 import * as k8s from "@kubernetes/client-node";
 import { MINING_ADDRESS, P2P_PORT, readCredentials } from "../../provider/engine/desired";
 import { desiredEdges, expectedPeers } from "../../provider/engine/wiring/topology";
-import { RpcClient, type Implementation, type NodeOps } from "../../provider/rpc";
-import type { Topology } from "../../provider/spec";
+import { RpcClient } from "../../provider/rpc";
+import type { NodeOps } from "../../provider/rpc/dialect";
+import type { Implementation, Topology } from "../../provider/spec";
 import { componentPids, kwokctl } from "../../sandbox/cluster/kwok";
 import { currentInstance, type SandboxInstance } from "../../sandbox/cluster/instance";
-import { alive, waitGone } from "../../sandbox/cluster/procs";
+import { alive } from "../../sandbox/cluster/procs";
 import { repoRoot, toolPath, toolchainEnv } from "../../sandbox/toolchain/paths";
 import { waitFor } from "./cluster";
 
 const run = promisify(execFile);
+
+/** A node's P2P address (what addnode and getpeerinfo name). */
+const p2p = (ip: string) => `${ip}:${P2P_PORT}`;
 
 /** A sandbox instance of the battery's own: its state in a temp dir, its own slot, bridge and API server. */
 export class SideSandbox {
@@ -76,11 +80,35 @@ export class SideSandbox {
     await this.kubectl(["rollout", "status", "deployment/regnet-controller", "-n", "regnet-system", "--timeout=180s"], 200_000);
   }
 
+  private supervisor?: NodeJS.Timeout;
+  /** Components the supervisor started again, with when. */
+  readonly restarted: string[] = [];
+
+  /**
+   * Starts, every 2 s, whatever control-plane component is not running (kwokctl starts only those),
+   * as a kubelet restarts its static pods: the controller manager and the scheduler exit when they
+   * cannot renew their leases, which an API server outage of ~10 s makes them do, possibly well
+   * after the API server is back.
+   */
+  private supervise(): void {
+    if (this.supervisor) return;
+    let busy = false;
+    this.supervisor = setInterval(() => {
+      if (busy) return;
+      const dead = Object.entries(componentPids(this.instance))
+        .filter(([, pid]) => !alive(pid))
+        .map(([name]) => name);
+      if (!dead.length) return;
+      busy = true;
+      this.restarted.push(`${new Date().toISOString()} ${dead.join(", ")}`);
+      void kwokctl(this.instance, ["start", "cluster"]).finally(() => (busy = false));
+    }, 2000);
+  }
+
   /**
    * The API server killed (as a crash would) and, after `downMs`, started again through kwokctl,
-   * which starts whatever component of the cluster is not running. The controller manager and the
-   * scheduler exit when they lose their leases during the outage; as a kubelet restarts its static
-   * pods, kwokctl is run again until every component runs and the API server answers.
+   * which starts whatever component of the cluster is not running; from then on the control plane is
+   * supervised (see supervise). Resolves once every component runs and the API server answers.
    */
   async restartApiServer(downMs: number): Promise<{ downFor: number }> {
     const inst = this.instance;
@@ -88,15 +116,12 @@ export class SideSandbox {
     if (!pid || !alive(pid)) throw new Error("the kube-apiserver is not running");
     const t0 = Date.now();
     process.kill(pid, "SIGKILL");
-    if ((await waitGone([pid], 10_000)).length) throw new Error(`kube-apiserver ${pid} did not die`);
+    await waitFor(`kube-apiserver ${pid} gone`, async () => !alive(pid), { timeoutMs: 10_000, intervalMs: 100 });
     await sleep(downMs);
+    this.supervise();
     await waitFor(
       "every control-plane component running and the API server answering",
       async () => {
-        if (!Object.values(componentPids(inst)).every(alive)) {
-          const r = await kwokctl(inst, ["start", "cluster"]);
-          if (r.code !== 0) throw new Error(`kwokctl start cluster exited ${r.code}: ${r.output.slice(-500)}`);
-        }
         await this.kubeConfig().makeApiClient(k8s.VersionApi).getCode();
         return Object.values(componentPids(inst)).every(alive);
       },
@@ -106,6 +131,7 @@ export class SideSandbox {
   }
 
   async remove(): Promise<void> {
+    clearInterval(this.supervisor);
     if (fs.existsSync(path.join(this.dir, "instance.json"))) await this.sandbox("down").catch(() => undefined);
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
@@ -248,5 +274,3 @@ export class NodesView {
     return this.rpc.close();
   }
 }
-/** A node's P2P address (what addnode and getpeerinfo name). */
-export const p2p = (ip: string) => `${ip}:${P2P_PORT}`;

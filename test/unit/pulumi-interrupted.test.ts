@@ -44,7 +44,7 @@ test("others are left alone: pending updates, other resource types, networks the
   d.pending_operations = [pending("beta", "updating"), pending("bucket", "creating", "aws:s3/bucket:Bucket"), pending("alpha")];
   d.resources!.push({ urn: urn("alpha"), type: NETWORK_TYPE, id: "regtest/alpha" });
   assert.deepEqual(adoptPendingNetworks(d), []);
-  assert.equal(d.pending_operations!.length, 3);
+  assert.equal(d.pending_operations.length, 3);
   assert.equal(d.resources!.length, 3);
 });
 
