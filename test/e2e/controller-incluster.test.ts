@@ -407,14 +407,18 @@ describe("controller from charts-out, in the sandbox", { concurrency: false }, (
         },
         { timeoutMs: 120_000 },
       );
-      // The status may still be the one from before the kill: what the nodes say is waited for.
+      // The status may still be the one from before the kill: what the nodes say is waited for. Core
+      // may reconnect to a peer from its address book by itself: node 0 must have added node 1 again.
       const back = await timed("killed node → re-wired + synced", () =>
         waitFor(
-          "bitcoin-cli: node 0 connected to node 1 again, one tip",
+          "bitcoin-cli: node 0 has added node 1 again and is connected to it, one tip",
           async () => {
             const n = await settledAt(2, 120_000, name);
             await agree(n);
-            return n;
+            const zero = await coreNode(kc, ns.name, `${name}-0`, `${name}-rpc`);
+            const added = await bitcoinCliJson<{ addednode: string }[]>(zero, ["getaddednodeinfo"]);
+            const ip1 = n.status!.nodes!.find((x) => x.ordinal === 1)!.ip!;
+            return added.some((a) => a.addednode === `${ip1}:18444`) ? n : undefined;
           },
           { timeoutMs: 120_000 },
         ),
