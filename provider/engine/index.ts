@@ -3,4 +3,16 @@ export type { Engine, EngineOptions } from "./engine";
 export { createEngine } from "./engine";
 export { OwnershipError, KubeError, NamespaceNotFoundError } from "../kube";
 export { RpcSecretError } from "./apply";
-export type { Change, ConvergeOptions, DestroyOptions, NetworkRef, NetworkStatus, NodeStatus, ReconcileResult } from "./types";
+export { NetworkNotFoundError, NodeUnavailableError } from "./errors";
+export { lacking, nodeState, type NodeState } from "./status";
+export type {
+  Change,
+  ConvergeOptions,
+  DestroyOptions,
+  NetworkLink,
+  NetworkRef,
+  NetworkStatus,
+  NetworkView,
+  NodeStatus,
+  ReconcileResult,
+} from "./types";

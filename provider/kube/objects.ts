@@ -207,6 +207,15 @@ export class KubeObjects {
     }
   }
 
+  /** StatefulSets matching `labelSelector` in `namespace`, or in every namespace when it is undefined. */
+  async listStatefulSets(namespace: string | undefined, labelSelector: string): Promise<k8s.V1StatefulSet[]> {
+    const list =
+      namespace === undefined
+        ? await this.apps.listStatefulSetForAllNamespaces({ labelSelector })
+        : await this.apps.listNamespacedStatefulSet({ namespace, labelSelector });
+    return list.items;
+  }
+
   async listPods(namespace: string, labelSelector: string): Promise<k8s.V1Pod[]> {
     return (await this.core.listNamespacedPod({ namespace, labelSelector })).items;
   }

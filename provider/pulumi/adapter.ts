@@ -5,7 +5,8 @@
 // `kubeconfig` input (a Pulumi secret), the `kubeconfigPath` input, $REGNET_KUBECONFIG or $KUBECONFIG;
 // the RPC password never leaves its Secret (outputs carry only `rpcSecretName`).
 import * as path from "node:path";
-import * as k8s from "@kubernetes/client-node";
+import type * as k8s from "@kubernetes/client-node";
+import { assertReachable, loadKubeconfig } from "../kube";
 import type * as pulumi from "@pulumi/pulumi";
 import {
   NamespaceNotFoundError,
@@ -58,42 +59,18 @@ function progress(ref: NetworkRef, s: NetworkStatus, last: { line?: string }): v
 }
 
 function kubeConfigOf(props: Props): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
-  if (typeof props.kubeconfig === "string") {
-    kc.loadFromString(props.kubeconfig);
-    return kc;
-  }
-  const file = props.kubeconfigPath ?? process.env.REGNET_KUBECONFIG ?? process.env.KUBECONFIG;
-  if (file) kc.loadFromFile(file);
-  else kc.loadFromDefault();
-  return kc;
+  const contents = typeof props.kubeconfig === "string" ? props.kubeconfig : undefined;
+  return loadKubeconfig({ contents, path: props.kubeconfigPath, pathSetting: "regnet:kubeconfigPath" }).kubeConfig;
 }
 
-/** One GET /version before a call touches anything: a kubeconfig whose server does not answer fails at
- * once, naming the server and the fix, instead of being retried until the converge deadline. */
-async function assertReachable(kc: k8s.KubeConfig): Promise<void> {
-  const server = kc.getCurrentCluster()?.server ?? "(none: the kubeconfig names no cluster)";
-  let timer: NodeJS.Timeout | undefined;
-  const silence = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("no answer within 15 s")), 15_000)));
-  try {
-    await Promise.race([kc.makeApiClient(k8s.VersionApi).getCode(), silence]);
-  } catch (err) {
-    if (err instanceof k8s.ApiException) return; // it answered: what it refuses, the engine's own calls report
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause; // fetch's "fetch failed" hides it
-    throw new Error(
-      `cannot reach the Kubernetes API server ${server} (${cause?.code ?? cause?.message ?? (err as Error).message}): fix the kubeconfig ` +
-        "(regnet:kubeconfigPath or regnet:kubeconfig, else $REGNET_KUBECONFIG or $KUBECONFIG) or start the cluster",
-    );
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const UNREACHABLE_FIX =
+  "fix the kubeconfig (regnet:kubeconfigPath or regnet:kubeconfig, else $REGNET_KUBECONFIG or $KUBECONFIG) or start the cluster";
 
 /** Only create/update/read/delete get here: check and diff never open an engine, so a preview
  * neither calls the API server nor a node. Each call is logged with its RPC counts. */
 async function withEngine<T>(call: string, props: Props, fn: (engine: Engine, ref: NetworkRef) => Promise<T>): Promise<T> {
   const kubeConfig = kubeConfigOf(props);
-  await assertReachable(kubeConfig);
+  await assertReachable(kubeConfig, UNREACHABLE_FIX);
   const engine = createEngine({ kubeConfig, logger: logger() });
   const network = `${props.namespace}/${props.name}`;
   logger().info({ call, network }, "provider call");

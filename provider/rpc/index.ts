@@ -1,5 +1,5 @@
 export { RpcClient, pinnedAgent, type NodeTarget, type RpcCredentials, type RpcClientOptions, type RpcCounters } from "./client";
-export { RpcError, scrub } from "./errors";
+export { RpcError, authForms, scrub } from "./errors";
 export {
   dialectFor,
   P2P_PORT,
