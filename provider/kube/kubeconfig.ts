@@ -50,7 +50,7 @@ function loadList(kc: k8s.KubeConfig, list: string): void {
   for (const f of present.slice(1)) {
     const more = new k8s.KubeConfig();
     loadFile(more, f, "$KUBECONFIG");
-    kc.mergeConfig(more);
+    kc.mergeConfig(more, true); // kubectl: the first file's current-context wins
   }
 }
 

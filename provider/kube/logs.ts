@@ -39,7 +39,13 @@ export async function streamLog(
   }
   const sink = new PassThrough();
   sink.on("data", (chunk: Uint8Array) => out.write(chunk));
+  let stopped = false;
+  // The HTTP body is piped into `sink` by client-node; aborting the request makes that body emit an
+  // AbortError nobody listens to (an uncaught exception), so listen to it here.
+  sink.on("pipe", (body: NodeJS.ReadableStream) => body.on("error", (err: Error) => (stopped ? undefined : sink.destroy(err))));
+  let finish: () => void = () => undefined;
   const ended = new Promise<void>((resolve, reject) => {
+    finish = resolve;
     sink.on("end", resolve);
     sink.on("close", resolve);
     sink.on("error", reject);
@@ -54,8 +60,9 @@ export async function streamLog(
     throw new LogTargetError(`reading the log of ${req.namespace}/${req.pod} (container ${req.container}) failed: ${why}`);
   }
   const stop = () => {
+    stopped = true;
     abort.abort();
-    sink.end();
+    finish();
   };
   signal?.addEventListener("abort", stop, { once: true });
   try {

@@ -69,8 +69,8 @@ function legend(title: string): string {
 }
 
 /**
- * DOT for `model`: node `n<ordinal>` (SVG id `node-<ordinal>`, class its state) labelled with its
- * ordinal and height; one edge per link (SVG id `link-<a>-<b>`, class `connected` or `missing`),
+ * DOT for `model`: node `n<ordinal>` (SVG id `node_<ordinal>`, class its state) labelled with its
+ * ordinal and height; one edge per link (SVG id `link_<a>_<b>`, class `connected` or `missing`),
  * solid when connected, dashed when expected but missing.
  */
 export function toDot(model: GraphModel, layout: Layout = defaultLayout(model)): string {
@@ -84,12 +84,12 @@ export function toDot(model: GraphModel, layout: Layout = defaultLayout(model)):
     const c = STATE_COLOURS[n.state];
     const height = n.height === undefined ? (n.state === "down" ? "down" : "?") : String(n.height);
     lines.push(
-      `  n${n.ordinal} [id="node-${n.ordinal}", class="${n.state}", label=<<b>${n.ordinal}</b><br/><font point-size="10">${esc(height)}</font>>, fillcolor="${c.fill}", color="${c.line}"];`,
+      `  n${n.ordinal} [id="node_${n.ordinal}", class="${n.state}", label=<<b>${n.ordinal}</b><br/><font point-size="10">${esc(height)}</font>>, fillcolor="${c.fill}", color="${c.line}"];`,
     );
   }
   for (const e of model.edges) {
     const style = e.connected ? `color="${EDGE_COLOURS.connected}"` : `color="${EDGE_COLOURS.missing}", style=dashed`;
-    lines.push(`  n${e.a} -- n${e.b} [id="link-${e.a}-${e.b}", class="${e.connected ? "connected" : "missing"}", ${style}];`);
+    lines.push(`  n${e.a} -- n${e.b} [id="link_${e.a}_${e.b}", class="${e.connected ? "connected" : "missing"}", ${style}];`);
   }
   lines.push("}");
   return lines.join("\n") + "\n";
