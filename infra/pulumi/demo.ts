@@ -11,7 +11,7 @@ import YAML from "yaml";
 import { down, up } from "../../sandbox/cluster/cluster";
 import { currentInstance } from "../../sandbox/cluster/instance";
 import { repoRoot, toolPath } from "../../sandbox/toolchain/paths";
-import { writeGraph } from "../../provider/cli/commands/graph";
+import { describeModel, writeGraph } from "../../provider/cli/commands/graph";
 import { withSession } from "../../provider/cli/session";
 import type { NetworkObservation } from "../../provider/pulumi/types";
 import { DEMO_PASSPHRASE, openStack } from "./automation";
@@ -66,7 +66,6 @@ async function demoUp(): Promise<void> {
   const networks = (result.outputs.networks?.value ?? {}) as Record<string, NetworkSummary>;
 
   for (const [name, net] of Object.entries(networks)) printNetwork(name, net);
-  say("\n== the network as a picture (regnet graph)");
   for (const [name, net] of Object.entries(networks)) await drawNetwork(inst.kubeconfig, net.namespace, name);
   say(`\ndemo ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Tear down: npm run demo -- down`);
 }
@@ -99,24 +98,29 @@ function printNetwork(name: string, net: NetworkSummary): void {
   for (const r of rows) console.log("  " + r.map((c, i) => c.padEnd(widths[i]!)).join("  "));
 
   const ns = `-n ${net.namespace}`;
+  const uses: [string, string][] = [
+    [`npx regnet status ${name} ${ns}`, "each node: peers, height, tip, version"],
+    [`npx regnet rpc ${name} 0 getblockchaininfo ${ns}`, "any RPC to any node"],
+    [`npx regnet mine ${name} 10 --node 1 ${ns}`, "mine, and wait until every node has the blocks"],
+    [`npx regnet logs ${name} 2 -f ${ns}`, "a node's log"],
+    [`npx regnet graph ${name} -o ${name}.png ${ns}`, "the picture written below, again"],
+  ];
+  const width = Math.max(...uses.map(([c]) => c.length));
   console.log(`\nuse it with the regnet command (first: eval "$(npm run -s sandbox -- env)"; \`npx regnet --help\` for more):`);
-  console.log(`  npx regnet status ${name} ${ns}                     # each node: peers, height, tip, version`);
-  console.log(`  npx regnet rpc ${name} 0 getblockchaininfo ${ns}    # any RPC to any node`);
-  console.log(`  npx regnet mine ${name} 10 --node 1 ${ns}           # mine, and wait until every node has the blocks`);
-  console.log(`  npx regnet logs ${name} 2 -f ${ns}                  # a node's log`);
-  console.log(`  npx regnet graph ${name} -o ${name}.svg ${ns}        # the picture below, again`);
+  for (const [command, what] of uses) console.log(`  ${command.padEnd(width)}  # ${what}`);
   console.log(`  (the RPC credentials stay in the Secret ${net.rpcSecretName}; regnet reads them there and never prints them)`);
 }
 
 /** The network's picture (regnet graph) as SVG and PNG under .regnet/demo/; says where. */
 async function drawNetwork(kubeconfig: string, namespace: string, name: string): Promise<void> {
   const svg = path.join(PICTURE_DIR, `${name}.svg`);
-  const io = { out: process.stdout, err: { write: (line: string) => say(`  ${line.trimEnd()}`) } };
-  await withSession({ kubeconfig, namespace }, async (s) => {
-    await writeGraph(s, name, { output: svg, format: "svg" }, io);
-    await writeGraph(s, name, { output: svg.replace(/\.svg$/, ".png"), format: "png" }, io);
+  const png = path.join(PICTURE_DIR, `${name}.png`);
+  const quiet = { out: process.stdout, err: { write: () => undefined } };
+  const model = await withSession({ kubeconfig, namespace }, async (s) => {
+    await writeGraph(s, name, { output: svg, format: "svg" }, quiet);
+    return writeGraph(s, name, { output: png, format: "png" }, quiet);
   });
-  say(`picture of ${namespace}/${name}: ${path.relative(repoRoot, svg)} (and .png beside it; open either)`);
+  say(`\npicture of ${namespace}/${name}: ${path.relative(repoRoot, svg)} and ${path.relative(repoRoot, png)} — ${describeModel(model)}`);
 }
 
 async function demoDown(): Promise<void> {
