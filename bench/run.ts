@@ -50,14 +50,14 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { runs: { type: "string", default: "7" }, controller: { type: "string", default: "auto" } } });
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 5) throw new Error(`--runs must be an integer ≥ 5, got ${values.runs}`);
-  if (!["auto", "cluster", "local"].includes(values.controller!)) throw new Error("--controller must be auto, cluster or local");
+  if (!["auto", "cluster", "local"].includes(values.controller)) throw new Error("--controller must be auto, cluster or local");
 
   const kc = loadKubeConfig();
   const core = kc.makeApiClient(k8s.CoreV1Api);
-  await core.listNamespace({ limit: 1 }).catch((err) => {
-    throw new Error(`the sandbox API server is not reachable (${err.message}): run \`npm run sandbox -- up\``);
+  await core.listNamespace({ limit: 1 }).catch((err: unknown) => {
+    throw new Error(`the sandbox API server is not reachable (${messageOf(err)}): run \`npm run sandbox -- up\``, { cause: err });
   });
-  let mode = values.controller!;
+  let mode = values.controller;
   // `cluster` installs the whole platform (charts-out, 1 controller replica); otherwise only the
   // CRD is applied and the controller's Deployment is left as it is.
   say(`applying charts-out/ (server-side${mode === "cluster" ? "" : ", CRD and RBAC only"}) ...`);

@@ -9,7 +9,7 @@ const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 
 export function parseDuration(value: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
   if (!m) throw new InvalidArgumentError("Use a duration such as 90s, 5m, 1h or 500ms (a bare number is seconds).");
-  const ms = Number(m[1]) * UNITS[m[2] ?? "s"]!;
+  const ms = Number(m[1]) * UNITS[m[2] ?? "s"];
   if (ms <= 0) throw new InvalidArgumentError("Use a duration above zero.");
   return ms;
 }

@@ -1,7 +1,7 @@
 // Where a command writes, and how it learns to stop: the process's stdout/stderr and a signal aborted
 // by Ctrl-C/SIGTERM in real use; buffers and a controller of their own in tests.
 
-export interface Output {
+interface Output {
   write(chunk: string | Uint8Array): unknown;
 }
 

@@ -50,13 +50,12 @@ const UNREACHABLE_FIX =
   "check --kubeconfig/--context (else $REGNET_KUBECONFIG, $KUBECONFIG, ~/.kube/config) or start the cluster " +
   '(the local sandbox: npm run sandbox -- up; eval "$(npm run -s sandbox -- env)")';
 
-export async function openSession(opts: ClusterOptions): Promise<Session> {
+async function openSession(opts: ClusterOptions): Promise<Session> {
   // Loaded here, not at the top: the engine and @kubernetes/client-node take a second or two to load,
   // which --help and a usage error should not wait for.
-  const { KubeconfigError, assertReachable, contextNamespace, loadKubeconfig } =
-    require("../kube/kubeconfig") as typeof import("../kube/kubeconfig");
-  const { createEngine } = require("../engine") as typeof import("../engine");
-  const { createLogger, silentLogger } = require("../log") as typeof import("../log");
+  const { KubeconfigError, assertReachable, contextNamespace, loadKubeconfig } = await import("../kube/kubeconfig.js");
+  const { createEngine } = await import("../engine/index.js");
+  const { createLogger, silentLogger } = await import("../log.js");
   let kubeConfig: k8s.KubeConfig;
   try {
     kubeConfig = loadKubeconfig({ path: opts.kubeconfig, context: opts.context }).kubeConfig;

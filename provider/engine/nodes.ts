@@ -66,7 +66,7 @@ export async function callNode(ctx: EngineContext, ref: NetworkRef, ordinal: num
 }
 
 /** `value` with every secret in its strings (keys and values) replaced, as RpcError messages are. */
-export function scrubValue(value: unknown, secrets: readonly string[]): unknown {
+function scrubValue(value: unknown, secrets: readonly string[]): unknown {
   if (typeof value === "string") return scrub(value, secrets);
   if (Array.isArray(value)) return value.map((v) => scrubValue(v, secrets));
   if (value && typeof value === "object") {

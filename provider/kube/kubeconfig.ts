@@ -46,7 +46,7 @@ function loadList(kc: k8s.KubeConfig, list: string): void {
   const files = list.split(path.delimiter).filter(Boolean);
   const present = files.filter((f) => fs.existsSync(f));
   if (!present.length) throw new KubeconfigError(`$KUBECONFIG: no file at ${files.join(", ")}: set it to a kubeconfig file, or unset it`);
-  loadFile(kc, present[0]!, "$KUBECONFIG");
+  loadFile(kc, present[0], "$KUBECONFIG");
   for (const f of present.slice(1)) {
     const more = new k8s.KubeConfig();
     loadFile(more, f, "$KUBECONFIG");
@@ -118,6 +118,7 @@ export async function assertReachable(kc: k8s.KubeConfig, fix: string, timeoutMs
   } catch (err) {
     if (err instanceof k8s.ApiException) return; // it answered: what it refuses, the real calls report
     const cause = (err as { cause?: { code?: string; message?: string } }).cause; // fetch's "fetch failed" hides it
+
     throw new KubeconfigError(
       `cannot reach the Kubernetes API server ${server} (${cause?.code ?? cause?.message ?? (err as Error).message}): ${fix}`,
     );

@@ -6,7 +6,7 @@
 // the RPC password never leaves its Secret (outputs carry only `rpcSecretName`).
 import * as path from "node:path";
 import type * as k8s from "@kubernetes/client-node";
-import { assertReachable, loadKubeconfig } from "../kube";
+import { assertReachable, loadKubeconfig } from "../kube/kubeconfig";
 import type * as pulumi from "@pulumi/pulumi";
 import {
   NamespaceNotFoundError,
@@ -24,7 +24,9 @@ import { diffNetwork } from "./diff";
 import { outputsOf } from "./outputs";
 import type { NetworkInputs } from "./types";
 
-type Props = Record<string, any>;
+/** What the provider methods are given (Pulumi types them `any`): the checked inputs, or for read and
+ * delete the saved outputs, which hold the inputs, plus Pulumi's hidden `__provider`. */
+type Props = NetworkInputs & Record<string, unknown>;
 
 export const DEFAULT_CONVERGE_TIMEOUT_SECONDS = 600;
 /** `delete` waits at least this long for the pods to go: a pod may take its whole termination grace
@@ -90,7 +92,7 @@ function specOf(props: Props): BitcoinNetworkSpec {
 }
 
 /** Reconciles until ready, wired, bootstrapped and synced, within the bounded wait. */
-async function converge(call: string, id: string, props: Props): Promise<Props> {
+async function converge(call: string, id: string, props: Props): Promise<Record<string, unknown>> {
   const spec = specOf(props);
   const timeoutSeconds = props.convergeTimeoutSeconds ?? DEFAULT_CONVERGE_TIMEOUT_SECONDS;
   return withEngine(call, props, async (engine, ref) => {
@@ -130,42 +132,42 @@ function idOf(props: Props): string {
 }
 
 export const provider: Required<Omit<pulumi.dynamic.ResourceProvider, "configure">> = {
-  async check(_olds, news) {
+  async check(_olds, news: Record<string, unknown>) {
     return checkNetwork(news, validateSpec, validateNetworkName, validateKnownParts);
   },
 
-  async diff(_id, olds, news) {
+  async diff(_id, olds: Record<string, unknown>, news: Record<string, unknown>) {
     return diffNetwork(olds, news);
   },
 
-  async create(inputs) {
+  async create(inputs: Props) {
     const id = idOf(inputs);
     return { id, outs: await converge("create", id, inputs) };
   },
 
-  async update(id, _olds, news) {
+  async update(id, _olds, news: Props) {
     return { outs: await converge("update", id, news) };
   },
 
-  async read(id, props) {
+  async read(id, props: Props) {
     return withEngine("read", props, async (engine, ref) => {
       const status = await engine.observe(ref);
       if (!status) return { id: undefined, props: {} }; // gone: refresh drops it from state
       // Record what the cluster actually runs: a hand-made scale becomes a change of spec.nodes, so
       // `refresh` reports it (its diff compares refreshed outputs with the old inputs) and the next
       // `up` diffs it against the program and scales back.
-      const spec = { ...(props.spec ?? {}), nodes: status.nodes.length };
+      const spec = { ...props.spec, nodes: status.nodes.length };
       return { id, props: outputsOf({ ...props, spec }, status), inputs: { ...inputsOf(props), spec } };
     });
   },
 
-  async delete(_id, props) {
+  async delete(_id, props: Props) {
     const seconds = Math.max(props.convergeTimeoutSeconds ?? DEFAULT_CONVERGE_TIMEOUT_SECONDS, MIN_DELETE_WAIT_SECONDS);
     await withEngine("delete", props, (engine, ref) => engine.destroy(ref, { wait: true, timeoutMs: seconds * 1000 }));
   },
 };
 
 const INPUT_KEYS: (keyof NetworkInputs)[] = ["name", "namespace", "spec", "kubeconfigPath", "kubeconfig", "convergeTimeoutSeconds"];
-function inputsOf(props: Props): Props {
+function inputsOf(props: Props): Partial<NetworkInputs> {
   return Object.fromEntries(INPUT_KEYS.filter((k) => props[k] !== undefined).map((k) => [k, props[k]]));
 }

@@ -53,13 +53,13 @@ interface Run {
 
 /** A running `regnet <args>`; `done` resolves when it exits. */
 function start(args: string[], { program = [process.execPath, MAIN], env = {} }: { program?: string[]; env?: NodeJS.ProcessEnv } = {}) {
-  const child = spawn(program[0]!, [...program.slice(1), ...args], {
+  const child = spawn(program[0], [...program.slice(1), ...args], {
     env: { ...toolchainEnv(process.env), KUBECONFIG: kubeconfigPath, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const run: Run = { code: null, out: "", err: "" };
-  child.stdout!.on("data", (b: Buffer) => (run.out += b.toString("utf8")));
-  child.stderr!.on("data", (b: Buffer) => (run.err += b.toString("utf8")));
+  child.stdout.on("data", (b: Buffer) => (run.out += b.toString("utf8")));
+  child.stderr.on("data", (b: Buffer) => (run.err += b.toString("utf8")));
   const done = new Promise<Run>((resolve) =>
     child.on("close", (code) => {
       run.code = code;
@@ -154,7 +154,7 @@ for (const impl of Object.keys(NETS) as Implementation[]) {
       doc.nodeStatus.map((n) => [n.ordinal, n.ready, `${n.peers}/${n.expectedPeers}`, n.height, n.bestBlockHash]),
       truth.map((t, o) => [o, true, "2/2", t.height, t.hash]),
     );
-    assert.match(doc.nodeStatus[0]!.version, impl === "btcd" ? /^btcd 0\.26\.2$/ : /^\/Satoshi:/);
+    assert.match(doc.nodeStatus[0].version, impl === "btcd" ? /^btcd 0\.26\.2$/ : /^\/Satoshi:/);
     const table = await ok("status", name);
     assert.match(table, /^ORDINAL +POD +IP +READY +PEERS +HEIGHT +TIP +VERSION$/m);
     for (const [o, t] of truth.entries())
@@ -164,9 +164,9 @@ for (const impl of Object.keys(NETS) as Implementation[]) {
   test(`${impl}: rpc reaches any node directly and through the API server's port-forward`, { skip }, async () => {
     const truth = await tips(impl);
     for (const access of ["direct", "port-forward"]) {
-      const r = await regnet("rpc", name, "1", "getblockhash", String(truth[1]!.height), "--rpc-access", access, "-v");
+      const r = await regnet("rpc", name, "1", "getblockhash", String(truth[1].height), "--rpc-access", access, "-v");
       assert.equal(r.code, 0, r.err);
-      assert.equal(r.out, `${truth[1]!.hash}\n`, "a string result prints as it is");
+      assert.equal(r.out, `${truth[1].hash}\n`, "a string result prints as it is");
       // The engine's own debug log says which path the call took.
       assert.match(r.err, new RegExp(`"method":"getblockhash"[^\\n]*"via":"${access}"`), r.err);
     }
@@ -174,7 +174,7 @@ for (const impl of Object.keys(NETS) as Implementation[]) {
       chain: string;
       blocks: number;
     };
-    assert.deepEqual([info.chain, info.blocks], ["regtest", truth[2]!.height]);
+    assert.deepEqual([info.chain, info.blocks], ["regtest", truth[2].height]);
 
     const bad = await regnet("rpc", name, "0", "getblockhash", "99999");
     assert.equal(bad.code, 1);
@@ -197,7 +197,7 @@ for (const impl of Object.keys(NETS) as Implementation[]) {
       hashes: string[];
       nodesWithTip: number[];
     };
-    assert.equal(r.height, before[1]!.height + 2);
+    assert.equal(r.height, before[1].height + 2);
     assert.equal(r.hashes.length, 2);
     assert.deepEqual(r.nodesWithTip, [0, 1, 2]);
     // mine returned once every node had the new tip: each says so on its own, right away.
@@ -221,7 +221,7 @@ for (const impl of Object.keys(NETS) as Implementation[]) {
     await waitFor("logs -f printing", async () => follow.run.out.length > 0, { timeoutMs: 30_000 });
     const mined = JSON.parse(await ok("mine", name, "--node", "0", "-o", "json")) as { hashes: string[] };
     // Core logs every new tip by hash; btcd logs the blocks its CPU miner made by hash.
-    await waitFor(`the new block ${mined.hashes[0]} in logs -f`, async () => follow.run.out.includes(mined.hashes[0]!), {
+    await waitFor(`the new block ${mined.hashes[0]} in logs -f`, async () => follow.run.out.includes(mined.hashes[0]), {
       timeoutMs: 30_000,
     });
     follow.child.kill("SIGINT");
@@ -236,7 +236,7 @@ for (const impl of Object.keys(NETS) as Implementation[]) {
         .filter(Boolean)
         .map((l) => JSON.parse(l) as { height: number });
     await waitFor("the first rendering", async () => docs().length > 0, { timeoutMs: 30_000 });
-    const first = docs()[0]!.height;
+    const first = docs()[0].height;
     await ok("mine", name);
     await waitFor("a rendering at the new height", async () => docs().some((d) => d.height === first + 1), { timeoutMs: 30_000 });
     watch.child.kill("SIGINT");
@@ -273,7 +273,7 @@ for (const impl of Object.keys(NETS) as Implementation[]) {
       await ok("rpc", name, "2", "invalidateblock", tip);
       await waitFor("node 2 behind", async () => {
         const s = (await engine.observe(ref))!;
-        return s.nodes[2]!.height! < s.height && (impl === "btcd" || s.nodes[2]!.peers === 0);
+        return s.nodes[2].height! < s.height && (impl === "btcd" || s.nodes[2].peers === 0);
       });
       const synced = await regnet("wait", name, "--for", "synced", "--timeout", "2s");
       assert.equal(synced.code, 3, synced.err);

@@ -19,9 +19,9 @@ export function svgFacts(svg: string): SvgFacts {
   const group = /<g id="([^"]+)" class="([^"]+)">\s*<title>([^<]*)<\/title>([\s\S]*?)<\/g>/g;
   for (const m of svg.matchAll(group)) {
     const [, id, cls, title, body] = m;
-    const [kind, state = ""] = cls!.split(/\s+/);
-    if (kind === "node") nodes.set(Number(/^node_(\d+)$/.exec(id!)![1]), { state, title: title! });
-    if (kind === "edge") edges.set(id!.replace(/^link_/, ""), { state, dashed: /stroke-dasharray/.test(body!) });
+    const [kind, state = ""] = cls.split(/\s+/);
+    if (kind === "node") nodes.set(Number(/^node_(\d+)$/.exec(id)![1]), { state, title: title });
+    if (kind === "edge") edges.set(id.replace(/^link_/, ""), { state, dashed: /stroke-dasharray/.test(body) });
   }
   return { nodes, edges };
 }
@@ -40,8 +40,8 @@ export function pngFacts(png: Buffer, minArea = 400): PngFacts {
   const img = PNG.sync.read(png);
   const { width, height, data } = img;
   const at = (x: number, y: number) => (y * width + x) * 4;
-  const near = (i: number, rgb: number[], tol = 10) => rgb.every((v, k) => Math.abs(data[i + k]! - v) <= tol);
-  const dark = (i: number) => data[i]! < 70 && data[i + 1]! < 70 && data[i + 2]! < 70;
+  const near = (i: number, rgb: number[], tol = 10) => rgb.every((v, k) => Math.abs(data[i + k] - v) <= tol);
+  const dark = (i: number) => data[i] < 70 && data[i + 1] < 70 && data[i + 2] < 70;
   const blobs = { ready: [], lagging: [], down: [] } as PngFacts["blobs"];
   for (const state of Object.keys(blobs) as NodeState[]) {
     const fill = hex(STATE_COLOURS[state].fill);
@@ -57,17 +57,17 @@ export function pngFacts(png: Buffer, minArea = 400): PngFacts {
         while (stack.length) {
           const [x, y] = stack.pop()!;
           area++;
-          [minX, maxX, minY, maxY] = [Math.min(minX, x!), Math.max(maxX, x!), Math.min(minY, y!), Math.max(maxY, y!)];
+          [minX, maxX, minY, maxY] = [Math.min(minX, x), Math.max(maxX, x), Math.min(minY, y), Math.max(maxY, y)];
           for (const [nx, ny] of [
-            [x! + 1, y!],
-            [x! - 1, y!],
-            [x!, y! + 1],
-            [x!, y! - 1],
+            [x + 1, y],
+            [x - 1, y],
+            [x, y + 1],
+            [x, y - 1],
           ]) {
-            if (nx! < 0 || ny! < 0 || nx! >= width || ny! >= height || seen[ny! * width + nx!]) continue;
-            if (!near(at(nx!, ny!), fill)) continue;
-            seen[ny! * width + nx!] = 1;
-            stack.push([nx!, ny!]);
+            if (nx < 0 || ny < 0 || nx >= width || ny >= height || seen[ny * width + nx]) continue;
+            if (!near(at(nx, ny), fill)) continue;
+            seen[ny * width + nx] = 1;
+            stack.push([nx, ny]);
           }
         }
         if (area < minArea) continue;

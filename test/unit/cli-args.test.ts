@@ -32,7 +32,7 @@ test("--help: the program lists every command and the exit codes", async () => {
   const r = await run("--help");
   assert.equal(r.code, 0);
   for (const c of COMMANDS) assert.match(r.out, new RegExp(`^  ${c} `, "m"));
-  assert.match(r.out, /Exit codes:\n  0 .*\n  1 .*\n  2 .*\n  3 /);
+  assert.match(r.out, /Exit codes:\n {2}0 .*\n {2}1 .*\n {2}2 .*\n {2}3 /);
 });
 
 test("--help on every command: its usage, its arguments and the shared cluster options", async () => {

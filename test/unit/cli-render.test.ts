@@ -73,7 +73,7 @@ test("status list: NAME IMPLEMENTATION NODES READY WIRED (links) SYNCED HEIGHT, 
       "",
     ].join("\n"),
   );
-  assert.match(networksTable(rows, { allNamespaces: true }).split("\n")[1]!, /^ns {9}alpha /);
+  assert.match(networksTable(rows, { allNamespaces: true }).split("\n")[1], /^ns {9}alpha /);
 });
 
 test("status of one network: a line about it, then a row per node with peers, height, tip prefix and version", () => {

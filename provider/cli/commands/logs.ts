@@ -27,7 +27,7 @@ export function logsCommand(io: Io): Command {
     .option("-p, --previous", "the log of the container's previous run (after a restart)");
   withClusterOptions(cmd, { rpc: false }).action(async (network: string, ordinal: number, opts: LogsOptions) => {
     // Loaded here, not at the top: @kubernetes/client-node takes a second or two to load, and --help should not wait.
-    const { LogTargetError, streamLog } = require("../../kube/logs") as typeof import("../../kube/logs");
+    const { LogTargetError, streamLog } = await import("../../kube/logs.js");
     await withSession(opts, async (s) => {
       const req = {
         namespace: s.namespace,

@@ -16,7 +16,7 @@ interface MineOptions extends ClusterOptions {
 }
 
 /** Has node `n` got the block `tip` at `height` (or moved past it)? */
-export function hasTip(n: NodeStatus, tip: string, height: number): boolean {
+function hasTip(n: NodeStatus, tip: string, height: number): boolean {
   return n.bestBlockHash === tip || (n.height ?? -1) > height;
 }
 
@@ -51,7 +51,7 @@ export function mineCommand(io: Io): Command {
       const ref = { name: network, namespace: s.namespace };
       const started = Date.now();
       const { pod, hashes } = await s.engine.mine(ref, opts.node, blocks);
-      const tip = hashes[hashes.length - 1]!;
+      const tip = hashes[hashes.length - 1];
       // The new tip's own height (another node may be mining too: the chain's height says less).
       const { height } = (await s.engine.call(ref, opts.node, "getblockheader", [tip, true])) as { height: number };
       const say = (line: string) => opts.output === "text" && io.out.write(`${line}\n`);

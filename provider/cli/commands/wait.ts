@@ -9,7 +9,7 @@ import { NotReadyError } from "../exit";
 import { pause, type Io } from "../io";
 import { withClusterOptions, withSession, type ClusterOptions } from "../session";
 
-export const CONDITIONS = ["ready", "wired", "synced", "converged"] as const;
+const CONDITIONS = ["ready", "wired", "synced", "converged"] as const;
 export type WaitCondition = (typeof CONDITIONS)[number];
 
 interface WaitOptions extends ClusterOptions {

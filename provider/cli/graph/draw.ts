@@ -19,7 +19,7 @@ export async function dotToSvg(dot: string, layout: Layout): Promise<string> {
 }
 
 /** The font files the PNG's labels are drawn with (regular and bold, as the labels use both). */
-export function fontFiles(): string[] {
+function fontFiles(): string[] {
   const dir = path.join(path.dirname(require.resolve("dejavu-fonts-ttf/package.json")), "ttf");
   return [path.join(dir, "DejaVuSans.ttf"), path.join(dir, "DejaVuSans-Bold.ttf")];
 }

@@ -5,14 +5,14 @@ import type { NetworkView } from "../../engine";
 import { nodeState, type NodeState } from "../../engine/status";
 import { describeTopology } from "../render/status";
 
-export interface GraphNode {
+interface GraphNode {
   ordinal: number;
   pod: string;
   height?: number;
   state: NodeState;
 }
 
-export interface GraphEdge {
+interface GraphEdge {
   a: number;
   b: number;
   connected: boolean;
@@ -48,8 +48,8 @@ export const STATE_COLOURS: Record<NodeState, { fill: string; line: string }> = 
   lagging: { fill: "#ffe08a", line: "#9c6f00" },
   down: { fill: "#f6b8b8", line: "#a4161a" },
 };
-export const EDGE_COLOURS = { connected: "#333333", missing: "#999999" };
-export const LABEL_COLOUR = "#111111";
+const EDGE_COLOURS = { connected: "#333333", missing: "#999999" };
+const LABEL_COLOUR = "#111111";
 /** The family the labels ask for; the PNG renderer is handed this font's file (./draw.ts). */
 export const FONT_FAMILY = "DejaVu Sans";
 

@@ -67,7 +67,7 @@ export function networksTable(list: readonly NetworkSummary[], { allNamespaces }
   return allNamespaces
     ? table(
         ["NAMESPACE", ...header],
-        rows.map((r, i) => [list[i]!.namespace, ...r]),
+        rows.map((r, i) => [list[i].namespace, ...r]),
       )
     : table(header, rows);
 }
