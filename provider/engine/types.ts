@@ -1,6 +1,7 @@
 // Shapes shared by the engine, the controller and the Pulumi provider. The CRD's status schema
 // (provider/spec/status-schema.ts) is checked against these at compile time.
-import type { BitcoinNetworkSpec } from "../spec";
+// From the schema module itself: spec/index imports the CRD schema, which imports these types.
+import type { BitcoinNetworkSpec } from "../spec/schema";
 
 /** Which network, and (for the controller) the BitcoinNetwork object that owns its children. */
 export interface NetworkRef {
