@@ -89,6 +89,20 @@ async function ensureController(): Promise<void> {
   await kubectl(["rollout", "status", `deployment/${CONTROLLER_NAME}`, "-n", CONTROLLER_NAMESPACE, "--timeout=240s"], 250_000);
 }
 
+/** The gist of an error: a Pulumi CommandError carries the whole CLI output; its `error:` lines say it. */
+export function shortError(err: unknown): string {
+  const text = messageOf(err);
+  const lines = [
+    ...new Set(
+      text
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => /^error: /.test(l) && !/update failed/.test(l)),
+    ),
+  ];
+  return (lines.length ? lines.slice(0, 2).join(" / ") : text).slice(0, 600);
+}
+
 const shortImpl = (i: Implementation) => (i === "btcd" ? "btcd" : "core");
 
 async function convergeRun(
@@ -110,7 +124,7 @@ async function convergeRun(
     case "pulumi": {
       const key = `${step.impl}-${step.nodes}`;
       let p = stacks.get(key);
-      if (!p) stacks.set(key, (p = await pulumiStack(`${ns}-${key}`, "net", CONVERGE_TIMEOUT_MS)));
+      if (!p) stacks.set(key, (p = await pulumiStack(ns, `${ns}-${key}`, "net", CONVERGE_TIMEOUT_MS)));
       return viaPulumi(sb, p, ns, "net", c);
     }
   }
@@ -119,8 +133,8 @@ async function convergeRun(
 async function runPlan(plan: Plan, results: BenchResults, jsonFile: string, sb: Sandbox, ns: string): Promise<void> {
   const progress = new Progress(planSteps(plan));
   const fail = (part: string, err: unknown) => {
-    results.failures.push({ part, error: messageOf(err) });
-    progress.note(`FAILED ${part}: ${messageOf(err)}`);
+    results.failures.push({ part, error: shortError(err) });
+    progress.note(`FAILED ${part}: ${shortError(err)}`);
   };
   const secs = (ms: number | undefined) => (ms === undefined ? "–" : `${(ms / 1000).toFixed(1)} s`);
   for (const step of plan.converge) {
@@ -171,9 +185,7 @@ async function runPlan(plan: Plan, results: BenchResults, jsonFile: string, sb: 
   }
   if (plan.preview) {
     try {
-      results.preview = await runPreview(sb, `${ns}-pv`, plan.preview.impl, plan.preview.runs, CONVERGE_TIMEOUT_MS, (l) =>
-        progress.note(l),
-      );
+      results.preview = await runPreview(sb, ns, plan.preview.impl, plan.preview.runs, CONVERGE_TIMEOUT_MS, (l) => progress.note(l));
       save(results, jsonFile);
       progress.step("preview done");
     } catch (err) {

@@ -9,8 +9,10 @@ export type Counts = Map<string, number>;
 
 const WRITE_VERBS = new Set(["POST", "PUT", "PATCH", "DELETE", "DELETECOLLECTION", "APPLY", "CREATE", "UPDATE"]);
 const READ_VERBS = new Set(["GET", "LIST", "WATCH"]);
-/** What a network is made of and what regnet reads or writes for it. */
+/** What a network is made of, and what regnet reads for it. */
 export const NETWORK_RESOURCES = ["secrets", "services", "statefulsets", "pods", "bitcoinnetworks", "persistentvolumeclaims"];
+/** What regnet itself writes: pods are written by the StatefulSet controller, the scheduler and the kubelet (here the node runner). */
+export const REGNET_WRITES = ["secrets", "services", "statefulsets", "bitcoinnetworks", "persistentvolumeclaims"];
 
 /** `apiserver_request_total` samples as `VERB resource[/subresource]` → count (codes summed). */
 export function parseRequestTotals(text: string): Counts {
@@ -41,14 +43,19 @@ export interface ReadWrite {
   detail: Record<string, number>;
 }
 
-/** Reads and writes among `resources` (by default a network's own; `/status` etc. included). */
-export function readWrite(delta: Counts, resources: readonly string[] = NETWORK_RESOURCES): ReadWrite {
+/** Reads of `reads` and writes of `writes` resources (`/status` and other subresources included). */
+export function readWrite(
+  delta: Counts,
+  reads: readonly string[] = NETWORK_RESOURCES,
+  writes: readonly string[] = REGNET_WRITES,
+): ReadWrite {
   const out: ReadWrite = { reads: 0, writes: 0, detail: {} };
   for (const [key, n] of delta) {
-    const [verb, res] = key.split(" ");
-    if (!resources.includes(res.split("/")[0])) continue;
-    if (WRITE_VERBS.has(verb)) out.writes += n;
-    else if (READ_VERBS.has(verb)) out.reads += n;
+    const [verb, sub] = key.split(" ");
+    const res = sub.split("/")[0];
+    // A StatefulSet's status is the StatefulSet controller's to write.
+    if (WRITE_VERBS.has(verb) && writes.includes(res) && sub !== "statefulsets/status") out.writes += n;
+    else if (READ_VERBS.has(verb) && reads.includes(res)) out.reads += n;
     else continue;
     out.detail[key] = n;
   }

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Implementation } from "../../provider/rpc";
-import { diffCounts, readWrite, scrape } from "../lib/apimetrics";
+import { diffCounts, NETWORK_RESOURCES, readWrite, scrape } from "../lib/apimetrics";
 import type { Sandbox } from "../lib/cluster";
 import type { PreviewResult } from "../lib/results";
 import { pulumiStack, type NetworkCase } from "./regnet";
@@ -29,8 +29,8 @@ export async function runPreview(
 ): Promise<PreviewResult> {
   const from: NetworkCase = { impl, nodes: 3, topology: { type: "ring" } };
   const to: NetworkCase = { ...from, nodes: 5 };
-  const main = await pulumiStack(namespace, "pv", timeoutMs);
-  const empty = await pulumiStack(`${namespace}-empty`, "pv", timeoutMs);
+  const main = await pulumiStack(namespace, `${namespace}-preview`, "pv", timeoutMs);
+  const empty = await pulumiStack(namespace, `${namespace}-empty`, "pv", timeoutMs);
   const log = path.join(main.root, "provider.log");
   const timed = async (fn: () => Promise<unknown>) => {
     const t0 = Date.now();
@@ -64,7 +64,8 @@ export async function runPreview(
       result.changeMs.push(
         await timed(async () => (steps = (await main.stack.preview({ color: "never" })).changeSummary as Record<string, number>)),
       );
-      const rw = readWrite(diffCounts(await scrape(sb.kc), before));
+      // Any write at all to what a network is made of, pods included.
+      const rw = readWrite(diffCounts(await scrape(sb.kc), before), NETWORK_RESOURCES, NETWORK_RESOURCES);
       result.api.reads += rw.reads;
       result.api.writes += rw.writes;
       for (const [k, v] of Object.entries(rw.detail)) result.api.detail[k] = (result.api.detail[k] ?? 0) + v;

@@ -87,9 +87,9 @@ export interface PulumiNetworks {
   close(): Promise<void>;
 }
 
-/** A stack of the regnet program on a local file backend under .regnet/bench/, for one namespace. */
-export async function pulumiStack(namespace: string, name: string, timeoutMs: number): Promise<PulumiNetworks> {
-  const root = path.join(repoRoot, ".regnet", "bench", `pulumi-${namespace}`);
+/** A stack of the regnet program (networks in `namespace`) on a local file backend under .regnet/bench/pulumi-<tag>. */
+export async function pulumiStack(namespace: string, tag: string, name: string, timeoutMs: number): Promise<PulumiNetworks> {
+  const root = path.join(repoRoot, ".regnet", "bench", `pulumi-${tag}`);
   const config = (c: NetworkCase | undefined) => ({
     namespace,
     kubeconfigPath: kubeconfigPath(),

@@ -91,8 +91,11 @@ test("apimetrics: apiserver_request_total parsed by verb and resource, codes sum
   after.set("GET statefulsets", 12);
   after.set("PUT leases", 150);
   after.set("APPLY services", 1);
+  after.set("PATCH pods/status", 9);
   const rw = readWrite(diffCounts(after, before));
+  // Pod status is the node runner's write, not regnet's: left out unless asked for.
   assert.deepEqual(rw, { reads: 3, writes: 1, detail: { "GET statefulsets": 3, "APPLY services": 1 } });
+  assert.equal(readWrite(diffCounts(after, before), ["pods"], ["pods", "services"]).writes, 6);
 });
 
 test("floor: its own bridge, subnet and namespaces, apart from every sandbox slot's", () => {
