@@ -86,6 +86,8 @@ async function writeOutputs(results: BenchResults, jsonFile: string): Promise<st
 async function ensureController(): Promise<void> {
   await applyPlatform({ controller: true });
   await kubectl(["scale", "deployment", CONTROLLER_NAME, "-n", CONTROLLER_NAMESPACE, "--replicas=1"]);
+  // In the sandbox the controller's image runs this checkout's dist/: restarted, it runs this build.
+  await kubectl(["rollout", "restart", `deployment/${CONTROLLER_NAME}`, "-n", CONTROLLER_NAMESPACE]);
   await kubectl(["rollout", "status", `deployment/${CONTROLLER_NAME}`, "-n", CONTROLLER_NAMESPACE, "--timeout=240s"], 250_000);
 }
 

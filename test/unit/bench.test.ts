@@ -53,7 +53,7 @@ test("plan: the full run has N=100 btcd and N=50 Core through both front doors, 
   );
   assert.ok(has("naive", "btcd", 5));
   assert.ok(p.economy.some((e) => e.nodes === 20) && p.economy.some((e) => e.nodes === 5));
-  assert.deepEqual(p.reaction, { scaleRuns: 20, killRuns: 5, idleNetworks: 20 });
+  assert.deepEqual(p.reaction, { scaleRuns: 20, killRuns: 3, idleNetworks: 20 });
   // Strategies of one size run next to each other (similar load).
   const first100 = p.converge.findIndex((c) => c.nodes === 100);
   assert.deepEqual(
