@@ -14,10 +14,15 @@ import { type Outcome, runFiles, verdict } from "./outcome";
 const LAYERS = ["unit", "integration", "e2e"] as const;
 type Layer = (typeof LAYERS)[number];
 
-/** Per layer: how many files run at once, and how long one test may take. */
+/**
+ * Per layer: how many files run at once, and how long one test *file* may take (node:test applies
+ * `timeout` to each file's process). It is a guard against hangs, not a speed check: the bad-input
+ * battery alone runs about 40 real Pulumi previews and ups, and at load 12 only 28 of its 50 cases
+ * were done after 5 min.
+ */
 const LAYER_OPTS: Record<Layer, { concurrency: number; timeout: number }> = {
   unit: { concurrency: os.availableParallelism(), timeout: 60_000 },
-  integration: { concurrency: 2, timeout: 5 * 60_000 },
+  integration: { concurrency: 2, timeout: 15 * 60_000 },
   e2e: { concurrency: 2, timeout: 15 * 60_000 },
 };
 

@@ -322,7 +322,12 @@ describe("controller from charts-out, in the sandbox", { concurrency: false }, (
 
   it("changes made while no controller runs are picked up when one starts (level-based)", async () => {
     await kubectl(["scale", "deployment", CONTROLLER_NAME, "-n", CONTROLLER_NAMESPACE, "--replicas=0"]);
-    await waitFor("no controller pod", async () => (await controllerPods()).length === 0, { timeoutMs: 60_000 });
+    // Gone, not just terminating: a pod with a deletionTimestamp still runs its controller until the
+    // runner's SIGTERM lands, and a reconcile it made of the changes below would leave a status that
+    // is already settled when the new controller starts (CI saw the hand-made 4 replicas survive).
+    const anyControllerPod = async () =>
+      (await core.listNamespacedPod({ namespace: CONTROLLER_NAMESPACE, labelSelector: CONTROLLER_SELECTOR })).items.length;
+    await waitFor("no controller pod, terminating ones included", async () => (await anyControllerPod()) === 0, { timeoutMs: 60_000 });
     // Two changes nobody sees happen: the spec (3 → 2) and the StatefulSet by hand (→ 4).
     await kubectl(["scale", `bitcoinnetwork/${NET}`, "-n", ns.name, "--replicas=2"]);
     await kubectl(["scale", `statefulset/${NET}`, "-n", ns.name, "--replicas=4"]);
