@@ -53,6 +53,33 @@ export function convergeTable(results: BenchResults): string {
   );
 }
 
+/**
+ * Where the controller's time goes: until its pods exist, run and are Ready (Kubernetes, the node
+ * runner, the readiness probe), then regnet's own part from all Ready to synced — next to the floor.
+ */
+export function breakdownTable(results: BenchResults): string {
+  const rows = sortedCases(results)
+    .filter((c) => c.strategy === "controller")
+    .map((c) => {
+      const med = (f: (r: ConvergeCase["runs"][number]) => number | undefined) => s1(summarize(c.runs.map(f)));
+      return [
+        IMPL_LABEL[c.impl],
+        String(c.nodes),
+        med((r) => r.podsCreatedMs),
+        med((r) => r.podsRunningMs),
+        med((r) => r.podsReadyMs),
+        med((r) => r.syncedMs),
+        med((r) => (r.podsReadyMs === undefined ? undefined : r.syncedMs - r.podsReadyMs)),
+        s1(synced(floorOf(results, c))),
+        s1(summarize(floorOf(results, c)?.runs.map((r) => (r.answeringMs === undefined ? undefined : r.syncedMs - r.answeringMs)) ?? [])),
+      ];
+    });
+  return renderTable(
+    ["impl", "N", "pods created", "pods running", "pods Ready", "synced", "Ready → synced", "floor synced", "floor answering → synced"],
+    rows,
+  );
+}
+
 export function memoryTable(results: BenchResults): string {
   const rows = sortedCases(results).map((c) => [
     IMPL_LABEL[c.impl],
@@ -195,6 +222,7 @@ export function fullReport(results: BenchResults, chartPath?: string): string {
   ];
   const sections: [string, string][] = [
     ["Time to a synced network (s)", convergeTable(results)],
+    ["Where the controller's time goes (s from create; Kubernetes and the node runner until Ready, regnet after)", breakdownTable(results)],
     ["Memory (MiB)", memoryTable(results)],
     ["RPC and API requests per step (API: the API server's own count, the network's resources)", economyTable(results)],
     ["Pulumi preview", previewTable(results)],

@@ -10,6 +10,10 @@ export type Load = [number, number, number];
 export interface ConvergeRun {
   /** Floor: every node answers RPC. regnet: every pod Ready (the readiness probe is an RPC call). */
   answeringMs?: number;
+  /** regnet via the controller: when all pods existed, ran their node container, were Ready (see pod-milestones). */
+  podsCreatedMs?: number;
+  podsRunningMs?: number;
+  podsReadyMs?: number;
   /** Every expected peer connected. */
   wiredMs?: number;
   /** Every node at height ≥ 101 on one tip. */

@@ -78,7 +78,8 @@ export async function runFloor(opts: FloorOptions): Promise<ConvergeRun> {
     await clearLeftovers(net);
     fs.rmSync(root, { recursive: true, force: true });
   });
-  const rpc = new RpcClient({ kubeConfig: new k8s.KubeConfig(), access: "direct", attempts: 1, timeoutMs: 5000, concurrency: 16 });
+  // Mining 101 blocks takes seconds on a loaded machine: a timeout well above that.
+  const rpc = new RpcClient({ kubeConfig: new k8s.KubeConfig(), access: "direct", attempts: 1, timeoutMs: 60_000, concurrency: 16 });
   try {
     // Set-up, not timed: the bridge, a namespace per node, the nodes' files.
     createBridge({ ...net });

@@ -37,7 +37,7 @@ export async function runNaive(
     for (const kind of ["StatefulSet", "Service"] as const) await kube.delete(kind, namespace, name).catch(() => undefined);
     await kube.delete("Secret", namespace, secret.metadata!.name!).catch(() => undefined);
   });
-  const rpc = new RpcClient({ kubeConfig: sb.kc, access: "direct", timeoutMs: 5000 });
+  const rpc = new RpcClient({ kubeConfig: sb.kc, access: "direct", timeoutMs: 60_000 });
   try {
     const t0 = Date.now();
     await kube.create(secret);

@@ -16,6 +16,7 @@ import { controllerPid, meanRss, networkPods, nodePids, untilGone, type Sandbox 
 import { defer } from "../lib/cleanup";
 import { cmdline, descendants, loadAverage, rssMiB, sampleMax } from "../lib/procs";
 import type { ConvergeRun } from "../lib/results";
+import { watchPods } from "../lib/pod-milestones";
 import { setTimeout as sleep } from "node:timers/promises";
 
 export interface NetworkCase {
@@ -61,8 +62,10 @@ export async function viaController(sb: Sandbox, namespace: string, name: string
   });
   const ctl = sampleMax(() => rssMiB(pid));
   const t0 = Date.now();
+  const pods = await watchPods(sb, namespace, name, c.nodes, t0);
   await createNetwork(sb.kc, name, namespace, specOf(c));
   const times = await watchCR(sb, namespace, name, c.nodes, t0, timeoutMs).finally(() => ctl.stop());
+  const milestones = await pods.stop();
   const controllerRssMiB = ctl.stop();
   const pids = nodePids(sb, await networkPods(sb, namespace, name));
   const nodeRssMiB = meanRss(pids);
@@ -70,7 +73,7 @@ export async function viaController(sb: Sandbox, namespace: string, name: string
   await sb.custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name });
   const gone = await untilGone(sb, namespace, name, pids, true);
   await undo();
-  return { ...times, teardownMs: gone - t1, nodeRssMiB, controllerRssMiB, load };
+  return { ...times, ...milestones, teardownMs: gone - t1, nodeRssMiB, controllerRssMiB, load };
 }
 
 /** The dynamic provider's Node process: a descendant of this process (CLI → plugin) running Pulumi's dynamic-provider host. */

@@ -7,7 +7,7 @@ import { renderTable } from "../../bench/lib/table";
 import { makePlan, planSteps } from "../../bench/lib/plan";
 import { diffCounts, parseRequestTotals, readWrite } from "../../bench/lib/apimetrics";
 import { floorArgs, floorNetwork } from "../../bench/parts/floor";
-import { goals, floorRatio, perKDegree } from "../../bench/lib/report";
+import { breakdownTable, goals, floorRatio, perKDegree } from "../../bench/lib/report";
 import { chartPoints, chartSpec } from "../../bench/lib/chart";
 import type { BenchResults, ConvergeCase } from "../../bench/lib/results";
 import { networkForSlot } from "../../sandbox/cluster/instance";
@@ -209,4 +209,21 @@ test("chart: one point per case in seconds with min and max, floor marked; a fac
   const vl = await import("vega-lite");
   const compiled = vl.compile(chartSpec(r)).spec;
   assert.ok(JSON.stringify(compiled).includes("seconds to synced"));
+});
+
+test("breakdown: the controller's pods created / running / Ready, and regnet's part from Ready to synced, beside the floor", () => {
+  const r = results([
+    { strategy: "floor", impl: "btcd", nodes: 20, topology: "ring", runs: [run(3000, { answeringMs: 1000 })] },
+    {
+      strategy: "controller",
+      impl: "btcd",
+      nodes: 20,
+      topology: "ring",
+      runs: [run(14000, { podsCreatedMs: 500, podsRunningMs: 8000, podsReadyMs: 11000 })],
+    },
+  ]);
+  const row = breakdownTable(r)
+    .split("\n")[2]
+    .split(/\s{2,}/);
+  assert.deepEqual(row, ["btcd", "20", "0.5", "8.0", "11.0", "14.0", "3.0", "3.0", "2.0"]);
 });
