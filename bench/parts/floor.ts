@@ -48,8 +48,16 @@ async function clearLeftovers(net: PodNetwork): Promise<void> {
 }
 
 /** Polls `probe` every `everyMs` until true; the time it first was, in ms since `t0`. */
-async function until(t0: number, probe: () => Promise<boolean>, deadline: number, what: string, everyMs = 100): Promise<number> {
+async function until(
+  t0: number,
+  probe: () => Promise<boolean>,
+  deadline: number,
+  what: string,
+  everyMs = 100,
+  aborted: () => boolean = () => false,
+): Promise<number> {
   for (;;) {
+    if (aborted()) throw new Error("floor: interrupted");
     if (await probe().catch(() => false)) return Date.now() - t0;
     if (Date.now() > deadline) throw new Error(`floor: timed out waiting for ${what}`);
     await sleep(everyMs);
@@ -72,7 +80,17 @@ export async function runFloor(opts: FloorOptions): Promise<ConvergeRun> {
   await clearLeftovers(net);
   fs.rmSync(root, { recursive: true, force: true });
   const procs: ChildProcess[] = [];
+  // Ctrl-C may come mid set-up: the undo stops the set-up first (it checks `aborted` between
+  // steps), waits for it, then removes everything — or a namespace made after the clean-up stays.
+  let aborted = false;
+  let body: Promise<unknown> = Promise.resolve();
+  const isAborted = () => aborted;
+  const stopIfAborted = () => {
+    if (aborted) throw new Error("floor: interrupted");
+  };
   const undo = defer(`floor ${net.bridge}: ${n} node processes, namespaces, bridge`, async () => {
+    aborted = true;
+    await body.catch(() => undefined);
     await terminate(procs.map((p) => p.pid!).filter(Boolean), 20_000);
     for (let i = 0; i < n; i++) await deletePodNetwork(nodeId(i), undefined, net);
     await clearLeftovers(net);
@@ -80,13 +98,14 @@ export async function runFloor(opts: FloorOptions): Promise<ConvergeRun> {
   });
   // Mining 101 blocks takes seconds on a loaded machine: a timeout well above that.
   const rpc = new RpcClient({ kubeConfig: new k8s.KubeConfig(), access: "direct", attempts: 1, timeoutMs: 60_000, concurrency: 16 });
-  try {
+  const measure = async (): Promise<ConvergeRun> => {
     // Set-up, not timed: the bridge, a namespace per node, the nodes' files.
     createBridge({ ...net });
     const creds = generateRpcCredentials(implementation, "floor");
     const files = secretFiles({ implementation }, creds);
     const ips = Array.from({ length: n }, (_, i) => nodeIp(net, i));
     for (let i = 0; i < n; i += 8) {
+      stopIfAborted();
       await Promise.all(ips.slice(i, i + 8).map((ip, j) => createPodNetwork(nodeId(i + j), ip, net)));
     }
     const dirs = ips.map((_, i) => path.join(root, `n${i}`));
@@ -99,6 +118,7 @@ export async function runFloor(opts: FloorOptions): Promise<ConvergeRun> {
     const ops: NodeOps[] = ips.map((ip, i) => rpc.node({ namespace: "floor", pod: `n${i}`, ip, implementation }, rpcCredentials(creds)));
 
     // Timed from here: every process started at once.
+    stopIfAborted();
     const t0 = Date.now();
     const deadline = t0 + (opts.timeoutMs ?? 300_000);
     dirs.forEach((dir, i) => {
@@ -113,7 +133,9 @@ export async function runFloor(opts: FloorOptions): Promise<ConvergeRun> {
       fs.closeSync(log);
     });
     const answering = Math.max(
-      ...(await Promise.all(ops.map((o, i) => until(t0, async () => !!(await o.tip()), deadline, `node ${i} to answer RPC`)))),
+      ...(await Promise.all(
+        ops.map((o, i) => until(t0, async () => !!(await o.tip()), deadline, `node ${i} to answer RPC`, 100, isAborted)),
+      )),
     );
 
     // A ring: node i dials node i+1.
@@ -132,6 +154,8 @@ export async function runFloor(opts: FloorOptions): Promise<ConvergeRun> {
             },
             deadline,
             `node ${i} to connect to its ring peers`,
+            100,
+            isAborted,
           ),
         ),
       )),
@@ -141,7 +165,9 @@ export async function runFloor(opts: FloorOptions): Promise<ConvergeRun> {
     const best = (await ops[0].tip()).bestBlockHash;
     const synced = Math.max(
       ...(await Promise.all(
-        ops.map((o, i) => until(t0, async () => (await o.tip()).bestBlockHash === best, deadline, `node ${i} to reach height 101`, 200)),
+        ops.map((o, i) =>
+          until(t0, async () => (await o.tip()).bestBlockHash === best, deadline, `node ${i} to reach height 101`, 200, isAborted),
+        ),
       )),
     );
     const rss = procs.map((p) => rssMiB(p.pid!)).filter((x): x is number => x !== undefined);
@@ -153,6 +179,11 @@ export async function runFloor(opts: FloorOptions): Promise<ConvergeRun> {
       rpcWrites: rpc.counters.writes,
       load,
     };
+  };
+  try {
+    const run = measure();
+    body = run;
+    return await run;
   } finally {
     await rpc.close();
     const t = Date.now();

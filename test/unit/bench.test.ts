@@ -227,3 +227,26 @@ test("breakdown: the controller's pods created / running / Ready, and regnet's p
     .split(/\s{2,}/);
   assert.deepEqual(row, ["btcd", "20", "0.5", "8.0", "11.0", "14.0", "3.0", "3.0", "2.0"]);
 });
+
+test("cleanup: an undo runs once; a caller arriving while it runs waits for that run; undoAll runs what is left, newest first", async () => {
+  const { defer, undoAll } = await import("../../bench/lib/cleanup");
+  const order: string[] = [];
+  let release!: () => void;
+  const slow = defer("slow", async () => {
+    order.push("slow start");
+    await new Promise<void>((r) => (release = r));
+    order.push("slow end");
+  });
+  defer("a", () => void order.push("a"));
+  defer("b", () => void order.push("b"));
+  const first = slow();
+  let secondDone = false;
+  const second = slow().then(() => (secondDone = true));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(secondDone, false, "the second caller waits for the clean-up in progress");
+  release();
+  await Promise.all([first, second]);
+  await undoAll(() => undefined);
+  await undoAll(() => undefined);
+  assert.deepEqual(order, ["slow start", "slow end", "b", "a"]);
+});
