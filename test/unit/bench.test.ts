@@ -11,6 +11,7 @@ import { breakdownTable, goals, floorRatio, perKDegree } from "../../bench/lib/r
 import { chartPoints, chartSpec } from "../../bench/lib/chart";
 import type { BenchResults, ConvergeCase } from "../../bench/lib/results";
 import { networkForSlot } from "../../sandbox/cluster/instance";
+import { defer, undoAll } from "../../bench/lib/cleanup";
 
 test("stats: median of odd and even counts, min and max, missing values skipped", () => {
   assert.equal(median([3, 1, 2]), 2);
@@ -229,7 +230,6 @@ test("breakdown: the controller's pods created / running / Ready, and regnet's p
 });
 
 test("cleanup: an undo runs once; a caller arriving while it runs waits for that run; undoAll runs what is left, newest first", async () => {
-  const { defer, undoAll } = await import("../../bench/lib/cleanup");
   const order: string[] = [];
   let release!: () => void;
   const slow = defer("slow", async () => {
