@@ -4,7 +4,8 @@
 // preview`, and the controller's reaction and idle cost. Prints the tables on stdout, one progress
 // line per step on stderr, and writes the JSON and a PNG chart under .regnet/bench/.
 //   npm run bench -- [--quick] [--runs 3] [--parts floor,controller,...] [--impl btcd,bitcoin-core] [--nodes 5,20]
-//   npm run bench -- --report <file.json>    (tables and chart again from a saved run)
+//   npm run bench -- --report <file.json>[,<later.json>]   (tables and chart again from saved runs; a
+//   later run's cases replace the same cases of an earlier one, e.g. a re-run of some parts)
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -20,7 +21,7 @@ import { sandbox, type Sandbox } from "./lib/cluster";
 import { makePlan, PARTS, planSteps, type ConvergeStep, type Part, type Plan } from "./lib/plan";
 import { loadAverage } from "./lib/procs";
 import { Progress } from "./lib/progress";
-import { fullReport } from "./lib/report";
+import { fullReport, mergeResults } from "./lib/report";
 import type { BenchResults, ConvergeCase, ConvergeRun } from "./lib/results";
 import { runFloor } from "./parts/floor";
 import { runNaive } from "./parts/naive";
@@ -208,8 +209,9 @@ async function runPlan(plan: Plan, results: BenchResults, jsonFile: string, sb: 
 async function main(): Promise<number> {
   const opts = options();
   if (opts.report) {
-    const results = JSON.parse(fs.readFileSync(opts.report, "utf8")) as BenchResults;
-    const png = opts.report.replace(/\.json$/, ".png");
+    const files = opts.report.split(",");
+    const results = mergeResults(files.map((f) => JSON.parse(fs.readFileSync(f, "utf8")) as BenchResults));
+    const png = files.at(-1)!.replace(/\.json$/, files.length > 1 ? "-merged.png" : ".png");
     fs.writeFileSync(png, await renderPng(chartSpec(results)));
     console.log(fullReport(results, png));
     return 0;

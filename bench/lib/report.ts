@@ -7,6 +7,33 @@ import type { BenchResults, ConvergeCase, EconomyCase, Strategy } from "./result
 const IMPL_LABEL = { btcd: "btcd", "bitcoin-core": "Core" } as const;
 const s1 = (ms: Summary | undefined) => fmtSummary(ms, 1, 1000);
 
+/**
+ * Several runs as one: a later run's converge cases (same strategy, implementation and N) replace an
+ * earlier run's, its economy cases likewise, its preview and reaction too when it has them. The
+ * machine line is the first run's; the load, time and failures of each are kept.
+ */
+export function mergeResults(runs: BenchResults[]): BenchResults {
+  const [first, ...rest] = runs;
+  const out: BenchResults = structuredClone(first);
+  for (const r of rest) {
+    const key = (c: ConvergeCase) => `${c.strategy}/${c.impl}/${c.nodes}`;
+    const later = new Set(r.converge.map(key));
+    out.converge = [...out.converge.filter((c) => !later.has(key(c))), ...r.converge];
+    const ekey = (e: EconomyCase) => `${e.impl}/${e.nodes}/${e.topology}`;
+    const laterE = new Set(r.economy.map(ekey));
+    out.economy = [...out.economy.filter((e) => !laterE.has(ekey(e))), ...r.economy];
+    out.preview = r.preview ?? out.preview;
+    out.reaction = r.reaction ?? out.reaction;
+    const laterParts = new Set([...r.converge.map((c) => `${c.strategy} ${c.impl} N=${c.nodes}`), ...(r.reaction ? ["reaction"] : [])]);
+    out.failures = [...out.failures.filter((f) => !laterParts.has(f.part)), ...r.failures];
+    out.durationS = (out.durationS ?? 0) + (r.durationS ?? 0);
+    out.loadAfter = r.loadAfter;
+    out.finishedAt = r.finishedAt;
+  }
+  out.merged = runs.map((r) => ({ startedAt: r.startedAt, durationS: r.durationS, loadBefore: r.loadBefore, loadAfter: r.loadAfter }));
+  return out;
+}
+
 export interface Goal {
   goal: string;
   measured: string;
@@ -215,10 +242,16 @@ export function goalsTable(results: BenchResults): string {
 
 export function fullReport(results: BenchResults, chartPath?: string): string {
   const m = results.machine;
+  const merged = results.merged?.length
+    ? [
+        `merged from ${results.merged.length} runs: ${results.merged.map((m) => `${m.startedAt} (${m.durationS} s, load ${m.loadBefore[0]} → ${m.loadAfter?.[0]})`).join("; ")}`,
+      ]
+    : [];
   const head = [
     `regnet bench ${results.quick ? "(--quick) " : ""}${results.startedAt}: ${m.cpus} cores, ${m.memGiB} GiB, Node ${m.node}, sandbox ${m.sandbox}; ` +
       `load before ${results.loadBefore.join(" ")}, after ${results.loadAfter?.join(" ") ?? "?"}; took ${results.durationS ?? "?"} s`,
     "figures: median (min–max) of the runs; times from create/apply (regnet) or process start (floor)",
+    ...merged,
   ];
   const sections: [string, string][] = [
     ["Time to a synced network (s)", convergeTable(results)],

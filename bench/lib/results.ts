@@ -95,6 +95,8 @@ export interface BenchResults {
   economy: EconomyCase[];
   preview?: PreviewResult;
   reaction?: ReactionResult;
+  /** Set by --report a.json,b.json: the runs this one was merged from. */
+  merged?: { startedAt: string; durationS?: number; loadBefore: Load; loadAfter?: Load }[];
   /** Parts that failed, with the error: the rest of the report stands. */
   failures: { part: string; error: string }[];
 }

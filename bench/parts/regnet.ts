@@ -53,8 +53,13 @@ async function watchCR(sb: Sandbox, namespace: string, name: string, nodes: numb
 
 export async function viaController(sb: Sandbox, namespace: string, name: string, c: NetworkCase, timeoutMs: number): Promise<ConvergeRun> {
   const load = loadAverage();
-  const pid = await controllerPid(sb);
-  if (!pid) throw new Error("the in-cluster controller has no running process");
+  // A controller that is restarting (e.g. after a failed liveness probe) is waited for, up to 2 min.
+  let pid = await controllerPid(sb);
+  for (let i = 0; !pid && i < 240; i++) {
+    await sleep(500);
+    pid = await controllerPid(sb);
+  }
+  if (!pid) throw new Error("the in-cluster controller has had no running process for 2 minutes");
   const undo = defer(`BitcoinNetwork ${namespace}/${name}`, async () => {
     await sb.custom
       .deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name })

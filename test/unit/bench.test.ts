@@ -7,7 +7,7 @@ import { renderTable } from "../../bench/lib/table";
 import { makePlan, planSteps } from "../../bench/lib/plan";
 import { diffCounts, parseRequestTotals, readWrite } from "../../bench/lib/apimetrics";
 import { floorArgs, floorNetwork } from "../../bench/parts/floor";
-import { breakdownTable, goals, floorRatio, perKDegree } from "../../bench/lib/report";
+import { breakdownTable, goals, floorRatio, mergeResults, perKDegree } from "../../bench/lib/report";
 import { chartPoints, chartSpec } from "../../bench/lib/chart";
 import type { BenchResults, ConvergeCase } from "../../bench/lib/results";
 import { networkForSlot } from "../../sandbox/cluster/instance";
@@ -249,4 +249,39 @@ test("cleanup: an undo runs once; a caller arriving while it runs waits for that
   await undoAll(() => undefined);
   await undoAll(() => undefined);
   assert.deepEqual(order, ["slow start", "slow end", "b", "a"]);
+});
+
+test("merge: a later run's cases replace the same cases of an earlier run, the rest is kept; its failures replace the replaced parts'", () => {
+  const a = results(
+    [
+      { strategy: "floor", impl: "btcd", nodes: 5, topology: "ring", runs: [run(1000)] },
+      { strategy: "controller", impl: "btcd", nodes: 5, topology: "ring", runs: [run(9000)] },
+    ],
+    {
+      durationS: 100,
+      failures: [
+        { part: "controller bitcoin-core N=5", error: "x" },
+        { part: "preview", error: "y" },
+      ],
+    },
+  );
+  const b = results(
+    [
+      { strategy: "controller", impl: "btcd", nodes: 5, topology: "ring", runs: [run(4000)] },
+      { strategy: "controller", impl: "bitcoin-core", nodes: 5, topology: "ring", runs: [run(5000)] },
+    ],
+    { durationS: 50, startedAt: "2026-01-02T00:00:00Z" },
+  );
+  const m = mergeResults([a, b]);
+  assert.deepEqual(
+    m.converge.map((c) => [c.strategy, c.impl, c.runs[0].syncedMs]),
+    [
+      ["floor", "btcd", 1000],
+      ["controller", "btcd", 4000],
+      ["controller", "bitcoin-core", 5000],
+    ],
+  );
+  assert.deepEqual(m.failures, [{ part: "preview", error: "y" }]);
+  assert.equal(m.durationS, 150);
+  assert.equal(m.merged?.length, 2);
 });
