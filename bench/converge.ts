@@ -12,7 +12,7 @@ import { parseArgs } from "node:util";
 import * as k8s from "@kubernetes/client-node";
 import { openStack } from "../infra/pulumi/automation";
 import { repoRoot } from "../sandbox/toolchain/paths";
-import type { Implementation } from "../provider/rpc";
+import type { Implementation } from "../provider/spec";
 import {
   applyPlatform,
   CONTROLLER_NAME,
@@ -126,7 +126,8 @@ async function viaPulumi(opts: Options, namespace: string): Promise<Run[]> {
       }
       const t0 = Date.now();
       const up = await stack.up({ color: "never" });
-      const out = up.outputs.networks?.value?.bench as { wired: boolean; synced: boolean; height: number; nodes: unknown[] };
+      const networks = up.outputs.networks?.value as Record<string, { wired: boolean; synced: boolean; height: number; nodes: unknown[] }>;
+      const out = networks?.bench;
       if (!out?.synced || !out.wired || out.height < 101 || out.nodes.length !== opts.nodes)
         throw new Error(`up ended unsynced: ${JSON.stringify(out)}`);
       // `up` returns once the provider's converge saw wired and synced together.

@@ -9,12 +9,12 @@ import { API_VERSION, GROUP, KIND, PLURAL, VERSION, type BitcoinNetworkSpecInput
 import { currentInstance } from "../sandbox/cluster/instance";
 import { repoRoot, toolchainEnv, toolPath } from "../sandbox/toolchain/paths";
 
-export const sandboxKubeconfig = currentInstance().kubeconfig;
+const sandboxKubeconfig = currentInstance().kubeconfig;
 export const kubeconfigPath = () => process.env.KUBECONFIG ?? sandboxKubeconfig;
 export const CONTROLLER_NAMESPACE = "regnet-system";
 export const CONTROLLER_NAME = "regnet-controller";
 /** The platform's manifests (CRD, RBAC, Deployment); the examples chart is left out. */
-export const PLATFORM_FILES = ["regnet-cluster.k8s.yaml", "regnet-controller.k8s.yaml"].map((f) => path.join(repoRoot, "charts-out", f));
+const PLATFORM_FILES = ["regnet-cluster.k8s.yaml", "regnet-controller.k8s.yaml"].map((f) => path.join(repoRoot, "charts-out", f));
 
 export function loadKubeConfig(): k8s.KubeConfig {
   const kc = new k8s.KubeConfig();
@@ -44,7 +44,7 @@ export async function applyPlatform({ controller = true } = {}): Promise<void> {
   await kubectl(["wait", "--for=condition=Established", "--timeout=60s", `crd/${PLURAL}.${GROUP}`]);
 }
 
-export function networkObject(name: string, namespace: string, spec: BitcoinNetworkSpecInput): k8s.KubernetesObject & { spec: unknown } {
+function networkObject(name: string, namespace: string, spec: BitcoinNetworkSpecInput): k8s.KubernetesObject & { spec: unknown } {
   return { apiVersion: API_VERSION, kind: KIND, metadata: { name, namespace }, spec };
 }
 
@@ -130,13 +130,13 @@ export async function startLocalController(
   );
   const logs: Record<string, unknown>[] = [];
   let stderr = "";
-  proc.stderr!.on("data", (d) => (stderr = (stderr + d).slice(-4000)));
+  proc.stderr.on("data", (d) => (stderr = (stderr + d).slice(-4000)));
   const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
-    readline.createInterface({ input: proc.stdout! }).on("line", (line) => {
+    readline.createInterface({ input: proc.stdout }).on("line", (line) => {
       let rec: Record<string, unknown>;
       try {
-        rec = JSON.parse(line);
+        rec = JSON.parse(line) as Record<string, unknown>;
       } catch {
         return;
       }

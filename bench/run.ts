@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import type { Implementation } from "../provider/rpc";
+import type { Implementation } from "../provider/spec";
 import { messageOf } from "../provider/errors";
 import { down, isUp, up } from "../sandbox/cluster/cluster";
 import { repoRoot, toolchainEnv } from "../sandbox/toolchain/paths";

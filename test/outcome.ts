@@ -6,7 +6,7 @@ import { spec } from "node:test/reporters";
 import { repoRoot } from "../sandbox/toolchain/paths";
 
 /** A test that did not run (or ran as todo), and why. */
-export interface Skip {
+interface Skip {
   file: string;
   name: string;
   reason: string;
@@ -61,7 +61,7 @@ export async function runFiles(
 }
 
 /** CI=true (as CI runs the suite) and any other value but "", "0" and "false". */
-export const inCI = (env: NodeJS.ProcessEnv): boolean => !["", "0", "false", undefined].includes(env.CI);
+const inCI = (env: NodeJS.ProcessEnv): boolean => !["", "0", "false", undefined].includes(env.CI);
 
 /**
  * The summary lines and whether the run passes. A failure fails it, and so does an empty group (a

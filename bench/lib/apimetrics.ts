@@ -12,7 +12,7 @@ const READ_VERBS = new Set(["GET", "LIST", "WATCH"]);
 /** What a network is made of, and what regnet reads for it. */
 export const NETWORK_RESOURCES = ["secrets", "services", "statefulsets", "pods", "bitcoinnetworks", "persistentvolumeclaims"];
 /** What regnet itself writes: pods are written by the StatefulSet controller, the scheduler and the kubelet (here the node runner). */
-export const REGNET_WRITES = ["secrets", "services", "statefulsets", "bitcoinnetworks", "persistentvolumeclaims"];
+const REGNET_WRITES = ["secrets", "services", "statefulsets", "bitcoinnetworks", "persistentvolumeclaims"];
 
 /** `apiserver_request_total` samples as `VERB resource[/subresource]` → count (codes summed). */
 export function parseRequestTotals(text: string): Counts {

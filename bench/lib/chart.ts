@@ -102,7 +102,7 @@ export function chartSpec(results: BenchResults): TopLevelSpec {
 }
 
 /** The font files handed to resvg (regular and bold), from the npm package. */
-export function fontFiles(): string[] {
+function fontFiles(): string[] {
   const dir = path.dirname(require.resolve("@expo-google-fonts/source-sans-3/package.json"));
   return [path.join(dir, "400Regular", "SourceSans3_400Regular.ttf"), path.join(dir, "700Bold", "SourceSans3_700Bold.ttf")];
 }

@@ -8,7 +8,7 @@ import { CONTROLLER_NAMESPACE, loadKubeConfig } from "../harness";
 import { podProcesses, rssMiB } from "./procs";
 import { setTimeout as sleep } from "node:timers/promises";
 
-export const NODE_PROGRAMS = ["btcd", "bitcoind"];
+const NODE_PROGRAMS = ["btcd", "bitcoind"];
 
 export interface Sandbox {
   kc: k8s.KubeConfig;
@@ -90,7 +90,7 @@ export async function untilGone(
       ] as const)
         if (list.items.length) left.push(`${list.items.length} ${what}`);
       if (cr) {
-        const obj = await sb.custom
+        const obj: unknown = await sb.custom
           .getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name })
           .catch(() => undefined);
         if (obj) left.push("the BitcoinNetwork");

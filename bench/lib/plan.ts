@@ -1,7 +1,7 @@
 // What a bench run does, as data: the full run of issue #11, or the --quick subset, optionally
 // narrowed to some parts, implementations or sizes. Pure, so the plan is unit-tested.
 import type { BitcoinNetworkSpecInput } from "../../provider/spec";
-import type { Implementation } from "../../provider/rpc";
+import type { Implementation } from "../../provider/spec";
 import type { Strategy } from "./results";
 
 export const PARTS = ["floor", "controller", "pulumi", "naive", "economy", "preview", "reaction"] as const;
@@ -14,7 +14,7 @@ export interface ConvergeStep {
   runs: number;
 }
 
-export interface EconomyStepPlan {
+interface EconomyStepPlan {
   impl: Implementation;
   nodes: number;
   added: number;

@@ -18,7 +18,7 @@ export function rssMiB(pid: number): number | undefined {
 }
 
 /** The program name (`comm`) of a process, or undefined when it is gone. */
-export function comm(pid: number): string | undefined {
+function comm(pid: number): string | undefined {
   try {
     return fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim();
   } catch {
@@ -54,7 +54,12 @@ export function descendants(root: number): number[] {
   }
   const out: number[] = [];
   const stack = [root];
-  while (stack.length) for (const c of children.get(stack.pop()!) ?? []) (out.push(c), stack.push(c));
+  while (stack.length) {
+    for (const c of children.get(stack.pop()!) ?? []) {
+      out.push(c);
+      stack.push(c);
+    }
+  }
   return out;
 }
 

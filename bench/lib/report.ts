@@ -58,7 +58,7 @@ function sortedCases(results: BenchResults): ConvergeCase[] {
   );
 }
 
-export function convergeTable(results: BenchResults): string {
+function convergeTable(results: BenchResults): string {
   const rows = sortedCases(results).map((c) => {
     const r = floorRatio(results, c);
     const loads = c.runs.map((x) => x.load[0]);
@@ -107,7 +107,7 @@ export function breakdownTable(results: BenchResults): string {
   );
 }
 
-export function memoryTable(results: BenchResults): string {
+function memoryTable(results: BenchResults): string {
   const rows = sortedCases(results).map((c) => [
     IMPL_LABEL[c.impl],
     String(c.nodes),
@@ -125,7 +125,7 @@ export function perKDegree(e: EconomyCase): number | undefined {
   return add ? add.rpcWrites / (e.added * e.degree) : undefined;
 }
 
-export function economyTable(results: BenchResults): string {
+function economyTable(results: BenchResults): string {
   const rows = results.economy.flatMap((e) =>
     e.steps.map((s) => [
       IMPL_LABEL[e.impl],
@@ -146,7 +146,7 @@ export function economyTable(results: BenchResults): string {
   );
 }
 
-export function previewTable(results: BenchResults): string {
+function previewTable(results: BenchResults): string {
   const p = results.preview;
   if (!p) return "(preview not run)";
   const row = (what: string, xs: number[]) => [what, s1(summarize(xs)), String(xs.length)];
@@ -159,7 +159,7 @@ export function previewTable(results: BenchResults): string {
   ].join("\n");
 }
 
-export function reactionTable(results: BenchResults): string {
+function reactionTable(results: BenchResults): string {
   const r = results.reaction;
   if (!r) return "(controller reaction not run)";
   const ms = (xs: number[]) => fmtSummary(summarize(xs), 0);
@@ -233,7 +233,7 @@ export function goals(results: BenchResults): Goal[] {
   return out;
 }
 
-export function goalsTable(results: BenchResults): string {
+function goalsTable(results: BenchResults): string {
   return renderTable(
     ["goal", "measured", "met"],
     goals(results).map((g) => [g.goal, g.measured, g.met === undefined ? "?" : g.met ? "yes" : "NO"]),

@@ -1,10 +1,10 @@
 // What a bench run records (the JSON under .regnet/bench/): raw runs, from which every figure
 // (median, min, max) is derived when the report is made.
-import type { Implementation } from "../../provider/rpc";
+import type { Implementation } from "../../provider/spec";
 import type { ReadWrite } from "./apimetrics";
 
 export type Strategy = "floor" | "controller" | "pulumi" | "naive";
-export type Load = [number, number, number];
+type Load = [number, number, number];
 
 /** One run from nothing to a synced network; times in ms from the start (create / process start). */
 export interface ConvergeRun {

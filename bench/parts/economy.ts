@@ -4,7 +4,7 @@
 // network's resources. Steps: create (converge), a no-op reconcile, +k nodes (converge).
 import { createEngine } from "../../provider/engine";
 import { validateSpec, type BitcoinNetworkSpecInput } from "../../provider/spec";
-import type { Implementation } from "../../provider/rpc";
+import type { Implementation } from "../../provider/spec";
 import { desiredEdges, expectedPeers } from "../../provider/engine/wiring/topology";
 import { diffCounts, readWrite, scrape } from "../lib/apimetrics";
 import { defer } from "../lib/cleanup";
@@ -20,7 +20,7 @@ export interface EconomyOptions {
 }
 
 /** The mean number of peers per node the topology asks for at `n` nodes. */
-export function meanDegree(topology: BitcoinNetworkSpecInput["topology"], n: number): number {
+function meanDegree(topology: BitcoinNetworkSpecInput["topology"], n: number): number {
   const parsed = validateSpec({ nodes: n, topology });
   if (!parsed.ok) throw new Error(parsed.issues.map((i) => i.message).join("; "));
   const edges = desiredEdges(parsed.spec.topology, n);

@@ -5,7 +5,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
 import * as k8s from "@kubernetes/client-node";
-import { RpcClient, type Implementation, type NodeOps } from "../../provider/rpc";
+import { RpcClient, type NodeOps } from "../../provider/rpc";
+import type { Implementation } from "../../provider/spec";
 import { generateRpcCredentials, rpcCredentials } from "../../provider/engine/credentials";
 import { DATA_DIR, MINING_ADDRESS, RPC_MOUNT, secretFiles } from "../../provider/engine/desired";
 import { nodeArgs } from "../../provider/engine/desired/statefulset";
@@ -95,6 +96,7 @@ export async function runFloor(opts: FloorOptions): Promise<ConvergeRun> {
     for (let i = 0; i < n; i++) await deletePodNetwork(nodeId(i), undefined, net);
     await clearLeftovers(net);
     fs.rmSync(root, { recursive: true, force: true });
+    if (bridgeExists({ ...net }) || listNetns({ ...net }).length) throw new Error(`floor: ${net.bridge} or its namespaces are still there`);
   });
   // Mining 101 blocks takes seconds on a loaded machine: a timeout well above that.
   const rpc = new RpcClient({ kubeConfig: new k8s.KubeConfig(), access: "direct", attempts: 1, timeoutMs: 60_000, concurrency: 16 });
@@ -189,6 +191,5 @@ export async function runFloor(opts: FloorOptions): Promise<ConvergeRun> {
     const t = Date.now();
     await undo();
     opts.say?.(`floor: ${n} processes stopped, namespaces and bridge ${net.bridge} removed (${((Date.now() - t) / 1000).toFixed(1)} s)`);
-    if (bridgeExists({ ...net }) || listNetns({ ...net }).length) throw new Error(`floor: ${net.bridge} or its namespaces are still there`);
   }
 }

@@ -3,7 +3,8 @@
 // every change (a pod became Ready) every node is told to add every other node (a full mesh,
 // re-sent whole, nothing read first). The initial blocks are mined once all nodes are there.
 import { KubeObjects, podReady } from "../../provider/kube";
-import { RpcClient, type Implementation, type NodeOps } from "../../provider/rpc";
+import { RpcClient, type NodeOps } from "../../provider/rpc";
+import type { Implementation } from "../../provider/spec";
 import { generateRpcCredentials, rpcCredentials } from "../../provider/engine/credentials";
 import { MINING_ADDRESS, buildSecret, buildService, buildStatefulSet, secretHash } from "../../provider/engine/desired";
 import { hostOf, peerAddress } from "../../provider/engine/wiring/plan";

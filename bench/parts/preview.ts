@@ -5,7 +5,7 @@
 // provider's log. Both must be zero: check and diff are pure.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Implementation } from "../../provider/rpc";
+import type { Implementation } from "../../provider/spec";
 import { diffCounts, NETWORK_RESOURCES, readWrite, scrape } from "../lib/apimetrics";
 import type { Sandbox } from "../lib/cluster";
 import type { PreviewResult } from "../lib/results";

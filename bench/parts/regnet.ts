@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { GROUP, PLURAL, VERSION, type BitcoinNetworkSpecInput } from "../../provider/spec";
-import type { Implementation } from "../../provider/rpc";
+import type { Implementation } from "../../provider/spec";
 import { openStack } from "../../infra/pulumi/automation";
 import { repoRoot } from "../../sandbox/toolchain/paths";
 import { createNetwork, getNetwork, kubeconfigPath, settled, type NetworkCR } from "../harness";
@@ -28,7 +28,7 @@ export interface NetworkCase {
 const specOf = (c: NetworkCase): BitcoinNetworkSpecInput => ({ implementation: c.impl, nodes: c.nodes, topology: c.topology });
 
 /** Every node Ready, wired to its expected peers, at height ≥ 101 on one tip, for this generation. */
-export function syncedStatus(n: NetworkCR, nodes: number): boolean {
+function syncedStatus(n: NetworkCR, nodes: number): boolean {
   const all = n.status?.nodes?.length === nodes && n.status.nodes.every((x) => x.ready && x.peers === x.expectedPeers);
   return all && settled(n) && (n.status?.height ?? 0) >= 101;
 }
@@ -130,7 +130,8 @@ export async function viaPulumi(sb: Sandbox, p: PulumiNetworks, namespace: strin
   const up = await p.stack.up({ color: "never" });
   const syncedMs = Date.now() - t0;
   const providerRssMiB = prov.stop();
-  const out = up.outputs.networks?.value?.[name] as { wired: boolean; synced: boolean; height: number; nodes: unknown[] } | undefined;
+  const networks = up.outputs.networks?.value as Record<string, unknown> | undefined;
+  const out = networks?.[name] as { wired: boolean; synced: boolean; height: number; nodes: unknown[] } | undefined;
   if (!out?.synced || !out.wired || out.height < 101 || out.nodes.length !== c.nodes)
     throw new Error(`pulumi up ended unsynced: ${JSON.stringify(out)}`);
   const pids = nodePids(sb, await networkPods(sb, namespace, name));

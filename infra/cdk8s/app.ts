@@ -11,7 +11,7 @@ import { ExampleNetworksChart } from "./example-networks-chart";
 import type { PlatformProps } from "./platform-props";
 
 /** The examples' folder under the output dir. */
-export const EXAMPLES_DIR = "examples";
+const EXAMPLES_DIR = "examples";
 
 export function definePlatform(app: App, props: PlatformProps = {}): { cluster: ClusterChart; controller: ControllerChart } {
   return {

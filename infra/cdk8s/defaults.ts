@@ -21,8 +21,8 @@ export const CONTROLLER_UID = 1000;
 /** The package version, the default image tag: read at synth time so a release bump retags. */
 export function packageVersion(): string {
   // This file runs compiled, from dist/infra/cdk8s/: three levels up is the repo root.
-  const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, "..", "..", "..", "package.json"), "utf8"));
-  return pkg.version as string;
+  const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, "..", "..", "..", "package.json"), "utf8")) as { version: string };
+  return pkg.version;
 }
 
 /** Labels every platform object carries. */

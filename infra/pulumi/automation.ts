@@ -12,7 +12,7 @@ import { LocalWorkspace, PulumiCommand, type ConfigMap, type ProjectSettings, ty
 import { pulumiNodejsPluginDir, repoRoot, toolchainEnv, toolDir } from "../../sandbox/toolchain/paths";
 import { regnetStack } from "./stack";
 
-export const PROJECT_NAME = "regnet";
+const PROJECT_NAME = "regnet";
 /** Only for the local demo backend: real stacks should set PULUMI_CONFIG_PASSPHRASE themselves. */
 export const DEMO_PASSPHRASE = "regnet-demo-only";
 
@@ -34,7 +34,7 @@ export interface StackOptions {
 }
 
 /** The environment the CLI (and through it the provider process) runs with. */
-export function pulumiEnv(stateDir: string, passphrase: string, extra: Record<string, string> = {}): Record<string, string> {
+function pulumiEnv(stateDir: string, passphrase: string, extra: Record<string, string> = {}): Record<string, string> {
   const env = toolchainEnv(process.env);
   return {
     PATH: env.PATH ?? "",

@@ -52,7 +52,7 @@ async function demoUp(): Promise<void> {
   say("== sandbox");
   const inst = await up(say);
   const config: Record<string, unknown> = runnableHere({ ...stackConfig(STACK), kubeconfigPath: inst.kubeconfig });
-  const namespace = String(config.namespace ?? "default");
+  const namespace = typeof config.namespace === "string" ? config.namespace : "default";
   await ensureNamespace(inst.kubeconfig, namespace);
 
   say(`== pulumi up (stack ${STACK}, state in ${path.relative(repoRoot, STATE_DIR)}; engine log ${path.relative(repoRoot, LOG_FILE)})`);
@@ -92,11 +92,11 @@ function printNetwork(name: string, net: NetworkSummary, implementation: string)
   for (const n of net.nodes) {
     rows.push([String(n.ordinal), n.pod, n.ip ?? "-", n.ready ? "yes" : "no", `${n.peers}/${n.expectedPeers}`, String(n.height ?? "-")]);
   }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   console.log(
     `\nnetwork ${net.namespace}/${name}: ${net.readyNodes} ready, ${net.wired ? "wired" : "NOT wired"}, ${net.synced ? "synced" : "not synced"}, height ${net.height}`,
   );
-  for (const r of rows) console.log("  " + r.map((c, i) => c.padEnd(widths[i]!)).join("  "));
+  for (const r of rows) console.log("  " + r.map((c, i) => c.padEnd(widths[i])).join("  "));
 
   const pod = net.nodes[0]?.pod ?? `${name}-0`;
   const btcd = implementation === "btcd";

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 
 /** The platform's manifests in charts-out/ (the example networks chart is not part of it). */
-export const PLATFORM_FILES = ["regnet-cluster.k8s.yaml", "regnet-controller.k8s.yaml"];
+const PLATFORM_FILES = ["regnet-cluster.k8s.yaml", "regnet-controller.k8s.yaml"];
 
 export interface PlatformArgs {
   chartsDir: string;

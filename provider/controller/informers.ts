@@ -10,7 +10,7 @@ import { GROUP, PLURAL, VERSION } from "../spec";
 import { errorText } from "./errors";
 import { NETWORK_LABEL } from "./keys";
 
-export type InformerEvent = "add" | "update" | "delete";
+type InformerEvent = "add" | "update" | "delete";
 export type Handler = (event: InformerEvent, obj: k8s.KubernetesObject) => void;
 
 export interface ManagedInformer {
@@ -24,7 +24,7 @@ export interface ManagedInformer {
   stop(): Promise<void>;
 }
 
-export interface InformerOptions {
+interface InformerOptions {
   resource: string;
   path: string;
   list: () => Promise<k8s.KubernetesListObject<k8s.KubernetesObject>>;
@@ -36,7 +36,7 @@ export interface InformerOptions {
   maxRestartDelayMs?: number;
 }
 
-export function managedInformer(kubeConfig: k8s.KubeConfig, opts: InformerOptions): ManagedInformer {
+function managedInformer(kubeConfig: k8s.KubeConfig, opts: InformerOptions): ManagedInformer {
   const informer = k8s.makeInformer(kubeConfig, opts.path, opts.list, opts.labelSelector);
   const log = opts.logger.child({ informer: opts.resource });
   const minDelay = opts.minRestartDelayMs ?? 500;

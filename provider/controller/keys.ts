@@ -5,7 +5,6 @@
 import { GROUP, KIND } from "../spec";
 
 export const NETWORK_LABEL = "regnet.dev/network";
-export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
 
 interface ObjectLike {
   metadata?: {

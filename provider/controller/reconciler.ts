@@ -38,7 +38,7 @@ export class Reconciler {
 
   async reconcile(key: string): Promise<Outcome> {
     const { namespace, name } = splitKey(key);
-    const obj = this.deps.networks.get(name, namespace) as NetworkObject | undefined;
+    const obj: NetworkObject | undefined = this.deps.networks.get(name, namespace);
     // Gone, or going: its StatefulSet, Service and Secret carry owner references to it, so the
     // garbage collector removes them; nothing is left for the controller to do.
     if (!obj || obj.metadata?.deletionTimestamp) return { result: "deleted" };
@@ -94,7 +94,7 @@ export class Reconciler {
 
   /** Records an Event about a network (used for failures the caller handles). */
   recordEvent(obj: k8s.KubernetesObject, e: EventSpec): Promise<boolean> {
-    return this.deps.events.record(eventTarget(obj as NetworkObject), e);
+    return this.deps.events.record(eventTarget(obj), e);
   }
 
   private async setStatus(obj: NetworkObject, status: NetworkStatus): Promise<void> {

@@ -4,7 +4,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import type * as prom from "prom-client";
 
-export interface Probe {
+interface Probe {
   ok: boolean;
   reason?: string;
 }

@@ -7,7 +7,7 @@ import * as k8s from "@kubernetes/client-node";
 import type { Condition, NetworkStatus } from "../engine/types";
 import { GROUP, PLURAL, VERSION, type SpecIssue } from "../spec";
 
-export const CONDITION_TYPES = ["Ready", "Wired", "Synced"] as const;
+const CONDITION_TYPES = ["Ready", "Wired", "Synced"] as const;
 
 /** Merges `next` conditions into `previous` ones (by type), stamping generation and keeping transition times. */
 export function mergeConditions(

@@ -30,9 +30,9 @@ import { isOwnedByNetwork, MANAGED_BY, NETWORK_LABEL } from "./labels";
 import type { EngineContext } from "./context";
 import type { Change, NetworkRef } from "./types";
 
-export const APPLIED_HASH_ANNOTATION = "regnet.dev/applied-hash";
+const APPLIED_HASH_ANNOTATION = "regnet.dev/applied-hash";
 /** The spec the StatefulSet was last applied from, so a read-only `observe(ref)` knows the topology. */
-export const SPEC_ANNOTATION = "regnet.dev/spec";
+const SPEC_ANNOTATION = "regnet.dev/spec";
 
 export interface AppliedObjects {
   credentials: RpcCredentialSet;
@@ -55,7 +55,7 @@ function stableJson(v: unknown): string {
 
 /** Hash of what regnet wants an object to be. Replicas are left out: they are compared on their
  * own, so that a scale shows as a scale and not as an update. */
-export function desiredHash(obj: k8s.KubernetesObject): string {
+function desiredHash(obj: k8s.KubernetesObject): string {
   const o = obj as k8s.KubernetesObject & { spec?: { replicas?: number } };
   const body = o.spec && "replicas" in o.spec ? { ...o, spec: { ...o.spec, replicas: undefined } } : o;
   return crypto.createHash("sha256").update(stableJson(body)).digest("hex").slice(0, 20);
@@ -92,7 +92,7 @@ async function applyOwned<T extends k8s.KubernetesObject>(
     return ctx.kube.apply(body);
   }
   const stale = observed.metadata?.annotations?.[APPLIED_HASH_ANNOTATION] !== hash;
-  const adopt = !!ref.owner && !hasOwner(observed, ref.owner as k8s.V1OwnerReference);
+  const adopt = !!ref.owner && !hasOwner(observed, ref.owner);
   if (!stale && !extra.replicasDrift && !adopt) return observed;
   if (adopt) changes.push({ kind, name, action: "adopt", detail: `owner reference to ${ref.owner!.kind} ${ref.owner!.name} added` });
   if (stale) changes.push({ kind, name, action: "update", detail: `${kind} ${name} updated to the desired state` });
@@ -142,7 +142,7 @@ async function applyDerivedSecret(
     (["user", "password", "tlsCert", "tlsKey"] as const).every((k) => had[k] === creds[k]) &&
     Object.keys(secretFiles(spec, creds)).every((k) => observed!.data?.[k] !== undefined);
   if (current) {
-    if (ref.owner && !hasOwner(observed!, ref.owner as k8s.V1OwnerReference)) {
+    if (ref.owner && !hasOwner(observed!, ref.owner)) {
       await ctx.kube.addOwner("Secret", ref.namespace, name, observed!, { ...ref.owner, controller: true, blockOwnerDeletion: true });
       changes.push({ kind: "Secret", name, action: "adopt", detail: `owner reference to ${ref.owner.kind} ${ref.owner.name} added` });
     }
@@ -205,7 +205,7 @@ export async function applyObjects(
         action: "create",
         detail: `created RPC credentials Secret ${ref.namespace}/${secretName}`,
       });
-    } else if (ref.owner && !hasOwner(secret, ref.owner as k8s.V1OwnerReference)) {
+    } else if (ref.owner && !hasOwner(secret, ref.owner)) {
       await ctx.kube.addOwner("Secret", ref.namespace, secretName, secret, { ...ref.owner, controller: true, blockOwnerDeletion: true });
       changes.push({
         kind: "Secret",

@@ -6,8 +6,8 @@
 // already connected, which fetch it at once. Mined earlier, the chain would reach a Bitcoin Core node
 // only through the one peer it syncs headers from in initial block download (see ./wiring), which
 // may be another node with no blocks: a 20-30 minute stall.
-import type { BitcoinNetworkSpec } from "../spec";
-import type { Implementation, RpcCredentials } from "../rpc";
+import type { BitcoinNetworkSpec, Implementation } from "../spec";
+import type { RpcCredentials } from "../rpc";
 import { MINING_ADDRESS } from "./desired";
 import type { EngineContext } from "./context";
 import type { NodeView } from "./observe";

@@ -7,7 +7,7 @@ import forge from "node-forge";
 import type { Implementation } from "../spec";
 import type { RpcCredentials } from "../rpc";
 
-export const RPC_USER = "regnet";
+const RPC_USER = "regnet";
 
 export interface RpcCredentialSet {
   user: string;

@@ -1,6 +1,6 @@
 // Public entry of the engine: what the front doors import.
-export type { Engine, EngineOptions } from "./engine";
+export type { Engine } from "./engine";
 export { createEngine } from "./engine";
-export { OwnershipError, KubeError, NamespaceNotFoundError } from "../kube";
+export { OwnershipError, NamespaceNotFoundError } from "../kube";
 export { RpcSecretError } from "./apply";
-export type { Change, ConvergeOptions, DestroyOptions, NetworkRef, NetworkStatus, NodeStatus, ReconcileResult } from "./types";
+export type { Change, NetworkRef, NetworkStatus } from "./types";

@@ -3,7 +3,7 @@
 // reads: `observe` (Pulumi read/refresh) is built from these and makes no write of any kind.
 import type * as k8s from "@kubernetes/client-node";
 import { podReady } from "../kube";
-import type { AddedPeer, ChainTip, ConnectedPeer, Implementation, RpcCredentials } from "../rpc";
+import type { AddedPeer, ChainTip, ConnectedPeer, RpcCredentials } from "../rpc";
 import { isOwnedByNetwork, selectorString } from "./labels";
 import { readCredentials, rpcSecretName } from "./desired";
 import { recordedSpec } from "./apply";
@@ -11,7 +11,7 @@ import { rpcCredentials } from "./credentials";
 import { computeStatus, type NodeFacts } from "./status";
 import { hostOf } from "./wiring/plan";
 import type { EngineContext } from "./context";
-import type { BitcoinNetworkSpec } from "../spec";
+import type { BitcoinNetworkSpec, Implementation } from "../spec";
 import type { NetworkRef, NetworkStatus } from "./types";
 import { messageOf } from "../errors";
 

@@ -3,13 +3,9 @@ export {
   OwnershipError,
   KubeError,
   NamespaceNotFoundError,
-  FIELD_MANAGER,
-  isNotFound,
   missingLabels,
   hasOwner,
   toSelector,
   podReady,
   type Kind,
-  type OwnerReference,
 } from "./objects";
-export { openPortForward, type Forward } from "./port-forward";

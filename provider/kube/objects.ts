@@ -8,14 +8,14 @@
 // no-op reconcile makes no API writes at all.
 import * as k8s from "@kubernetes/client-node";
 
-export const FIELD_MANAGER = "regnet";
+const FIELD_MANAGER = "regnet";
 
 export type Kind = "Secret" | "Service" | "StatefulSet" | "PersistentVolumeClaim";
 const API_VERSION: Record<Kind, string> = { Secret: "v1", Service: "v1", StatefulSet: "apps/v1", PersistentVolumeClaim: "v1" };
 
 export type OwnerReference = k8s.V1OwnerReference;
 
-export function isNotFound(err: unknown): boolean {
+function isNotFound(err: unknown): boolean {
   return err instanceof k8s.ApiException && err.code === 404;
 }
 
@@ -58,10 +58,11 @@ export class NamespaceNotFoundError extends KubeError {
 function explain(verb: string, kind: string, namespace: string, name: string) {
   return (err: unknown): never => {
     if (!(err instanceof k8s.ApiException)) throw err;
-    let reason = "";
+    let reason: string;
     let details: { kind?: string } | undefined;
     try {
-      const body = typeof err.body === "string" ? JSON.parse(err.body) : err.body;
+      const body = (typeof err.body === "string" ? JSON.parse(err.body) : err.body) as
+        { message?: string; details?: { kind?: string } } | undefined;
       reason = body?.message ?? "";
       details = body?.details;
     } catch {

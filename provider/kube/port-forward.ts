@@ -4,6 +4,12 @@
 import * as net from "node:net";
 import * as k8s from "@kubernetes/client-node";
 import type { Logger } from "../log";
+
+/** The part of the port-forward WebSocket used here (client-node types it from isomorphic-ws, whose types are not installed). */
+interface Tunnel {
+  on(event: "close", listener: () => void): void;
+  close(): void;
+}
 import { silentLogger } from "../log";
 
 export interface Forward {
@@ -28,7 +34,8 @@ export async function openPortForward(
     pf.portForward(namespace, pod, [targetPort], socket, null, socket)
       .then((ws) => {
         // When the pod side goes away, end the local connection so the HTTP client sees it.
-        const w = typeof ws === "function" ? ws() : ws;
+        const tunnel = ws as Tunnel | (() => Tunnel | null);
+        const w = typeof tunnel === "function" ? tunnel() : tunnel;
         w?.on("close", () => socket.end());
         socket.on("close", () => w?.close());
       })

@@ -11,22 +11,26 @@ import type * as pulumi from "@pulumi/pulumi";
 import { validateKnownParts, validateNetworkName, validateSpec } from "../spec";
 import { checkNetwork } from "./check";
 import { diffNetwork } from "./diff";
+import type { NetworkInputs } from "./types";
 
 /** Loaded on first use (Node's module cache keeps it for the process's later calls). */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const calls = (): typeof import("./engine-calls") => require("./engine-calls");
+const calls = () => require("./engine-calls") as typeof import("./engine-calls");
+
+/** What create/read/update/delete are given (Pulumi types them `any`): see ./engine-calls. */
+type Props = NetworkInputs & Record<string, unknown>;
 
 export const provider: Required<Omit<pulumi.dynamic.ResourceProvider, "configure">> = {
-  async check(_olds, news) {
+  async check(_olds, news: Record<string, unknown>) {
     return checkNetwork(news, validateSpec, validateNetworkName, validateKnownParts);
   },
 
-  async diff(_id, olds, news) {
+  async diff(_id, olds: Record<string, unknown>, news: Record<string, unknown>) {
     return diffNetwork(olds, news);
   },
 
-  create: async (inputs) => calls().create(inputs),
-  update: async (id, _olds, news) => calls().update(id, news),
-  read: async (id, props) => calls().read(id, props),
-  delete: async (_id, props) => calls().remove(props),
+  create: async (inputs: Props) => calls().create(inputs),
+  update: async (id, _olds, news: Props) => calls().update(id, news),
+  read: async (id, props: Props) => calls().read(id, props),
+  delete: async (_id, props: Props) => calls().remove(props),
 };

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import type * as pulumi from "@pulumi/pulumi";
 import { containsUnknown, isUnknown } from "./unknown";
 
-export type SpecValidation = { ok: true; spec: unknown } | { ok: false; issues: { field: string; message: string }[] };
+type SpecValidation = { ok: true; spec: unknown } | { ok: false; issues: { field: string; message: string }[] };
 export type SpecValidator = (input: unknown) => SpecValidation;
 /** The problems among a spec's known values while others are still unknown (preview). */
 export type KnownPartsValidator = (input: unknown, isUnknown: (v: unknown) => boolean) => { field: string; message: string }[];

@@ -10,9 +10,9 @@ import { containsUnknown } from "./unknown";
 /** Spec fields whose change needs a new network: a StatefulSet's volumeClaimTemplates are immutable,
  * and another implementation is another chain state and another RPC dialect. Every other spec field
  * (nodes, image, mining, topology, extraArgs, resources, rpc) the engine changes in place. */
-export const REPLACE_SPEC_FIELDS = ["implementation", "persistence", "chain"] as const;
+const REPLACE_SPEC_FIELDS = ["implementation", "persistence", "chain"] as const;
 /** Identity fields: the objects' names and namespace. */
-export const REPLACE_KEYS = ["name", "namespace"] as const;
+const REPLACE_KEYS = ["name", "namespace"] as const;
 
 export interface NetworkDiff extends pulumi.dynamic.DiffResult {
   /** Property paths that change in place, e.g. `spec.nodes` (for logs and tests; the engine only uses `changes`). */

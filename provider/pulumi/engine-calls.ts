@@ -17,7 +17,9 @@ import { validateSpec, type BitcoinNetworkSpec } from "../spec";
 import { outputsOf } from "./outputs";
 import type { NetworkInputs } from "./types";
 
-type Props = Record<string, any>;
+/** What the provider methods are given (Pulumi types them `any`): the checked inputs, or for read and
+ * delete the saved outputs, which hold the inputs, plus Pulumi's hidden `__provider`. */
+type Props = NetworkInputs & Record<string, unknown>;
 
 export const DEFAULT_CONVERGE_TIMEOUT_SECONDS = 600;
 /** `delete` waits at least this long for the pods to go: a pod may take its whole termination grace
@@ -74,6 +76,7 @@ async function assertReachable(kc: k8s.KubeConfig): Promise<void> {
   } catch (err) {
     if (err instanceof k8s.ApiException) return; // it answered: what it refuses, the engine's own calls report
     const cause = (err as { cause?: { code?: string; message?: string } }).cause; // fetch's "fetch failed" hides it
+    // eslint-disable-next-line preserve-caught-error -- the CLI shows this one line; the fetch error adds nothing to it
     throw new Error(
       `cannot reach the Kubernetes API server ${server} (${cause?.code ?? cause?.message ?? (err as Error).message}): fix the kubeconfig ` +
         "(regnet:kubeconfigPath or regnet:kubeconfig, else $REGNET_KUBECONFIG or $KUBECONFIG) or start the cluster",
@@ -107,7 +110,7 @@ function specOf(props: Props): BitcoinNetworkSpec {
 }
 
 /** Reconciles until ready, wired, bootstrapped and synced, within the bounded wait. */
-async function converge(call: string, id: string, props: Props): Promise<Props> {
+async function converge(call: string, id: string, props: Props): Promise<Record<string, unknown>> {
   const spec = specOf(props);
   const timeoutSeconds = props.convergeTimeoutSeconds ?? DEFAULT_CONVERGE_TIMEOUT_SECONDS;
   return withEngine(call, props, async (engine, ref) => {
@@ -162,7 +165,7 @@ export async function read(id: string, props: Props) {
     // Record what the cluster actually runs: a hand-made scale becomes a change of spec.nodes, so
     // `refresh` reports it (its diff compares refreshed outputs with the old inputs) and the next
     // `up` diffs it against the program and scales back.
-    const spec = { ...(props.spec ?? {}), nodes: status.nodes.length };
+    const spec = { ...props.spec, nodes: status.nodes.length };
     return { id, props: outputsOf({ ...props, spec }, status), inputs: { ...inputsOf(props), spec } };
   });
 }
@@ -173,6 +176,6 @@ export async function remove(props: Props): Promise<void> {
 }
 
 const INPUT_KEYS: (keyof NetworkInputs)[] = ["name", "namespace", "spec", "kubeconfigPath", "kubeconfig", "convergeTimeoutSeconds"];
-function inputsOf(props: Props): Props {
+function inputsOf(props: Props): Partial<NetworkInputs> {
   return Object.fromEntries(INPUT_KEYS.filter((k) => props[k] !== undefined).map((k) => [k, props[k]]));
 }

@@ -25,7 +25,7 @@ export interface ObservedStatus {
   rpcSecretName: string;
 }
 
-export function observationOf(status: ObservedStatus): NetworkObservation {
+function observationOf(status: ObservedStatus): NetworkObservation {
   const nodes: NodeOutput[] = [...status.nodes]
     .sort((a, b) => a.ordinal - b.ordinal)
     .map((n) =>
@@ -58,6 +58,6 @@ export function outputsOf(inputs: Record<string, unknown>, status: ObservedStatu
   return dropUndefined({ ...rest, ...observationOf(status) });
 }
 
-export function dropUndefined<T extends Record<string, unknown>>(o: T): T {
+function dropUndefined<T extends Record<string, unknown>>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

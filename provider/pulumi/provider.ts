@@ -15,17 +15,18 @@
 // the repo's node_modules as usual. (require-from-string gives the evaluated `__provider` module an
 // empty filename, so a bare `require("x")` inside it would resolve from the working directory's
 // node_modules chain; these trampolines need only node built-ins and one absolute path.)
+/* eslint-disable @typescript-eslint/no-require-imports -- the trampolines load at call time, by design (above) */
 import type * as pulumi from "@pulumi/pulumi";
 
 /** What the adapter module exports: a provider that does the real work, outside the state file. */
-export interface AdapterModule {
+interface AdapterModule {
   provider: Required<Omit<pulumi.dynamic.ResourceProvider, "configure">>;
 }
 
 function adapter(): AdapterModule["provider"] {
   // Only globals and built-ins here: whatever this function references is serialized into state.
-  const nodePath = require("node:path");
-  const fs = require("node:fs");
+  const nodePath = require("node:path") as typeof import("node:path");
+  const fs = require("node:fs") as typeof import("node:fs");
   let file = process.env.REGNET_PULUMI_ADAPTER;
   for (let dir = process.cwd(); !file; dir = nodePath.dirname(dir)) {
     const candidate = nodePath.join(dir, "dist", "provider", "pulumi", "adapter.js");
@@ -37,7 +38,7 @@ function adapter(): AdapterModule["provider"] {
       );
     }
   }
-  return require(file).provider;
+  return (require(file) as AdapterModule).provider;
 }
 
 export const bitcoinNetworkProvider: pulumi.dynamic.ResourceProvider = {

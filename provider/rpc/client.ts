@@ -9,7 +9,8 @@ import type { PeerCertificate } from "node:tls";
 import axios, { type AxiosResponse } from "axios";
 import type * as k8s from "@kubernetes/client-node";
 import { AccessResolver, type Endpoint, type Probe, type RpcAccess } from "./access";
-import { dialectFor, type Implementation, type NodeOps } from "./dialect";
+import { dialectFor, type NodeOps } from "./dialect";
+import type { Implementation } from "../spec/constants";
 import { RpcError, authForms, isRetryable, scrub } from "./errors";
 import { silentLogger, type Logger } from "../log";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -65,7 +66,7 @@ class Semaphore {
 }
 
 /** An https.Agent that accepts exactly one certificate, whatever name the node is dialled by. */
-export function pinnedAgent(certPem: string): https.Agent {
+function pinnedAgent(certPem: string): https.Agent {
   const pinned = new crypto.X509Certificate(certPem).raw;
   return new https.Agent({
     keepAlive: true,
@@ -125,7 +126,7 @@ export class RpcClient {
    * trip, and over port-forward one tunnel, instead of one per call. Each entry is its result or
    * its RpcError; a failure of the request itself throws.
    */
-  async batch(target: NodeTarget, creds: RpcCredentials, calls: { method: string; params: unknown[] }[]): Promise<(unknown | RpcError)[]> {
+  async batch(target: NodeTarget, creds: RpcCredentials, calls: { method: string; params: unknown[] }[]): Promise<unknown[]> {
     const dialect = dialectFor(target.implementation);
     if (calls.some((c) => dialect.isWrite(c.method))) throw new Error("batch is for reads only: writes are sent one by one");
     const label = calls.map((c) => c.method).join("+");

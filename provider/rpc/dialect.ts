@@ -1,10 +1,8 @@
 // The two node dialects regnet speaks. Everything that differs between Bitcoin Core and btcd
 // (ports, TLS, JSON-RPC version, method names, error codes, result shapes) lives here, so the
 // engine asks for "added peers" or "mine n blocks" and never for a method name.
-import { P2P_PORT, RPC_PORTS, type Implementation } from "../spec/constants";
+import { RPC_PORTS, type Implementation } from "../spec/constants";
 import { RpcError } from "./errors";
-
-export { P2P_PORT, type Implementation };
 
 /** An address a node was told to dial with `addnode`, and whether it is connected now. */
 export interface AddedPeer {
@@ -26,7 +24,7 @@ export interface ConnectedPeer {
 }
 
 /** What a reconcile reads from a node, in one round trip. */
-export interface NodeSnapshot {
+interface NodeSnapshot {
   added: AddedPeer[];
   peers: ConnectedPeer[];
   tip: ChainTip;
@@ -35,8 +33,9 @@ export interface NodeSnapshot {
 
 /** One JSON-RPC call; the client behind it handles transport, retries, counting and scrubbing. */
 export type Call = <T = unknown>(method: string, params: unknown[]) => Promise<T>;
-/** Several calls in one HTTP request (JSON-RPC batch); each entry is a result or its RpcError. */
-export type Batch = (calls: { method: string; params: unknown[] }[]) => Promise<(unknown | RpcError)[]>;
+/** Several calls in one HTTP request (JSON-RPC batch); each entry is a result or its RpcError
+ * (`unknown[]`, as a result may be anything; tell them apart with `instanceof RpcError`). */
+export type Batch = (calls: { method: string; params: unknown[] }[]) => Promise<unknown[]>;
 
 /** What the engine needs from a node, whatever its implementation. */
 export interface NodeOps {
@@ -242,7 +241,10 @@ const btcd: Dialect = {
         // wiring re-adds it anyway); any other with `node disconnect`.
         const dropped = await call("addnode", [sync.addr, "remove"]).then(
           () => true,
-          (e: unknown) => (e instanceof RpcError && e.code === -8 ? false : Promise.reject(e)),
+          (e: unknown) => {
+            if (e instanceof RpcError && e.code === -8) return false;
+            throw e;
+          },
         );
         if (dropped) droppedAdded = sync.addr;
         else await tolerate(call("node", ["disconnect", sync.addr]), (e) => e.code === -8);

@@ -36,10 +36,10 @@ export function authForms(user: string, password: string): string[] {
 }
 
 /** JSON-RPC codes that mean "the node is starting up, ask again". */
-export const WARMUP = -28;
+const WARMUP = -28;
 
 /** Transport failures where the request never reached the node, so retrying cannot repeat a write. */
-export const NOT_SENT = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "ECONNRESET_BEFORE_SEND"]);
+const NOT_SENT = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "ECONNRESET_BEFORE_SEND"]);
 
 export function isRetryable(err: unknown, write: boolean): boolean {
   if (!(err instanceof RpcError)) return false;

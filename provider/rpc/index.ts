@@ -1,13 +1,4 @@
-export { RpcClient, pinnedAgent, type NodeTarget, type RpcCredentials, type RpcClientOptions, type RpcCounters } from "./client";
-export { RpcError, scrub } from "./errors";
-export {
-  dialectFor,
-  P2P_PORT,
-  type Implementation,
-  type NodeOps,
-  type AddedPeer,
-  type ChainTip,
-  type ConnectedPeer,
-  type Dialect,
-} from "./dialect";
+export { RpcClient, type NodeTarget, type RpcCredentials } from "./client";
+export { RpcError } from "./errors";
+export { type AddedPeer, type ChainTip, type ConnectedPeer, type NodeOps } from "./dialect";
 export { type RpcAccess } from "./access";

@@ -9,7 +9,7 @@ export const IMPLEMENTATIONS = ["bitcoin-core", "btcd"] as const;
 export type Implementation = (typeof IMPLEMENTATIONS)[number];
 
 /** Bitcoin Core publishes an official image; btcd has none, so the project builds and documents its own. */
-export const DEFAULT_IMAGES: Record<Implementation, string> = {
+const DEFAULT_IMAGES: Record<Implementation, string> = {
   "bitcoin-core": "bitcoin/bitcoin:30.2",
   btcd: "ghcr.io/regnet-dev/btcd:v0.26.2",
 };

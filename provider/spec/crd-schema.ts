@@ -13,7 +13,7 @@ export type JSONSchemaProps = Record<string, unknown>;
 const SAFE = Number.MAX_SAFE_INTEGER;
 
 /** Reshapes one zod-generated JSON Schema node (recursively) into its structural equivalent. */
-export function toStructural(node: JSONSchemaProps): JSONSchemaProps {
+function toStructural(node: JSONSchemaProps): JSONSchemaProps {
   const out: JSONSchemaProps = {};
   for (const [key, value] of Object.entries(node)) {
     switch (key) {
@@ -69,17 +69,17 @@ function intOrString(branches: JSONSchemaProps[]): JSONSchemaProps {
 }
 
 function jsonSchemaOf(schema: z.ZodType, io: "input" | "output"): JSONSchemaProps {
-  return toStructural(z.toJSONSchema(schema, { io, unrepresentable: "throw" }) as JSONSchemaProps);
+  return toStructural(z.toJSONSchema(schema, { io, unrepresentable: "throw" }));
 }
 
 /** The spec part: as users write it (defaults filled by the API server), with the CEL rules. */
-export function specOpenApiSchema(): JSONSchemaProps {
+function specOpenApiSchema(): JSONSchemaProps {
   const spec = jsonSchemaOf(specSchema, "input");
   spec["x-kubernetes-validations"] = [...specRules, ...transitionRules].map((r) => ({ ...r }));
   return spec;
 }
 
-export function statusOpenApiSchema(): JSONSchemaProps {
+function statusOpenApiSchema(): JSONSchemaProps {
   const status = jsonSchemaOf(statusSchema, "output");
   // The controller writes status in one piece, but an old or partial status must not be refused.
   delete status.required;

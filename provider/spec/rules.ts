@@ -7,7 +7,7 @@ import { MAX_NETWORK_NAME_LENGTH } from "./constants";
 /** An OCI image reference (the grammar of distribution/reference): `[host[:port]/]path[:tag][@digest]`,
  * as the body of a CEL string literal (the IPv6 host's brackets are `\\[`, a regex `\[`); the rest
  * avoids backslashes, so it reads the same in RE2 (API server) and JS (cel-js). */
-export const IMAGE_REFERENCE_PATTERN =
+const IMAGE_REFERENCE_PATTERN =
   "^((([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])([.]([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*|\\\\[[a-fA-F0-9:]+\\\\])(:[0-9]+)?/)?" +
   "[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*(/[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*)*" +
   "(:[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,127})?(@[A-Za-z][A-Za-z0-9]*([-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9A-Fa-f]{32,})?$";
@@ -26,7 +26,7 @@ export interface CelRule {
 
 /** Flags regnet sets or depends on, grouped by why passing them would break a network. Matched on the
  * flag name after one or two dashes, with or without `=value` and Bitcoin Core's `-no` negation. */
-export const FORBIDDEN_FLAGS: { names: string[]; why: string }[] = [
+const FORBIDDEN_FLAGS: { names: string[]; why: string }[] = [
   {
     names: ["testnet", "testnet3", "testnet4", "signet", "signetchallenge", "signetseednode", "chain", "mainnet", "simnet", "regtest"],
     why: "selects the chain, and regnet always runs regtest (it passes the regtest flag itself)",
@@ -60,7 +60,7 @@ export const FORBIDDEN_FLAGS: { names: string[]; why: string }[] = [
   },
 ];
 
-export function forbiddenFlagPattern(names: string[]): string {
+function forbiddenFlagPattern(names: string[]): string {
   return `^--?(no)?(${names.join("|")})(=.*)?$`;
 }
 

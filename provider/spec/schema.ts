@@ -10,9 +10,9 @@ import { IMPLEMENTATIONS, MAX_EDGES, MAX_NODES, defaultImage } from "./constants
 export const QUANTITY_PATTERN =
   "^(\\+)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$";
 /** DNS-1123 subdomain (Secret and StorageClass names). */
-export const DNS1123_SUBDOMAIN_PATTERN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+const DNS1123_SUBDOMAIN_PATTERN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
 /** One command-line flag per item, `-name` or `--name[=value]`; a separated value would be a second item. */
-export const FLAG_PATTERN = "^--?[A-Za-z]";
+const FLAG_PATTERN = "^--?[A-Za-z]";
 
 /** A quantity as YAML users write it: `1Gi`, `500m`, or a bare integer (`cpu: 1`). */
 function quantity(field: string, example: string) {
@@ -37,7 +37,7 @@ const ordinal = z
   .min(0, { error: "node ordinals start at 0: fix topology.edges" })
   .max(MAX_NODES - 1, { error: `node ordinals are below ${MAX_NODES}: fix topology.edges` });
 
-export const topologySchema = z
+const topologySchema = z
   .strictObject(
     {
       type: z
@@ -70,7 +70,7 @@ export const topologySchema = z
   )
   .describe("which node peers with which");
 
-export const miningSchema = z.strictObject(
+const miningSchema = z.strictObject(
   {
     initialBlocks: z
       .int({ error: "must be a whole number ≥ 0: fix mining.initialBlocks (101 makes the first coinbase spendable)" })
@@ -171,7 +171,6 @@ export type BitcoinNetworkSpecInput = z.input<typeof specSchema>;
 /** The spec with every default applied, `image` included. */
 export type BitcoinNetworkSpec = Omit<z.output<typeof specSchema>, "image"> & { image: string };
 export type Topology = BitcoinNetworkSpec["topology"];
-export type Quantity = string | number;
 
 /** Fills the one default that depends on another field (image on implementation). */
 export function withImageDefault(spec: z.output<typeof specSchema>): BitcoinNetworkSpec {

@@ -41,7 +41,7 @@ function kubeConfigOf(inst: SandboxInstance): k8s.KubeConfig {
  * answer (a loaded machine) is waited for up to `patienceMs`: `up` must not tear down a working
  * sandbox that others use because it was busy for a few seconds.
  */
-export async function clusterHealthy(inst: SandboxInstance, patienceMs = 5_000): Promise<boolean> {
+async function clusterHealthy(inst: SandboxInstance, patienceMs = 5_000): Promise<boolean> {
   if (inst.slot < 0 || !fs.existsSync(inst.kubeconfig) || !bridgeExists(inst)) return false;
   const core = kubeConfigOf(inst).makeApiClient(k8s.CoreV1Api);
   const deadline = Date.now() + patienceMs;
@@ -217,7 +217,7 @@ async function clearAll(inst: SandboxInstance, say: Say): Promise<void> {
 }
 
 /** What `down` must not leave: processes naming the cluster, the runner, namespaces, the bridge, listeners. */
-export function leftovers(inst: SandboxInstance, ports: Record<string, number>): string[] {
+function leftovers(inst: SandboxInstance, ports: Record<string, number>): string[] {
   const left: string[] = [];
   for (const p of processesMentioning(`${clusterDir(inst)}/`)) left.push(`process ${p.pid}: ${p.cmd.slice(0, 120)}`);
   const runner = runnerPid(inst);

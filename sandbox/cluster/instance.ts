@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { repoRoot } from "../toolchain/paths";
 
 /** Machine-wide slot claims (REGNET_SLOTS_DIR only for tests of the claiming itself). */
-export const slotsDir = (env: NodeJS.ProcessEnv = process.env) => env.REGNET_SLOTS_DIR || "/run/regnet/slots";
+const slotsDir = (env: NodeJS.ProcessEnv = process.env) => env.REGNET_SLOTS_DIR || "/run/regnet/slots";
 const MAX_SLOT = 9;
 
 export interface SandboxNetwork {

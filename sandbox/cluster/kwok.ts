@@ -17,7 +17,7 @@ export const RUNNER_KWOK_CONFIG = path.join(repoRoot, "sandbox", "runner", "kwok
 export const clusterDir = (inst: SandboxInstance) => path.join(inst.kwokWorkdir, "clusters", inst.clusterName);
 export const kwokctlConfigFile = (inst: SandboxInstance) => path.join(inst.dir, "kwokctl.yaml");
 
-export function kwokEnv(inst: SandboxInstance): NodeJS.ProcessEnv {
+function kwokEnv(inst: SandboxInstance): NodeJS.ProcessEnv {
   // kwokctl adds and removes its `kwok-<cluster>` entries in $KUBECONFIG: give it a file of its own,
   // so a sandbox going down never edits the caller's kubeconfig (another sandbox's, or the user's).
   return { ...toolchainEnv(), KWOK_WORKDIR: inst.kwokWorkdir, KUBECONFIG: path.join(inst.kwokWorkdir, "kwokctl.kubeconfig") };

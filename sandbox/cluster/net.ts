@@ -8,7 +8,7 @@ function ip(args: string[]): string {
     return execFileSync("ip", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new Error(`ip ${args.join(" ")} failed: ${(e.stderr || e.message).trim()}`);
+    throw new Error(`ip ${args.join(" ")} failed: ${(e.stderr || e.message).trim()}`, { cause: err });
   }
 }
 
@@ -28,7 +28,7 @@ export function deleteBridge(net: SandboxNetwork): void {
 }
 
 export function listNetns(net: SandboxNetwork): string[] {
-  let out = "";
+  let out: string;
   try {
     out = ip(["netns", "list"]);
   } catch {

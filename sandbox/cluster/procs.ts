@@ -26,7 +26,7 @@ export function readPid(file: string): number | undefined {
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Waits until none of `pids` is alive; returns the ones still alive at the deadline. */
-export async function waitGone(pids: number[], timeoutMs: number): Promise<number[]> {
+async function waitGone(pids: number[], timeoutMs: number): Promise<number[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const left = pids.filter(alive);
@@ -72,7 +72,7 @@ export function processesMentioning(needle: string): { pid: number; cmd: string 
 export function listeningPorts(): Set<number> {
   const ports = new Set<number>();
   for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
-    let text = "";
+    let text: string;
     try {
       text = fs.readFileSync(file, "utf8");
     } catch {

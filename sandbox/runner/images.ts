@@ -6,7 +6,7 @@ import { repoRoot, toolPath, type BinaryName } from "../toolchain/paths";
 import { z } from "zod";
 import imageMap from "./images.json";
 
-export interface ProgramSource {
+interface ProgramSource {
   tool?: string;
   host?: string;
   node?: string;

@@ -15,7 +15,7 @@ const VERSION = "v1alpha1";
 const FIELD_MANAGER = "regnet-node-runner";
 
 /** The KWOK CRDs the runner uses (kwok-controller watches them: kwok.yaml's KwokConfiguration). */
-export const KWOK_CRDS = [
+const KWOK_CRDS = [
   { kind: "Logs", plural: "logs", singular: "logs" },
   { kind: "Exec", plural: "execs", singular: "exec" },
   { kind: "PortForward", plural: "portforwards", singular: "portforward" },
@@ -69,7 +69,7 @@ export async function ensureKwokCrds(ext: k8s.ApiextensionsV1Api): Promise<strin
   return made;
 }
 
-export function containerPidFile(podDir: string, container: string): string {
+function containerPidFile(podDir: string, container: string): string {
   return path.join(podDir, "containers", container, "pid");
 }
 

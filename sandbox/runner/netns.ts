@@ -17,7 +17,7 @@ export interface PodNetwork {
   netnsPrefix: string;
 }
 
-export function networkFromEnv(env: NodeJS.ProcessEnv = process.env): PodNetwork {
+function networkFromEnv(env: NodeJS.ProcessEnv = process.env): PodNetwork {
   return {
     bridge: env.REGNET_BRIDGE || "regnet0",
     gateway: env.REGNET_GATEWAY || "10.244.0.1",

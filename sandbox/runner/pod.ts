@@ -593,7 +593,7 @@ export class PodWorker {
       await new Promise((r) => setTimeout(r, 20));
       this.syncQueued = false;
       const status = this.status();
-      const body = JSON.stringify(status, (k, v) => (k === "lastTransitionTime" ? undefined : v));
+      const body = JSON.stringify(status, (k, v: unknown) => (k === "lastTransitionTime" ? undefined : v));
       if (body === this.lastStatus) return;
       try {
         const pod = await this.ctx.core.patchNamespacedPodStatus(

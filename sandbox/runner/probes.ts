@@ -16,7 +16,7 @@ export interface ProbeTarget {
   ports: k8s.V1ContainerPort[];
 }
 
-export interface ProbeResult {
+interface ProbeResult {
   ok: boolean;
   message: string;
 }
@@ -30,7 +30,7 @@ function portOf(port: number | string, ports: k8s.V1ContainerPort[]): number {
 }
 
 /** Runs `argv` inside a running container (net, mount, UTS namespaces of `pid`) with its env. */
-export function execInContainer(
+function execInContainer(
   target: Pick<ProbeTarget, "pid" | "env" | "workingDir">,
   argv: string[],
   timeoutMs: number,
@@ -57,7 +57,7 @@ export function execInContainer(
   });
 }
 
-export async function runProbe(probe: k8s.V1Probe, target: ProbeTarget): Promise<ProbeResult> {
+async function runProbe(probe: k8s.V1Probe, target: ProbeTarget): Promise<ProbeResult> {
   const timeoutMs = (probe.timeoutSeconds ?? 1) * 1000;
   try {
     if (probe.exec) {
@@ -67,7 +67,7 @@ export async function runProbe(probe: k8s.V1Probe, target: ProbeTarget): Promise
         : { ok: false, message: `exec probe exited ${r.code ?? "on timeout"}: ${r.output.slice(0, 300)}` };
     }
     if (probe.tcpSocket) {
-      const port = portOf(probe.tcpSocket.port as number | string, target.ports);
+      const port = portOf(probe.tcpSocket.port, target.ports);
       const host = probe.tcpSocket.host || target.podIP;
       await new Promise<void>((resolve, reject) => {
         const s = net.connect({ host, port, timeout: timeoutMs });
@@ -85,7 +85,7 @@ export async function runProbe(probe: k8s.V1Probe, target: ProbeTarget): Promise
     }
     if (probe.httpGet) {
       const g = probe.httpGet;
-      const port = portOf(g.port as number | string, target.ports);
+      const port = portOf(g.port, target.ports);
       const scheme = (g.scheme ?? "HTTP").toLowerCase();
       const headers = Object.fromEntries((g.httpHeaders ?? []).map((h) => [h.name, h.value]));
       const status = await new Promise<number>((resolve, reject) => {

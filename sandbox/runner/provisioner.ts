@@ -11,7 +11,7 @@ import { restartUntilUp } from "./watch";
 
 const MANAGED_BY = { "app.kubernetes.io/managed-by": "regnet-node-runner" };
 
-export function pvName(claimUid: string): string {
+function pvName(claimUid: string): string {
   return `regnet-pv-${claimUid}`;
 }
 

@@ -29,7 +29,7 @@ export function execPrograms(pathValue: string | undefined, shimDir: string): st
   const names = new Set(PROFILES.flatMap((p) => Object.keys(p.programs)));
   for (const dir of (pathValue ?? "").split(path.delimiter)) {
     if (!dir || path.resolve(dir) === path.resolve(shimDir)) continue;
-    let entries: string[] = [];
+    let entries: string[];
     try {
       entries = fs.readdirSync(dir);
     } catch {

@@ -256,7 +256,7 @@ export class MountPoints {
 }
 
 /** Every mount point in every mount namespace on this machine (from /proc/<pid>/mountinfo). */
-export function mountPointsEverywhere(): Set<string> {
+function mountPointsEverywhere(): Set<string> {
   const points = new Set<string>();
   const seen = new Set<string>();
   for (const pid of fs.readdirSync("/proc")) {

@@ -52,7 +52,7 @@ export function toolBinDir(tool: ToolName, env: NodeJS.ProcessEnv = process.env)
   return path.join(toolDir(tool, env), "bin");
 }
 
-export function toolOf(binary: BinaryName): ToolName {
+function toolOf(binary: BinaryName): ToolName {
   for (const [tool, spec] of Object.entries(TOOLS)) {
     if ((spec.binaries as readonly string[]).includes(binary)) return tool as ToolName;
   }

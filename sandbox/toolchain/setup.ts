@@ -359,8 +359,8 @@ function alive(pid: number): boolean {
 /** Width of the tool column in the result lines. */
 const NAME_WIDTH = Math.max(...Object.keys(TOOLS).map((t) => t.length));
 
-/** Installs one tool; "unavailable" when it is a prebuilt one whose folder is not there. */
-async function installTool(tool: ToolName): Promise<string | "unavailable"> {
+/** Installs one tool: its status line's outcome, or "unavailable" when it is a prebuilt one whose folder is not there. */
+async function installTool(tool: ToolName): Promise<string> {
   const started = Date.now();
   const dir = toolDir(tool);
   const bin = toolBinDir(tool);

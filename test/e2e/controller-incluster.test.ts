@@ -174,7 +174,7 @@ describe("controller from charts-out, in the sandbox", { concurrency: false }, (
     const table = await kubectl(["get", "bitcoinnetworks", "-n", ns.name]);
     const row = table.split("\n").find((l) => l.startsWith(`${NET} `));
     assert.ok(row, `kubectl get bitcoinnetworks lists ${NET}:\n${table}`);
-    assert.match(row!, new RegExp(`^${NET}\\s+3\\s+3\\s+true\\s+true\\s+\\d+`));
+    assert.match(row, new RegExp(`^${NET}\\s+3\\s+3\\s+true\\s+true\\s+\\d+`));
 
     // Its objects are owned by the network (so the garbage collector can remove them).
     const sts = await apps.readNamespacedStatefulSet({ namespace: ns.name, name: NET });
@@ -284,22 +284,22 @@ describe("controller from charts-out, in the sandbox", { concurrency: false }, (
     const standby = pods.find((p) => p !== leader);
     assert.ok(leader && standby, `the lease holder ${holder} is one of the two pods`);
     // The Lease is written before the holder starts its workers and sets the gauge.
-    await waitFor("the leader's gauge", async () => (await leaderGauge(leader!)) === 1);
-    assert.equal(await leaderGauge(standby!), 0, "the standby runs no workers");
+    await waitFor("the leader's gauge", async () => (await leaderGauge(leader)) === 1);
+    assert.equal(await leaderGauge(standby), 0, "the standby runs no workers");
 
     const scaled = await scaleAndSettle(3, 2);
-    assert.equal(scaled?.source?.host, leader!.metadata!.name, "the leader reconciled the change");
-    assert.equal(reconcilesOf(await controllerMetrics(standby!)), 0, "the standby reconciled nothing");
+    assert.equal(scaled?.source?.host, leader.metadata!.name, "the leader reconciled the change");
+    assert.equal(reconcilesOf(await controllerMetrics(standby)), 0, "the standby reconciled nothing");
 
     // The leader goes away (graceful delete: it releases the lease). The Deployment starts a
     // replacement at once, so the released lease goes to whichever waiting replica asks first — the
     // old standby or the replacement; either way exactly one other pod leads, acts, and the rest wait.
-    await kubectl(["delete", "pod", leader!.metadata!.name!, "-n", CONTROLLER_NAMESPACE, "--wait=false"]);
+    await kubectl(["delete", "pod", leader.metadata!.name!, "-n", CONTROLLER_NAMESPACE, "--wait=false"]);
     const next = await waitFor(
       "another controller pod to lead",
       async () => {
         const h = await leaseHolder();
-        if (!h || h.startsWith(`${leader!.metadata!.name}_`)) return undefined;
+        if (!h || h.startsWith(`${leader.metadata!.name}_`)) return undefined;
         return (await controllerPods()).find((p) => isReady(p) && h.startsWith(`${p.metadata!.name}_`));
       },
       { timeoutMs: 60_000 },

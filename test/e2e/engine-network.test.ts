@@ -10,8 +10,8 @@ import assert from "node:assert/strict";
 import * as k8s from "@kubernetes/client-node";
 import { createEngine, type Engine, type NetworkStatus } from "../../provider/engine";
 import { readCredentials } from "../../provider/engine/desired";
-import { validateSpec, type BitcoinNetworkSpec, type BitcoinNetworkSpecInput } from "../../provider/spec";
-import { RpcClient, type Implementation } from "../../provider/rpc";
+import { validateSpec, type BitcoinNetworkSpec, type BitcoinNetworkSpecInput, type Implementation } from "../../provider/spec";
+import { RpcClient } from "../../provider/rpc";
 import { kubeConfig, tempNamespace, waitFor } from "../support/cluster";
 import { missing } from "../support/prereqs";
 

@@ -17,14 +17,13 @@ import { repoRoot, toolchainEnv, toolPath } from "../../sandbox/toolchain/paths"
 import { bitcoinCliJson, coreNode } from "../support/bitcoin-cli";
 import { kubeConfig, kubeconfigPath, tempNamespace, waitFor } from "../support/cluster";
 import { missing } from "../support/prereqs";
-import { namespaceObjects } from "../support/pulumi";
+import { NETWORK_TYPE, namespaceObjects, resourcesOf, type StateResource } from "../support/pulumi";
 import { tempDirs } from "../support/tmp";
 
 const SKIP = missing("pulumi-language-nodejs") || missing("bitcoin-core");
 const STACK = "dir";
 const NET = "core";
 const NODES = 3;
-const TYPE = "pulumi-nodejs:dynamic/regnet:BitcoinNetwork";
 const newDir = tempDirs("regnet-pulumi-dir-");
 
 let ns: { name: string; cleanup: () => Promise<void> } | undefined;
@@ -58,14 +57,14 @@ async function pulumi(...args: string[]): Promise<string> {
   } catch (err) {
     const e = err as Error & { stdout?: string; stderr?: string; code?: number };
     const tail = `${e.stdout ?? ""}\n${e.stderr ?? ""}`.trim().split("\n").slice(-40).join("\n");
-    throw new Error(`pulumi ${args.join(" ")} exited ${e.code}:\n${tail}`);
+    throw new Error(`pulumi ${args.join(" ")} exited ${e.code}:\n${tail}`, { cause: err });
   }
 }
 
 /** Edits Pulumi.<stack>.yaml as a user would, keeping what `stack init` wrote (encryptionsalt). */
 function setConfig(config: Record<string, unknown>): void {
   const file = path.join(project, `Pulumi.${STACK}.yaml`);
-  const doc = (fs.existsSync(file) ? YAML.parse(fs.readFileSync(file, "utf8")) : null) ?? {};
+  const doc = ((fs.existsSync(file) ? YAML.parse(fs.readFileSync(file, "utf8")) : null) ?? {}) as { config?: Record<string, unknown> };
   doc.config = { ...doc.config, ...Object.fromEntries(Object.entries(config).map(([k, v]) => [`regnet:${k}`, v])) };
   fs.writeFileSync(file, YAML.stringify(doc));
 }
@@ -78,9 +77,8 @@ function walk(dir: string): string[] {
     .flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]));
 }
 
-async function stackResources(): Promise<{ type: string; inputs: any; outputs: any }[]> {
-  const state = JSON.parse(await pulumi("stack", "export"));
-  return state.deployment.resources ?? [];
+async function stackResources(): Promise<StateResource[]> {
+  return resourcesOf((JSON.parse(await pulumi("stack", "export")) as { deployment: unknown }).deployment);
 }
 
 before(async () => {
@@ -117,7 +115,7 @@ after(async () => {
 test(`pulumi up: a ${NODES}-node Core mesh, every node at the same tip with its peers`, { skip: SKIP }, async () => {
   const out = await pulumi("up", "--yes");
   assert.match(out, /\+ 2 created/);
-  const net = (JSON.parse(await pulumi("stack", "output", "networks", "--json")) as Record<string, NetworkObservation>)[NET]!;
+  const net = (JSON.parse(await pulumi("stack", "output", "networks", "--json")) as Record<string, NetworkObservation>)[NET];
   assert.equal(net.readyNodes, NODES);
   assert.equal(net.wired, true);
 
@@ -133,7 +131,7 @@ test(`pulumi up: a ${NODES}-node Core mesh, every node at the same tip with its 
       return chain;
     }),
   );
-  assert.ok(tips[0]!.blocks >= 101, `height ${tips[0]!.blocks}`);
+  assert.ok(tips[0].blocks >= 101, `height ${tips[0].blocks}`);
   assert.deepEqual(new Set(tips.map((t) => t.bestblockhash)).size, 1, JSON.stringify(tips));
 });
 
@@ -165,9 +163,9 @@ test("pulumi refresh shows a hand-made `kubectl scale` as drift", { skip: SKIP }
   log(out);
   assert.match(out, new RegExp(`~ nodes\\s*: ${NODES} => ${NODES - 1}`));
   assert.match(out, /~ 1 updated/);
-  const res = (await stackResources()).find((r) => r.type === TYPE)!;
-  assert.equal(res.outputs.nodes.length, NODES - 1);
-  assert.equal(res.inputs.spec.nodes, NODES - 1, "refresh records what the cluster runs");
+  const res = (await stackResources()).find((r) => r.type === NETWORK_TYPE)!;
+  assert.equal(res.outputs.nodes?.length, NODES - 1);
+  assert.equal(res.inputs.spec?.nodes, NODES - 1, "refresh records what the cluster runs");
 });
 
 test("neither the state nor the provider's log holds the RPC password or the kubeconfig's key", { skip: SKIP }, async () => {

@@ -13,7 +13,15 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import type { NetworkObservation } from "../../provider/pulumi/types";
 import { toolPath } from "../../sandbox/toolchain/paths";
 import { kubeConfig, kubeconfigPath, waitFor } from "../support/cluster";
-import { closeTestStack, openTestStack, type TestStack } from "../support/pulumi";
+import {
+  closeTestStack,
+  NETWORK_TYPE,
+  networkResources,
+  openTestStack,
+  resourcesOf,
+  stateResources,
+  type TestStack,
+} from "../support/pulumi";
 import { missing } from "../support/prereqs";
 import { kubeconfigCredentials } from "../support/secrets";
 
@@ -46,7 +54,7 @@ before(async () => {
 after(() => closeTestStack(t));
 
 function networkOf(outputs: Record<string, { value: unknown }>): NetOut {
-  return (outputs.networks!.value as Record<string, NetOut>)[NET]!;
+  return (outputs.networks.value as Record<string, NetOut>)[NET];
 }
 
 function assertWhole(net: NetOut, nodes: number): void {
@@ -140,11 +148,10 @@ test("a hand-made `kubectl scale` shows up in refresh, and the next up repairs i
 
   const refresh = await stack.refresh({ color: "never", onOutput: (s) => log(s.trimEnd()) });
   assert.equal(refresh.summary.resourceChanges?.update, 1, JSON.stringify(refresh.summary.resourceChanges));
-  const state = await stack.exportStack();
-  const res = state.deployment.resources.find((r: { type: string }) => r.type === "pulumi-nodejs:dynamic/regnet:BitcoinNetwork");
-  assert.equal(res.outputs.nodes.length, 3);
+  const [res] = await networkResources(stack);
+  assert.equal(res?.outputs.nodes?.length, 3);
   assert.equal(res.outputs.readyNodes, 3);
-  assert.equal(res.inputs.spec.nodes, 3, "refresh records what the cluster runs");
+  assert.equal(res.inputs.spec?.nodes, 3, "refresh records what the cluster runs");
 
   const preview = await stack.preview({ color: "never", diff: true });
   assert.match(preview.stdout, /~ nodes\s*: 3 => 5/);
@@ -156,7 +163,7 @@ test("neither the state nor the engine's log holds the RPC password or a kubecon
   const secret = await kubeConfig()
     .makeApiClient(k8s.CoreV1Api)
     .readNamespacedSecret({ name: `${NET}-rpc`, namespace: ns.name });
-  const password = Buffer.from(secret.data!.password!, "base64").toString("utf8");
+  const password = Buffer.from(secret.data!.password, "base64").toString("utf8");
   assert.ok(password.length >= 16);
   const credentials = kubeconfigCredentials(kubeconfigPath);
   assert.ok(credentials.length > 0, "the sandbox kubeconfig carries a client key or token");
@@ -182,17 +189,16 @@ test("neither the state nor the engine's log holds the RPC password or a kubecon
   }
 
   const state = await stack.exportStack();
-  const res = state.deployment.resources.find((r: { type: string }) => r.type === "pulumi-nodejs:dynamic/regnet:BitcoinNetwork");
-  const provider: string = res.inputs.__provider;
+  const res = resourcesOf(state.deployment).find((r) => r.type === NETWORK_TYPE);
+  const provider = res?.inputs.__provider ?? "";
   log(`__provider is ${provider.length} bytes; state file ${JSON.stringify(state).length} bytes`);
   assert.ok(provider.length < 4096);
   assert.ok(!provider.includes("createEngine"));
-  assert.equal(res.outputs.rpcSecretName, `${NET}-rpc`);
+  assert.equal(res?.outputs.rpcSecretName, `${NET}-rpc`);
 });
 
 test("destroy leaves no regnet object in the namespace", { skip }, async () => {
   await stack.destroy({ color: "never", onOutput: (s) => log(s.trimEnd()) });
   assert.deepEqual(await regnetObjects(), []);
-  const state = await stack.exportStack();
-  assert.deepEqual(state.deployment.resources ?? [], []);
+  assert.deepEqual(await stateResources(stack), []);
 });

@@ -8,13 +8,12 @@ import * as assert from "node:assert/strict";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { kubeconfigPath } from "../support/cluster";
 import { missing } from "../support/prereqs";
-import { closeTestStack, namespaceObjects, openTestStack, type TestStack } from "../support/pulumi";
+import { closeTestStack, namespaceObjects, networkResources, openTestStack, type StateResource, type TestStack } from "../support/pulumi";
 
 let t: TestStack | undefined;
 let ns: TestStack["ns"];
 let stack: Stack;
 const NETWORK = [{ name: "slow", nodes: 2, implementation: "btcd" }];
-const TYPE = "pulumi-nodejs:dynamic/regnet:BitcoinNetwork";
 
 before(async () => {
   t = await openTestStack("pulumi-timeout", "timeout", (namespace) => ({
@@ -28,9 +27,8 @@ before(async () => {
 
 after(() => closeTestStack(t, { destroy: true }));
 
-async function tracked(): Promise<{ id: string; initErrors?: string[] } | undefined> {
-  const state = await stack.exportStack();
-  return (state.deployment.resources ?? []).find((r: { type: string }) => r.type === TYPE);
+async function tracked(): Promise<StateResource | undefined> {
+  return (await networkResources(stack))[0];
 }
 
 /** `up` with the 1 s bound: fails naming what the nodes lack, and leaves the network tracked. */
@@ -70,7 +68,7 @@ test("after a failed up, refresh reads the network and an up with time to spare 
 
   await stack.setConfig("regnet:convergeTimeoutSeconds", { value: "300" });
   const up = await stack.up({ color: "never" });
-  const net = (up.outputs.networks!.value as Record<string, { readyNodes: number; wired: boolean }>).slow!;
+  const net = (up.outputs.networks.value as Record<string, { readyNodes: number; wired: boolean }>).slow;
   assert.deepEqual([net.readyNodes, net.wired], [2, true]);
 
   await stack.destroy({ color: "never" });

@@ -66,7 +66,7 @@ async function kubectl(...args: string[]): Promise<{ stdout: string; stderr: str
     return await run(toolPath("kubectl"), ["--kubeconfig", kubeconfigPath, ...args], { encoding: "utf8", timeout: 30_000 });
   } catch (err) {
     const e = err as { stderr?: string; stdout?: string; message: string };
-    throw new Error(`kubectl ${args.join(" ")} failed: ${e.message}\nstdout: ${e.stdout ?? ""}\nstderr: ${e.stderr ?? ""}`);
+    throw new Error(`kubectl ${args.join(" ")} failed: ${e.message}\nstdout: ${e.stdout ?? ""}\nstderr: ${e.stderr ?? ""}`, { cause: err });
   }
 }
 

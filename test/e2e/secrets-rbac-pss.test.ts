@@ -26,7 +26,8 @@ import { chartObjects } from "../integration/platform-helpers";
 import { kubeConfig, kubeconfigPath, tempNamespace, waitFor } from "../support/cluster";
 import { runAsPodUser } from "../support/nonroot";
 import { missing } from "../support/prereqs";
-import { closeTestStack, openTestStack, type TestStack } from "../support/pulumi";
+import { messageOf } from "../../provider/errors";
+import { closeTestStack, networkResources, openTestStack, type TestStack } from "../support/pulumi";
 import { actAs, controllerChecks, matrix } from "../support/rbac";
 import { kubeconfigCredentials, passwordForms, placesHolding } from "../support/secrets";
 
@@ -150,8 +151,8 @@ check("the controller (charts-out as committed) is admitted under 'restricted' a
   assert.equal(labels["pod-security.kubernetes.io/enforce"], "restricted");
   // A pod admitted before the label would not be re-checked: admit the Deployment's template anew
   // (a dry run: nothing is stored).
-  const deployment = chartObjects("regnet-controller.k8s.yaml").find((o) => o.kind === "Deployment")!;
-  const { metadata, spec } = deployment.spec.template;
+  const deployment = chartObjects("regnet-controller.k8s.yaml").find((o) => o.kind === "Deployment") as k8s.V1Deployment;
+  const { metadata, spec } = deployment.spec!.template;
   await core.createNamespacedPod({
     namespace: CONTROLLER_NAMESPACE,
     dryRun: "All",
@@ -165,9 +166,11 @@ check("a Bitcoin Core network (Pulumi, interval miner) in a 'restricted' namespa
     const up = await stack.up({ color: "never" });
     coreOutputs = up.outputs;
   } catch (err) {
-    throw new Error(`pulumi up failed; pod refusals: ${JSON.stringify(await podRefusals(pulumi!.ns.name))}\n${err}`);
+    throw new Error(`pulumi up failed; pod refusals: ${JSON.stringify(await podRefusals(pulumi!.ns.name))}\n${messageOf(err)}`, {
+      cause: err,
+    });
   }
-  const net = (coreOutputs.networks!.value as Record<string, { readyNodes: number; height: number }>)[CORE_NET]!;
+  const net = (coreOutputs.networks.value as Record<string, { readyNodes: number; height: number }>)[CORE_NET];
   assert.deepEqual([net.readyNodes, net.height >= 101], [1, true]);
   assert.deepEqual(await podRefusals(pulumi!.ns.name), []);
 });
@@ -184,7 +187,7 @@ check("a btcd network (the controller, interval miner) in a 'restricted' namespa
       { timeoutMs: 180_000, intervalMs: 1000 },
     );
   } catch (err) {
-    throw new Error(`${err}; pod refusals: ${JSON.stringify(await podRefusals(ctlNs.name))}`);
+    throw new Error(`${messageOf(err)}; pod refusals: ${JSON.stringify(await podRefusals(ctlNs.name))}`, { cause: err });
   }
   assert.deepEqual(await podRefusals(ctlNs.name), []);
 });
@@ -317,7 +320,7 @@ check("no Event holds an RPC password (the networks' namespaces and regnet-syste
   const places: Record<string, string> = {};
   for (const namespace of [...networks().map((n) => n.namespace), CONTROLLER_NAMESPACE]) {
     for (const e of (await core.listNamespacedEvent({ namespace })).items)
-      places[`${namespace} event ${e.metadata!.name}`] = JSON.stringify(e);
+      places[`${namespace} event ${e.metadata.name}`] = JSON.stringify(e);
   }
   const fromController = Object.values(places).filter((e) => e.includes('"kind":"BitcoinNetwork"'));
   assert.ok(fromController.length > 0, "the controller recorded Events on the BitcoinNetwork");
@@ -328,9 +331,8 @@ check("no status holds an RPC password: the BitcoinNetwork's status, the Pulumi 
   const needles = await passwordNeedles();
   const cr = await getNetwork(kc, BTCD_NET, ctlNs.name);
   assert.equal(cr.status?.nodes?.length, 2, "the status lists the nodes");
-  const state = await stack.exportStack();
-  const resource = state.deployment.resources.find((r: { type: string }) => r.type === "pulumi-nodejs:dynamic/regnet:BitcoinNetwork");
-  assert.equal(resource.outputs.nodes.length, 1, "the resource's outputs list the node");
+  const [resource] = await networkResources(stack);
+  assert.equal(resource?.outputs.nodes?.length, 1, "the resource's outputs list the node");
   const places = {
     "BitcoinNetwork status": JSON.stringify(cr.status),
     "stack outputs": JSON.stringify(coreOutputs),

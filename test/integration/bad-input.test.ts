@@ -73,8 +73,8 @@ type Attempt = () => Promise<string | undefined>;
 
 function apiMessage(err: unknown): string {
   if (err instanceof k8s.ApiException && [400, 422].includes(err.code)) {
-    const body = typeof err.body === "string" ? JSON.parse(err.body) : err.body;
-    return body.message as string;
+    const body = (typeof err.body === "string" ? JSON.parse(err.body) : err.body) as { message: string };
+    return body.message;
   }
   throw err;
 }

@@ -58,7 +58,7 @@ function reconcileLog() {
     { level: "info" },
     {
       write: (line: string) => {
-        const { msg, network } = JSON.parse(line);
+        const { msg, network } = JSON.parse(line) as { msg: string; network: string };
         if (msg === "reconcile done") done.push(network);
       },
     },

@@ -50,7 +50,7 @@ class Candidate {
   constructor(readonly identity: string) {}
   record(line: string): void {
     try {
-      const { msg, time } = JSON.parse(line);
+      const { msg, time } = JSON.parse(line) as { msg: string; time: number };
       this.lines.push({ msg, time });
     } catch {
       // not a log line
@@ -100,7 +100,7 @@ function childProcess(identity: string): { c: Candidate; proc: ChildProcess } {
   const proc = spawn(process.execPath, ["-e", script], { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"] });
   children.push(proc);
   const c = new Candidate(identity);
-  readline.createInterface({ input: proc.stdout! }).on("line", (l) => c.record(l));
+  readline.createInterface({ input: proc.stdout }).on("line", (l) => c.record(l));
   return { c, proc };
 }
 

@@ -116,7 +116,7 @@ test("a spec change that alters the pod template updates the StatefulSet once", 
   const args = (await apps.readNamespacedStatefulSet({ name: "alpha", namespace: ns.name })).spec?.template.spec?.containers.flatMap(
     (c) => c.args ?? [],
   );
-  assert.ok(args?.includes("--maxpeers=20"), `args: ${args}`);
+  assert.ok(args?.includes("--maxpeers=20"), `args: ${JSON.stringify(args)}`);
   assert.deepEqual(apiChanges((await engine.reconcile(ref, s)).changes), []);
 });
 

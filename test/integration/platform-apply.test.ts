@@ -9,7 +9,7 @@
 import { after, before, test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as k8s from "@kubernetes/client-node";
-import { GROUP, PLURAL, VERSION } from "../../provider/spec";
+import { GROUP, PLURAL, VERSION, type BitcoinNetworkSpecInput } from "../../provider/spec";
 import { kubeConfig, tempNamespace } from "../support/cluster";
 import {
   applyPlatform,
@@ -42,7 +42,10 @@ function network(name: string, spec: unknown): Record<string, unknown> {
   return { apiVersion: `${GROUP}/${VERSION}`, kind: "BitcoinNetwork", metadata: { name }, spec };
 }
 
-async function create(body: Record<string, unknown>): Promise<any> {
+/** A BitcoinNetwork as the API server returns it. */
+type StoredNetwork = { metadata: k8s.V1ObjectMeta; spec: BitcoinNetworkSpecInput };
+
+async function create(body: Record<string, unknown>): Promise<StoredNetwork> {
   return custom.createNamespacedCustomObject({
     group: GROUP,
     version: VERSION,
@@ -50,7 +53,7 @@ async function create(body: Record<string, unknown>): Promise<any> {
     namespace: ns.name,
     body,
     fieldValidation: "Strict",
-  });
+  }) as Promise<StoredNetwork>;
 }
 
 /** The API server's refusal message for `body`, or fails if it was accepted. */
@@ -60,8 +63,8 @@ async function refusal(body: Record<string, unknown>): Promise<string> {
   } catch (err) {
     // 422 Invalid (schema, CEL); 400 BadRequest for an unknown field under strict field validation.
     if (err instanceof k8s.ApiException && (err.code === 422 || err.code === 400)) {
-      const parsed = typeof err.body === "string" ? JSON.parse(err.body) : err.body;
-      return parsed.message as string;
+      const parsed = (typeof err.body === "string" ? JSON.parse(err.body) : err.body) as { message: string };
+      return parsed.message;
     }
     throw err;
   }
@@ -254,17 +257,19 @@ test("kubectl get shows the columns; the short name and the regnet category list
 test("kubectl scale --replicas=5 sets .spec.nodes through the scale subresource", async () => {
   await create(network("scaled", { implementation: "btcd", nodes: 3 }));
   console.log(kubectl(["scale", "bitcoinnetwork/scaled", "-n", ns.name, "--replicas=5"]).stdout.trim());
-  const got: any = await custom.getNamespacedCustomObject({
+  const got = (await custom.getNamespacedCustomObject({
     group: GROUP,
     version: VERSION,
     plural: PLURAL,
     namespace: ns.name,
     name: "scaled",
-  });
+  })) as StoredNetwork;
   assert.equal(got.spec.nodes, 5);
-  const scale = JSON.parse(kubectl(["get", "bitcoinnetwork", "scaled", "-n", ns.name, "--subresource=scale", "-o", "json"]).stdout);
+  const scale = JSON.parse(
+    kubectl(["get", "bitcoinnetwork", "scaled", "-n", ns.name, "--subresource=scale", "-o", "json"]).stdout,
+  ) as k8s.V1Scale;
   assert.equal(scale.kind, "Scale");
-  assert.equal(scale.spec.replicas, 5);
+  assert.equal(scale.spec?.replicas, 5);
   // The schema's bound holds through the scale subresource too.
   const over = kubectl(["scale", "bitcoinnetwork/scaled", "-n", ns.name, "--replicas=101"], { allowFail: true });
   assert.notEqual(over.code, 0);

@@ -8,6 +8,7 @@ import * as assert from "node:assert/strict";
 import * as k8s from "@kubernetes/client-node";
 import { testApp } from "../support/cdk8s";
 import { GROUP, PLURAL, VERSION } from "../../provider/spec";
+import type { NetworkStatus } from "../../provider/engine";
 import { definePlatform } from "../../infra/cdk8s/app";
 import { kubeConfig, tempNamespace, waitFor } from "../support/cluster";
 import { applyPlatform, kubectl, toYaml, type Manifest } from "./platform-helpers";
@@ -25,12 +26,15 @@ test("the synthesized controller runs in the sandbox and, with the chart's RBAC 
   const { cluster, controller } = definePlatform(testApp(), { namespace: home.name, name, controllerArgs: ["--namespace", nets.name] });
   // Everything but the CRD (shared, applied above); the Namespace object labels the temp namespace
   // with pod-security enforce=restricted before the Deployment's pod is admitted.
-  const objects = [...cluster.toJson(), ...controller.toJson()].filter(
-    (o: Manifest) => o.kind !== "CustomResourceDefinition",
-  ) as Manifest[];
+  const objects = [...(cluster.toJson() as Manifest[]), ...(controller.toJson() as Manifest[])].filter(
+    (o) => o.kind !== "CustomResourceDefinition",
+  );
   kubectl(["apply", "--server-side", "-f", "-"], { input: toYaml(objects) });
 
-  const nsLabels = JSON.parse(kubectl(["get", "namespace", home.name, "-o", "jsonpath={.metadata.labels}"]).stdout);
+  const nsLabels = JSON.parse(kubectl(["get", "namespace", home.name, "-o", "jsonpath={.metadata.labels}"]).stdout) as Record<
+    string,
+    string
+  >;
   assert.equal(nsLabels["pod-security.kubernetes.io/enforce"], "restricted");
 
   const rollout = kubectl(["rollout", "status", `deployment/${name}`, "-n", home.name, "--timeout=120s"], { allowFail: true });
@@ -76,13 +80,13 @@ test("the synthesized controller runs in the sandbox and, with the chart's RBAC 
     await waitFor(
       "the in-cluster controller to make network ring ready, wired and synced",
       async () => {
-        const net: any = await custom.getNamespacedCustomObject({
+        const net = (await custom.getNamespacedCustomObject({
           group: GROUP,
           version: VERSION,
           plural: PLURAL,
           namespace: nets.name,
           name: "ring",
-        });
+        })) as { status?: NetworkStatus };
         const s = net.status;
         return s && s.readyNodes === 2 && s.wired && s.synced && s.height >= 101 ? s : undefined;
       },

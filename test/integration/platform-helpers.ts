@@ -10,7 +10,7 @@ import { repoRoot, sandboxKubeconfig } from "../support/cluster";
 export const chartsOut = path.join(repoRoot, "charts-out");
 /** The example networks: a separate step, in a subfolder `kubectl apply -f charts-out/` skips. */
 export const examplesDir = path.join(chartsOut, "examples");
-export const CRD_NAME = "bitcoinnetworks.regnet.dev";
+const CRD_NAME = "bitcoinnetworks.regnet.dev";
 
 export interface KubectlResult {
   code: number;
@@ -30,7 +30,7 @@ export function kubectl(args: string[], opts: { input?: string; allowFail?: bool
   return result;
 }
 
-export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: any };
+export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: unknown };
 
 /** Every object of one charts-out file (a path relative to charts-out/). */
 export function chartObjects(file: string): Manifest[] {

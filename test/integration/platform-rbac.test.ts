@@ -28,9 +28,9 @@ test("with secretNamespaces, Secrets outside the listed namespaces are forbidden
   const name = home.name.replace("platform-rbac-ctl", "rn-scoped");
   const { cluster, controller } = definePlatform(testApp(), { namespace: home.name, name, secretNamespaces: [nets.name] });
   // The RBAC objects and the ServiceAccount of a second, scoped install (same CRD; no Deployment).
-  const objects = [...cluster.toJson(), ...controller.toJson()].filter(
-    (o: Manifest) => !["CustomResourceDefinition", "Namespace", "Deployment"].includes(o.kind),
-  ) as Manifest[];
+  const objects = [...(cluster.toJson() as Manifest[]), ...(controller.toJson() as Manifest[])].filter(
+    (o) => !["CustomResourceDefinition", "Namespace", "Deployment"].includes(o.kind),
+  );
   t.after(async () => {
     kubectl(["delete", "clusterrole", name, `${name}-secrets`, "--ignore-not-found"], { allowFail: true });
     kubectl(["delete", "clusterrolebinding", name, "--ignore-not-found"], { allowFail: true });

@@ -8,6 +8,7 @@ import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { openStack } from "../../infra/pulumi/automation";
+import { NETWORK_TYPE, stateResources } from "../support/pulumi";
 import { BitcoinNetwork } from "../../provider/pulumi";
 import { kubeConfig, repoRoot, sandboxKubeconfig, tempNamespace } from "../support/cluster";
 
@@ -78,9 +79,8 @@ for (const c of cases) {
     assert.ok(up, "up succeeded");
     assert.match(up, new RegExp(`${c.property.replace(/\./g, "\\.")}`));
     assert.deepEqual(await regnetObjects(), []);
-    const state = await stack.exportStack();
-    const types = (state.deployment.resources ?? []).map((r: { type: string }) => r.type);
-    assert.ok(!types.includes("pulumi-nodejs:dynamic/regnet:BitcoinNetwork"), JSON.stringify(types));
+    const types = (await stateResources(stack)).map((r) => r.type);
+    assert.ok(!types.includes(NETWORK_TYPE), JSON.stringify(types));
   });
 }
 

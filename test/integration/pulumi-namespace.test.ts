@@ -4,7 +4,7 @@ import { after, before, test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as k8s from "@kubernetes/client-node";
 import { kubeConfig, kubeconfigPath } from "../support/cluster";
-import { closeTestStack, openTestStack, type TestStack } from "../support/pulumi";
+import { closeTestStack, networkResources, openTestStack, type TestStack } from "../support/pulumi";
 
 let t: TestStack | undefined;
 let missingNs = "";
@@ -46,7 +46,6 @@ test("up into a missing namespace fails fast, naming the namespace and the fix",
     (e: unknown) => e instanceof k8s.ApiException && e.code === 404,
   );
   // Nothing was made, so nothing is tracked: the stack holds no BitcoinNetwork to retry or destroy.
-  const state = await t!.stack.exportStack();
-  const tracked = (state.deployment.resources ?? []).filter((r: { type: string }) => r.type.endsWith(":BitcoinNetwork"));
+  const tracked = await networkResources(t!.stack);
   assert.deepEqual(tracked, [], "no BitcoinNetwork in state after a refused create");
 });

@@ -6,12 +6,11 @@ import * as assert from "node:assert/strict";
 import * as k8s from "@kubernetes/client-node";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { kubeConfig, kubeconfigPath } from "../support/cluster";
-import { closeTestStack, openTestStack, type TestStack } from "../support/pulumi";
+import { closeTestStack, networkResources, openTestStack, type TestStack } from "../support/pulumi";
 
 let t: TestStack | undefined;
 let ns: TestStack["ns"];
 let stack: Stack;
-const TYPE = "pulumi-nodejs:dynamic/regnet:BitcoinNetwork";
 
 before(async () => {
   t = await openTestStack("pulumi-refresh", "refresh", (namespace) => ({
@@ -24,7 +23,7 @@ before(async () => {
 
 after(() => closeTestStack(t, { destroy: true }));
 
-const tracked = async () => (await stack.exportStack()).deployment.resources.filter((r: { type: string }) => r.type === TYPE).length;
+const tracked = async () => (await networkResources(stack)).length;
 
 test("a network deleted by hand is dropped by refresh and recreated by up", async () => {
   await stack.up({ color: "never" });

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { kubeconfigPath } from "../support/cluster";
-import { closeTestStack, openTestStack, type TestStack } from "../support/pulumi";
+import { closeTestStack, NETWORK_TYPE, openTestStack, resourcesOf, type TestStack } from "../support/pulumi";
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d"; // Pulumi's marker for a secret value in state
 let t: TestStack | undefined;
@@ -36,12 +36,14 @@ test("a kubeconfig passed as a secret works and never lands in state or logs in 
   assert.deepEqual(up.summary.resourceChanges, { create: 2 });
   // The state file itself (`stack export` would decrypt it).
   const stateFile = path.join(root, "state", ".pulumi", "stacks", "regnet", "secret.json");
-  const state = JSON.parse(fs.readFileSync(stateFile, "utf8"));
-  const res = state.checkpoint.latest.resources.find((r: { type: string }) => r.type === "pulumi-nodejs:dynamic/regnet:BitcoinNetwork");
+  const state = JSON.parse(fs.readFileSync(stateFile, "utf8")) as { checkpoint: { latest: unknown } };
+  const res = resourcesOf(state.checkpoint.latest).find((r) => r.type === NETWORK_TYPE)!;
   for (const side of [res.inputs, res.outputs]) {
-    assert.equal(side.kubeconfig[SECRET_SIG], "1b47061264138c4ac30d75fd1eb44270"); // a secret…
-    assert.equal(typeof side.kubeconfig.ciphertext, "string"); // …stored encrypted
-    assert.equal(side.kubeconfig.plaintext, undefined);
+    // In the state file a secret is an object in place of the value.
+    const kubeconfig = side.kubeconfig as unknown as Record<string, unknown>;
+    assert.equal(kubeconfig[SECRET_SIG], "1b47061264138c4ac30d75fd1eb44270"); // a secret…
+    assert.equal(typeof kubeconfig.ciphertext, "string"); // …stored encrypted
+    assert.equal(kubeconfig.plaintext, undefined);
   }
   assert.equal(res.outputs.readyNodes, 0);
   assert.equal(res.outputs.rpcSecretName, "zero-rpc");

@@ -6,7 +6,7 @@ import { repoRoot } from "../../sandbox/toolchain/paths";
 export interface Registered {
   type: string;
   name: string;
-  inputs: Record<string, any>;
+  inputs: Record<string, unknown>;
   provider?: string;
 }
 
@@ -20,8 +20,9 @@ export async function declared(
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
-        registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
-        return { id: `${args.name}-id`, state: args.inputs };
+        const inputs = args.inputs as Record<string, unknown>;
+        registered.push({ type: args.type, name: args.name, inputs, provider: args.provider });
+        return { id: `${args.name}-id`, state: inputs };
       },
       call: () => ({}),
     },

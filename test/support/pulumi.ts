@@ -5,6 +5,7 @@ import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { openStack } from "../../infra/pulumi/automation";
+import type { NetworkInputs, NetworkOutputs } from "../../provider/pulumi";
 import { kubeConfig, repoRoot, tempNamespace } from "./cluster";
 
 export interface TestStack {
@@ -57,4 +58,32 @@ export async function namespaceObjects(namespace: string): Promise<string[]> {
     core.listNamespacedPod({ namespace }).then((l) => names("pod", l.items)),
   ]);
   return lists.flat();
+}
+
+/** The URN type of a BitcoinNetwork. */
+export const NETWORK_TYPE = "pulumi-nodejs:dynamic/regnet:BitcoinNetwork";
+
+/** A resource as a Pulumi checkpoint records it (`stack export`, or the state file itself). */
+export interface StateResource {
+  urn: string;
+  type: string;
+  id?: string;
+  initErrors?: string[];
+  inputs: Partial<NetworkInputs> & { __provider?: string };
+  outputs: Partial<NetworkOutputs>;
+}
+
+/** The resources of a checkpoint's `deployment` (or `checkpoint.latest`). */
+export function resourcesOf(deployment: unknown): StateResource[] {
+  return (deployment as { resources?: StateResource[] } | undefined)?.resources ?? [];
+}
+
+/** The resources in a stack's state. */
+export async function stateResources(stack: Stack): Promise<StateResource[]> {
+  return resourcesOf((await stack.exportStack()).deployment);
+}
+
+/** The stack's BitcoinNetwork resources. */
+export async function networkResources(stack: Stack): Promise<StateResource[]> {
+  return (await stateResources(stack)).filter((r) => r.type === NETWORK_TYPE);
 }

@@ -69,8 +69,8 @@ export async function matrix(title: string, request: Requester, checks: Check[])
   assert.deepEqual(wrong, [], "RBAC rows not as expected");
 }
 
-export const DRY = "?dryRun=All";
-export const WATCH = "?watch=true&timeoutSeconds=1";
+const DRY = "?dryRun=All";
+const WATCH = "?watch=true&timeoutSeconds=1";
 
 /** get/list/watch/create/update/patch/delete of one kind in one namespace (writes dry-run). */
 export function crud(kind: string, collection: string, body: unknown, verbs: string[], allow: boolean, note?: string): Check[] {

@@ -61,7 +61,7 @@ test("statusAfterReconcile: observedGeneration, all three conditions, no undefin
 
 test("a second reconcile with the same outcome writes nothing (no status write loop)", () => {
   const first = statusAfterReconcile(undefined, engineStatus(), 2, t1);
-  const stored = JSON.parse(JSON.stringify(first)); // as read back from the API server
+  const stored = JSON.parse(JSON.stringify(first)) as NetworkStatus; // as read back from the API server
   const second = statusAfterReconcile(stored, engineStatus(), 2, t2);
   assert.equal(sameStatus(stored, second), true);
   const third = statusAfterReconcile(stored, engineStatus({ height: 102 }), 2, t2);

@@ -20,7 +20,12 @@ test("check and diff run without loading the engine or the Kubernetes client; cr
       await provider.create({ ...checked.inputs, kubeconfigPath: "/nonexistent/kubeconfig" }).catch(() => undefined);
       console.log(JSON.stringify({ failures: checked.failures ?? [], changes: diff.changes, before, after: heavy().length }));
     })();`;
-  const out = JSON.parse(execFileSync(process.execPath, ["-e", script], { encoding: "utf8" }).trim().split("\n").pop()!);
+  const out = JSON.parse(execFileSync(process.execPath, ["-e", script], { encoding: "utf8" }).trim().split("\n").pop()!) as {
+    failures: unknown[];
+    changes: boolean;
+    before: string[];
+    after: number;
+  };
   assert.deepEqual(out.failures, []);
   assert.equal(out.changes, true, "3 → 5 is a change");
   assert.deepEqual(out.before, [], "check and diff loaded no engine module");

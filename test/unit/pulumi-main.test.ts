@@ -12,10 +12,14 @@ test("a relative regnet:kubeconfigPath resolves against the project root, not th
   assert.notEqual(process.cwd(), root);
   // The SDK reads it once, when @pulumi/pulumi loads: set it first, as the run script does.
   process.env.PULUMI_NODEJS_ROOT_DIRECTORY = root;
-  const { declared }: typeof import("../support/pulumi-mocks") = require("../support/pulumi-mocks");
+  // Loaded only now, after the variable is set (an import would load the SDK first).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
+  const { declared } = require("../support/pulumi-mocks") as typeof import("../support/pulumi-mocks");
   const registered = await declared(
     { "regnet:networks": JSON.stringify([{ name: "alpha", nodes: 1 }]), "regnet:kubeconfigPath": ".regnet/kubeconfig" },
-    () => require("../../infra/pulumi/main"),
+    // The program runs when its module loads, as the language host runs it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
+    () => require("../../infra/pulumi/main") as ReturnType<typeof import("../../infra/pulumi/stack").regnetStack>,
   );
   assert.deepEqual(
     registered.map((r) => r.inputs.kubeconfigPath),

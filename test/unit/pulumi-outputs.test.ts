@@ -39,7 +39,7 @@ test("outputs merge inputs with the observation, without __provider or undefined
     nodes.map((n) => n.ordinal),
     [0, 1, 2],
   );
-  assert.ok(!("ip" in nodes[0]!) && !("height" in nodes[0]!));
+  assert.ok(!("ip" in nodes[0]) && !("height" in nodes[0]));
   assert.equal(outs.rpcSecretName, "alpha-rpc");
   assert.equal(outs.readyNodes, 3);
 });

@@ -10,7 +10,8 @@ import { bitcoinNetworkProvider } from "../../provider/pulumi/provider";
 import { repoRoot } from "../../sandbox/toolchain/paths";
 
 // The very function @pulumi/pulumi's dynamic-provider process evaluates `__provider` with.
-const requireFromString: (code: string) => { handler: () => pulumi.dynamic.ResourceProvider } = require("require-from-string");
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS package without types
+const requireFromString = require("require-from-string") as (code: string) => { handler: () => pulumi.dynamic.ResourceProvider };
 
 async function serialized() {
   return pulumi.runtime.serializeFunction(() => bitcoinNetworkProvider, { allowSecrets: true });

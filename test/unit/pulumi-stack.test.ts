@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { regnetStack } from "../../infra/pulumi/stack";
 import { repoRoot } from "../../sandbox/toolchain/paths";
 import { declared } from "../support/pulumi-mocks";
+import type { NetworkInputs } from "../../provider/pulumi";
 
 test("default stack: only BitcoinNetworks, with the configured namespace and an absolute kubeconfig path", async () => {
   const registered = await declared({
@@ -17,7 +18,7 @@ test("default stack: only BitcoinNetworks, with the configured namespace and an 
     "regnet:kubeconfigPath": ".regnet/kubeconfig",
   });
   const types = registered.map((r) => r.type);
-  const inputs = registered.map((r) => r.inputs);
+  const inputs = registered.map((r) => r.inputs as unknown as NetworkInputs);
   assert.deepEqual(types, ["pulumi-nodejs:dynamic/regnet:BitcoinNetwork", "pulumi-nodejs:dynamic/regnet:BitcoinNetwork"]);
   assert.deepEqual(
     inputs.map((i) => [i.name, i.namespace, i.spec.nodes]),
@@ -26,7 +27,7 @@ test("default stack: only BitcoinNetworks, with the configured namespace and an 
       ["beta", "other", 1],
     ],
   );
-  assert.equal(inputs[0]!.kubeconfigPath, `${repoRoot}/.regnet/kubeconfig`);
+  assert.equal(inputs[0].kubeconfigPath, `${repoRoot}/.regnet/kubeconfig`);
 
   pulumi.runtime.setAllConfig({ "regnet:networks": JSON.stringify([{ name: "a" }, { name: "a" }]) });
   assert.throws(() => regnetStack(repoRoot), /networks\[1\].*"a" is used twice/);

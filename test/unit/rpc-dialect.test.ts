@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { dialectFor, type Batch, type Call } from "../../provider/rpc/dialect";
 import { RpcError } from "../../provider/rpc/errors";
 
-type Reply = unknown | RpcError;
+/** A result, or the RpcError the node answers with. */
+type Reply = unknown;
 
 /** A call that records what was sent and answers from `replies` (method → reply, in order). */
 function recorder(replies: Record<string, Reply[]>) {

@@ -82,20 +82,25 @@ test("the default slot belongs to one state dir; a stale claim (owner gone) is t
 
 test("kwokctl config: loopback everywhere but the API server, which pods reach at the bridge address", () => {
   const inst = { ...currentInstance({ REGNET_SANDBOX_DIR: tmp() }), ...networkForSlot(3) };
-  const doc = parse(kwokctlConfig(inst, { PATH: "/shims:/usr/bin" }));
+  type Patch = { name: string; extraArgs?: unknown[]; extraEnvs?: unknown[] };
+  const doc = parse(kwokctlConfig(inst, { PATH: "/shims:/usr/bin" })) as {
+    kind: string;
+    options: Record<string, unknown>;
+    componentsPatches: Patch[];
+  };
   assert.equal(doc.kind, "KwokctlConfiguration");
   assert.equal(doc.options.runtime, "binary");
   assert.equal(doc.options.bindAddress, "127.0.0.1");
   assert.deepEqual(doc.options.kubeApiserverCertSANs, ["10.247.0.1"]);
   assert.equal(doc.options.kubeAuthorization, true);
-  const api = doc.componentsPatches.find((p: { name: string }) => p.name === "kube-apiserver");
-  assert.deepEqual(api.extraArgs, [
+  const api = doc.componentsPatches.find((p) => p.name === "kube-apiserver");
+  assert.deepEqual(api?.extraArgs, [
     { key: "bind-address", value: "0.0.0.0", override: true },
     { key: "advertise-address", value: "10.247.0.1" },
   ]);
-  const kwok = doc.componentsPatches.find((p: { name: string }) => p.name === "kwok-controller");
-  assert.deepEqual(kwok.extraEnvs, [{ name: "PATH", value: "/shims:/usr/bin" }]);
+  const kwok = doc.componentsPatches.find((p) => p.name === "kwok-controller");
+  assert.deepEqual(kwok?.extraEnvs, [{ name: "PATH", value: "/shims:/usr/bin" }]);
   for (const key of ["etcdBinary", "kubeApiserverBinary", "kubeControllerManagerBinary", "kubeSchedulerBinary", "kwokControllerBinary"]) {
-    assert.ok(path.isAbsolute(doc.options[key]), `${key} is an absolute path into the toolchain cache`);
+    assert.ok(path.isAbsolute(String(doc.options[key])), `${key} is an absolute path into the toolchain cache`);
   }
 });

@@ -249,7 +249,28 @@ test("every CEL rule and message expression parses and type-checks in cel-js", (
 
 // --- the CRD schema ---------------------------------------------------------------------------
 
-type Schema = Record<string, any>;
+/** The parts of a structural schema these tests read. */
+interface Schema {
+  type?: string;
+  description?: string;
+  default?: unknown;
+  enum?: unknown[];
+  minimum?: number;
+  maxItems?: number;
+  maxLength?: number;
+  properties?: Record<string, Schema>;
+  items?: Schema | Schema[] | boolean;
+  additionalProperties?: unknown;
+  anyOf?: Schema[];
+  required?: string[];
+  "x-kubernetes-int-or-string"?: boolean;
+  "x-kubernetes-preserve-unknown-fields"?: boolean;
+  "x-kubernetes-list-map-keys"?: string[];
+  "x-kubernetes-validations"?: { rule: string; fieldPath?: string }[];
+}
+/** The one items schema of an array schema. */
+const itemsOf = (s: Schema | undefined): Schema | undefined =>
+  s?.items && typeof s.items === "object" && !Array.isArray(s.items) ? s.items : undefined;
 
 /** The API server's structural-schema rules that a generated schema could break. */
 function structuralProblems(s: Schema, path: string, inCombinator = false): string[] {
@@ -270,11 +291,11 @@ function structuralProblems(s: Schema, path: string, inCombinator = false): stri
       if (Object.keys(b).some((k) => k !== "type")) out.push(`${path}: anyOf branch with more than a type`);
     }
   }
-  if (s.enum && s.type && !s.enum.every((v: unknown) => typeof v === (s.type === "integer" ? "number" : s.type)))
-    out.push(`${path}: enum type`);
+  if (s.enum && s.type && !s.enum.every((v) => typeof v === (s.type === "integer" ? "number" : s.type))) out.push(`${path}: enum type`);
   if (s.required) for (const r of s.required) if (!s.properties?.[r]) out.push(`${path}: required ${r} is not a property`);
-  for (const [k, v] of Object.entries<Schema>(s.properties ?? {})) out.push(...structuralProblems(v, path ? `${path}.${k}` : k));
-  if (s.items && typeof s.items === "object") out.push(...structuralProblems(s.items, `${path}[]`));
+  for (const [k, v] of Object.entries(s.properties ?? {})) out.push(...structuralProblems(v, path ? `${path}.${k}` : k));
+  const items = itemsOf(s);
+  if (items) out.push(...structuralProblems(items, `${path}[]`));
   return out;
 }
 
@@ -290,29 +311,29 @@ test("the CRD schema is structural", () => {
 });
 
 test("the CRD schema keeps defaults, enums, bounds, and carries every CEL rule once", () => {
-  const spec = (crdOpenApiSchema().properties as Schema).spec as Schema;
-  const p = spec.properties;
+  const spec = (crdOpenApiSchema() as Schema).properties!.spec;
+  const p = spec.properties!;
   assert.deepEqual(p.nodes, { default: 1, description: p.nodes.description, type: "integer", minimum: 0, maximum: 100 });
   assert.deepEqual(p.implementation.enum, ["bitcoin-core", "btcd"]);
   assert.equal(p.implementation.default, "bitcoin-core");
   assert.deepEqual(p.chain.enum, ["regtest"]);
   assert.deepEqual(p.topology.default, { type: "mesh" });
-  assert.deepEqual(p.topology.properties.type.enum, ["mesh", "ring", "random", "edges"]);
-  assert.deepEqual(p.topology.properties.edges.items, {
+  assert.deepEqual(p.topology.properties?.type.enum, ["mesh", "ring", "random", "edges"]);
+  assert.deepEqual(p.topology.properties?.edges.items, {
     type: "array",
     items: { type: "integer", minimum: 0, maximum: 99 },
     minItems: 2,
     maxItems: 2,
   });
   assert.deepEqual(p.mining.default, { initialBlocks: 101 });
-  assert.equal(p.mining.properties.intervalSeconds.minimum, 1);
-  assert.equal(p.persistence.properties.size["x-kubernetes-int-or-string"], true);
+  assert.equal(p.mining.properties?.intervalSeconds.minimum, 1);
+  assert.equal(p.persistence.properties?.size["x-kubernetes-int-or-string"], true);
   assert.deepEqual(p.persistence.required, ["size"]);
-  assert.ok(p.extraArgs.maxItems > 0 && p.extraArgs.items.maxLength > 0, "lists and strings used by CEL rules are bounded (cost)");
+  assert.ok(p.extraArgs.maxItems! > 0 && itemsOf(p.extraArgs)!.maxLength! > 0, "lists and strings used by CEL rules are bounded (cost)");
   assert.equal(p.image.default, undefined, "the image default depends on the implementation: filled by the engine");
   const { image: _image, ...withoutImage } = valid({});
   assert.deepEqual(spec.default, withoutImage, "a missing spec defaults to every default, spelled out");
-  const rules = spec["x-kubernetes-validations"] as Schema[];
+  const rules = spec["x-kubernetes-validations"] ?? [];
   assert.deepEqual(
     rules.map((r) => r.rule),
     [...specRules, ...transitionRules].map((r) => r.rule),
@@ -321,7 +342,7 @@ test("the CRD schema keeps defaults, enums, bounds, and carries every CEL rule o
     rules.some((r) => r.rule.includes("oldSelf")),
     "the immutability rule is a transition rule",
   );
-  const onObject = crdOpenApiSchema()["x-kubernetes-validations"] as Schema[];
+  const onObject = (crdOpenApiSchema() as Schema)["x-kubernetes-validations"] ?? [];
   assert.deepEqual(
     onObject.map((r) => r.rule),
     nameRules.map((r) => r.rule),
@@ -331,18 +352,18 @@ test("the CRD schema keeps defaults, enums, bounds, and carries every CEL rule o
     onObject.every((r) => r.fieldPath === undefined),
     "the API server refuses a fieldPath into metadata",
   );
-  for (const r of rules) assert.ok(p[r.fieldPath.split(".")[1]], `${r.fieldPath} exists`);
+  for (const r of rules) assert.ok(p[r.fieldPath?.split(".")[1] ?? ""], `${r.fieldPath} exists`);
 });
 
 test("the CRD status schema has what the scale subresource and printer columns need", () => {
-  const status = (crdOpenApiSchema().properties as Schema).status as Schema;
+  const status = (crdOpenApiSchema() as Schema).properties!.status.properties!;
   for (const k of ["nodes", "readyNodes", "selector", "wired", "synced", "height", "conditions", "observedGeneration", "rpcSecretName"])
-    assert.ok(status.properties[k], k);
-  assert.equal(status.properties.readyNodes.type, "integer");
-  assert.equal(status.properties.selector.type, "string");
-  assert.deepEqual(status.properties.conditions["x-kubernetes-list-map-keys"], ["type"]);
-  assert.ok(status.properties.conditions.items.properties.observedGeneration);
-  assert.deepEqual(Object.keys(status.properties.nodes.items.properties).sort(), [
+    assert.ok(status[k], k);
+  assert.equal(status.readyNodes.type, "integer");
+  assert.equal(status.selector.type, "string");
+  assert.deepEqual(status.conditions["x-kubernetes-list-map-keys"], ["type"]);
+  assert.ok(itemsOf(status.conditions)?.properties?.observedGeneration);
+  assert.deepEqual(Object.keys(itemsOf(status.nodes)?.properties ?? {}).sort(), [
     "bestBlockHash",
     "expectedPeers",
     "height",

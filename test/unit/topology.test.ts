@@ -11,7 +11,11 @@ function connected(edges: readonly Edge[], n: number): boolean {
   const stack = [0];
   while (stack.length) {
     const a = stack.pop()!;
-    for (const b of expectedPeers(edges, a)) if (!seen.has(b)) (seen.add(b), stack.push(b));
+    for (const b of expectedPeers(edges, a)) {
+      if (seen.has(b)) continue;
+      seen.add(b);
+      stack.push(b);
+    }
   }
   return seen.size === n;
 }

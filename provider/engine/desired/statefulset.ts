@@ -52,7 +52,7 @@ const DEFAULT_RESOURCES: Record<Implementation, V1ResourceRequirements> = {
  * bypasses the entrypoint). ghcr.io/regnet-dev/btcd, ours, runs btcd as 1000:1000. Another image
  * runs under the same ids: the data volume is writable through fsGroup whoever owns the image's files.
  */
-export const NODE_UID: Record<Implementation, number> = { "bitcoin-core": 101, btcd: 1000 };
+const NODE_UID: Record<Implementation, number> = { "bitcoin-core": 101, btcd: 1000 };
 
 function podSecurityContext(implementation: Implementation): V1PodSecurityContext {
   const id = NODE_UID[implementation];
@@ -104,7 +104,7 @@ export function nodeArgs(spec: Pick<BitcoinNetworkSpec, "implementation" | "extr
 }
 
 /** An RPC client command run inside the node container, authenticated by the mounted config. */
-export function cliCommand(implementation: Implementation, ...rpc: string[]): string[] {
+function cliCommand(implementation: Implementation, ...rpc: string[]): string[] {
   return implementation === "btcd"
     ? ["btcctl", `--configfile=${RPC_MOUNT}/${SECRET_KEYS.btcctlConf}`, ...rpc]
     : ["bitcoin-cli", `-conf=${RPC_MOUNT}/${SECRET_KEYS.cliConf}`, ...rpc];

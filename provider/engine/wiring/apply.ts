@@ -2,7 +2,8 @@
 // nodes seeded from the tip) over what the Ready nodes report, then a seed, remove + disconnect for
 // what is gone (departed pods after a scale-down, a pod's old IP after a restart), adds and redials.
 // The lists are read first, so a wired network costs no write RPC.
-import type { RpcCredentials, Implementation } from "../../rpc";
+import type { RpcCredentials } from "../../rpc";
+import type { Implementation } from "../../spec";
 import type { EngineContext } from "../context";
 import type { NodeView } from "../observe";
 import type { Change, NetworkRef } from "../types";
@@ -15,12 +16,12 @@ export const addKey = (uid: string, address: string) => `${uid}→${address}`;
 
 /** How long a fresh `addnode add` is trusted to be dialling before it is sent again (btcd lists
  * only *connected* added peers, so one still dialling would otherwise be added again). */
-export const ADD_GRACE_MS = 30_000;
+const ADD_GRACE_MS = 30_000;
 /** How long a one-shot dial (redial, seed) is given before it is tried again. */
-export const DIAL_GRACE_MS = 10_000;
+const DIAL_GRACE_MS = 10_000;
 
 /** What the plan needs to know of each node, from what it reported. */
-export function wiringNodes(nodes: NodeView[]): WiringNode[] {
+function wiringNodes(nodes: NodeView[]): WiringNode[] {
   return nodes.map((n) => ({
     ordinal: n.ordinal,
     ip: n.ip,
@@ -39,12 +40,7 @@ export function wiringNodes(nodes: NodeView[]): WiringNode[] {
  * added peers, so an address it was told to add is not sent again until ADD_GRACE_MS has passed; a
  * one-shot dial is not repeated within DIAL_GRACE_MS.
  */
-export function wiringActions(
-  edges: readonly Edge[],
-  nodes: NodeView[],
-  recentAdds: ReadonlyMap<string, number>,
-  now = Date.now(),
-): NodeWiring[] {
+function wiringActions(edges: readonly Edge[], nodes: NodeView[], recentAdds: ReadonlyMap<string, number>, now = Date.now()): NodeWiring[] {
   const uid = new Map(nodes.map((n) => [n.ordinal, n.uid]));
   const fresh = (ordinal: number, address: string, grace: number) =>
     now - (recentAdds.get(addKey(uid.get(ordinal)!, address)) ?? -Infinity) <= grace;

@@ -83,12 +83,12 @@ export function edgeConnected(
 }
 
 /** The highest height among ready nodes (0 when none is known). */
-export function tipHeight(nodes: readonly WiringNode[]): number {
+function tipHeight(nodes: readonly WiringNode[]): number {
   return Math.max(0, ...nodes.filter((n) => n.ready && n.height !== undefined).map((n) => n.height!));
 }
 
 /** Behind a tip that exists, and (where the node says) in initial block download. */
-export function catchingUp(node: WiringNode, tip: number): boolean {
+function catchingUp(node: WiringNode, tip: number): boolean {
   return tip > 0 && node.height !== undefined && node.height < tip && node.ibd !== false;
 }
 

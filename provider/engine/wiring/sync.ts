@@ -1,6 +1,7 @@
 // Sync: a Ready node that stays behind the tip with no progress is caught up — the safety net under
 // the plan's catch-up rules (./plan).
-import type { RpcCredentials, Implementation } from "../../rpc";
+import type { RpcCredentials } from "../../rpc";
+import type { Implementation } from "../../spec";
 import type { EngineContext } from "../context";
 import type { NodeView } from "../observe";
 import type { Change, NetworkRef } from "../types";
@@ -9,9 +10,9 @@ import { hostOf, peerAddress } from "./plan";
 import { messageOf } from "../../errors";
 
 /** A Ready node that has stayed behind the best tip this long, without progress, is nudged... */
-export const LAG_NUDGE_MS = 5_000;
+const LAG_NUDGE_MS = 5_000;
 /** ...and at most this often. */
-export const NUDGE_EVERY_MS = 15_000;
+const NUDGE_EVERY_MS = 15_000;
 
 /**
  * Catching up a node that is stuck behind the tip with no progress: the safety net under the
