@@ -8,11 +8,11 @@ import { isOwnedByNetwork, selectorString } from "./labels";
 import { NODE_CONTAINER, readCredentials, rpcSecretName } from "./desired";
 import { recordedSpec } from "./apply";
 import { rpcCredentials } from "./credentials";
-import { computeStatus, type NodeFacts } from "./status";
+import { computeStatus, networkLinks, type NodeFacts, type StatusInputs } from "./status";
 import { hostOf } from "./wiring/plan";
 import type { EngineContext } from "./context";
 import type { BitcoinNetworkSpec, Implementation } from "../spec";
-import type { NetworkRef, NetworkStatus } from "./types";
+import type { NetworkRef, NetworkStatus, NetworkView } from "./types";
 import { messageOf } from "../errors";
 
 export interface PodView {
@@ -128,11 +128,11 @@ export async function readNodes(
 }
 
 /**
- * The network's status from what is there, with no write of any kind (Pulumi read/refresh).
- * The spec comes from the StatefulSet's record of its last apply; `undefined` when the network
- * has no StatefulSet of its own.
+ * The network as it is — its recorded spec, status and every link the topology wants — with no
+ * write of any kind. The spec comes from the StatefulSet's record of its last apply; `undefined`
+ * when the network has no StatefulSet of its own.
  */
-export async function observe(ctx: EngineContext, ref: NetworkRef): Promise<NetworkStatus | undefined> {
+export async function inspect(ctx: EngineContext, ref: NetworkRef): Promise<NetworkView | undefined> {
   const sts = await ctx.kube.get<k8s.V1StatefulSet>("StatefulSet", ref.namespace, ref.name);
   if (!sts || !isOwnedByNetwork(sts, ref)) return undefined;
   const spec = recordedSpec(sts);
@@ -149,7 +149,44 @@ export async function observe(ctx: EngineContext, ref: NetworkRef): Promise<Netw
         pods.filter((p) => p.ordinal < spec.nodes),
       )
     : pods;
-  return statusOf(ctx, ref, spec, nodes, undefined);
+  const inputs = statusInputs(ctx, ref, spec, nodes, undefined);
+  return { ref, spec, status: statusOf(ctx, ref, spec, nodes, undefined), links: networkLinks(inputs) };
+}
+
+/** The network's status from what is there, with no write of any kind (Pulumi read/refresh). */
+export async function observe(ctx: EngineContext, ref: NetworkRef): Promise<NetworkStatus | undefined> {
+  return (await inspect(ctx, ref))?.status;
+}
+
+/** What the status is computed from: pods as observed and, for nodes that answered, their facts. */
+function statusInputs(
+  ctx: EngineContext,
+  ref: NetworkRef,
+  spec: BitcoinNetworkSpec,
+  nodes: NodeView[],
+  generation: number | undefined,
+): StatusInputs {
+  const facts = new Map<number, NodeFacts>();
+  for (const n of nodes) {
+    if (!n.rpc) continue;
+    facts.set(n.ordinal, {
+      height: n.rpc.tip.height,
+      bestBlockHash: n.rpc.tip.bestBlockHash,
+      version: n.rpc.version,
+      added: n.rpc.added,
+      peerIps: n.rpc.peers.map((p) => hostOf(p.addr)),
+    });
+  }
+  return {
+    name: ref.name,
+    spec,
+    pods: nodes.map((n) => ({ ordinal: n.ordinal, name: n.pod, ip: n.ip, ready: n.ready, problem: n.problem })),
+    facts,
+    rpcSecretName: rpcSecretName(ref, spec),
+    generation,
+    previous: ctx.lastConditions.get(`${ref.namespace}/${ref.name}`),
+    now: new Date(),
+  };
 }
 
 /**
@@ -165,28 +202,7 @@ export function statusOf(
   generation: number | undefined,
   { record = true }: { record?: boolean } = {},
 ): NetworkStatus {
-  const facts = new Map<number, NodeFacts>();
-  for (const n of nodes) {
-    if (!n.rpc) continue;
-    facts.set(n.ordinal, {
-      height: n.rpc.tip.height,
-      bestBlockHash: n.rpc.tip.bestBlockHash,
-      version: n.rpc.version,
-      added: n.rpc.added,
-      peerIps: n.rpc.peers.map((p) => hostOf(p.addr)),
-    });
-  }
-  const key = `${ref.namespace}/${ref.name}`;
-  const status = computeStatus({
-    name: ref.name,
-    spec,
-    pods: nodes.map((n) => ({ ordinal: n.ordinal, name: n.pod, ip: n.ip, ready: n.ready, problem: n.problem })),
-    facts,
-    rpcSecretName: rpcSecretName(ref, spec),
-    generation,
-    previous: ctx.lastConditions.get(key),
-    now: new Date(),
-  });
-  if (record) ctx.lastConditions.set(key, status.conditions);
+  const status = computeStatus(statusInputs(ctx, ref, spec, nodes, generation));
+  if (record) ctx.lastConditions.set(`${ref.namespace}/${ref.name}`, status.conditions);
   return status;
 }

@@ -5,9 +5,9 @@ import type { BitcoinNetworkSpec } from "../spec";
 import { P2P_PORT } from "../spec/constants";
 import { podName } from "./desired/common";
 import { selectorString } from "./labels";
-import { desiredEdges, edgesAmong, expectedPeers } from "./wiring/topology";
+import { desiredEdges, edgesAmong, expectedPeers, type Edge } from "./wiring/topology";
 import { edgeConnected, type PeerFacts } from "./wiring/plan";
-import type { Condition, NetworkStatus, NodeStatus } from "./types";
+import type { Condition, NetworkLink, NetworkStatus, NodeStatus } from "./types";
 
 export interface ObservedPod {
   ordinal: number;
@@ -65,14 +65,34 @@ function condition(
   return c;
 }
 
-export function computeStatus(inputs: StatusInputs): NetworkStatus {
+/**
+ * Every link the topology wants among nodes 0..nodes-1, and whether it is connected now: both ends
+ * ready and one of them seeing the other as a peer (./wiring/plan edgeConnected). A link to a node
+ * that is down is expected and not connected. The links among ready nodes are what `wired` counts.
+ */
+export function networkLinks(inputs: Pick<StatusInputs, "spec" | "pods" | "facts" | "p2pPort">): NetworkLink[] {
   const { spec, facts } = inputs;
   const port = inputs.p2pPort ?? P2P_PORT;
+  const inSpec = inputs.pods.filter((p) => p.ordinal < spec.nodes);
+  const ready = new Set(inSpec.filter((p) => p.ready && p.ip).map((p) => p.ordinal));
+  const ips = new Map(inSpec.filter((p) => p.ip).map((p) => [p.ordinal, p.ip!]));
+  return desiredEdges(spec.topology, spec.nodes).map(([a, b]) => ({
+    a,
+    b,
+    connected: ready.has(a) && ready.has(b) && edgeConnected([a, b], ips, facts, port),
+  }));
+}
+
+export function computeStatus(inputs: StatusInputs): NetworkStatus {
+  const { spec, facts } = inputs;
   const podByOrdinal = new Map(inputs.pods.filter((p) => p.ordinal < spec.nodes).map((p) => [p.ordinal, p]));
   const readyOrdinals = [...podByOrdinal.values()].filter((p) => p.ready && p.ip).map((p) => p.ordinal);
-  const ips = new Map([...podByOrdinal.values()].filter((p) => p.ip).map((p) => [p.ordinal, p.ip!]));
-  const edges = edgesAmong(desiredEdges(spec.topology, spec.nodes), readyOrdinals);
-  const connected = edges.filter((e) => edgeConnected(e, ips, facts, port));
+  const links = networkLinks(inputs);
+  const edges = edgesAmong(
+    links.map((l): Edge => [l.a, l.b]),
+    readyOrdinals,
+  );
+  const connected = links.filter((l) => l.connected).map((l): Edge => [l.a, l.b]);
 
   const nodes: NodeStatus[] = [];
   for (let ordinal = 0; ordinal < spec.nodes; ordinal++) {
@@ -155,6 +175,14 @@ export function computeStatus(inputs: StatusInputs): NetworkStatus {
   };
   if (inputs.generation !== undefined) status.observedGeneration = inputs.generation;
   return status;
+}
+
+/** How a node looks at a glance: at the network's height, behind it, or not serving (not Ready or not answering RPC). */
+export type NodeState = "ready" | "lagging" | "down";
+
+export function nodeState(node: NodeStatus, network: Pick<NetworkStatus, "height">): NodeState {
+  if (!node.ready || node.height === undefined) return "down";
+  return node.height < network.height ? "lagging" : "ready";
 }
 
 /**

@@ -15,7 +15,7 @@ const API_VERSION: Record<Kind, string> = { Secret: "v1", Service: "v1", Statefu
 
 export type OwnerReference = k8s.V1OwnerReference;
 
-function isNotFound(err: unknown): boolean {
+export function isNotFound(err: unknown): boolean {
   return err instanceof k8s.ApiException && err.code === 404;
 }
 
@@ -206,6 +206,15 @@ export class KubeObjects {
       case "PersistentVolumeClaim":
         return (await this.core.listNamespacedPersistentVolumeClaim({ namespace, labelSelector })).items;
     }
+  }
+
+  /** StatefulSets matching `labelSelector` in `namespace`, or in every namespace when it is undefined. */
+  async listStatefulSets(namespace: string | undefined, labelSelector: string): Promise<k8s.V1StatefulSet[]> {
+    const list =
+      namespace === undefined
+        ? await this.apps.listStatefulSetForAllNamespaces({ labelSelector })
+        : await this.apps.listNamespacedStatefulSet({ namespace, labelSelector });
+    return list.items;
   }
 
   async listPods(namespace: string, labelSelector: string): Promise<k8s.V1Pod[]> {
