@@ -95,7 +95,7 @@ export function configMap(config: Record<string, unknown>, secretKeys: string[])
   return map;
 }
 
-/** npm may drop the exec bit of the dynamic-provider plugin script (see docs/toolchain notes). */
+/** npm may drop the exec bit of the dynamic-provider plugin script that @pulumi/pulumi ships. */
 function ensurePluginExecutable(): void {
   const plugin = path.join(pulumiNodejsPluginDir(), "pulumi-resource-pulumi-nodejs");
   if ((fs.statSync(plugin).mode & 0o111) === 0) fs.chmodSync(plugin, 0o755);

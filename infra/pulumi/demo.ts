@@ -13,6 +13,7 @@ import { repoRoot, toolPath } from "../../sandbox/toolchain/paths";
 import { RPC_MOUNT, SECRET_KEYS, rpcPort } from "../../provider/engine/desired/common";
 import type { NetworkObservation } from "../../provider/pulumi/types";
 import { DEMO_PASSPHRASE, openStack } from "./automation";
+import { messageOf } from "../../provider/errors";
 
 const STACK = "dev";
 const STATE_DIR = path.join(repoRoot, ".regnet", "state");
@@ -130,6 +131,6 @@ async function main(cmd = "up"): Promise<void> {
 }
 
 main(process.argv[2]).catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
+  console.error(messageOf(err));
   process.exit(1);
 });

@@ -12,6 +12,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { BitcoinNetwork, type BitcoinNetworkSpecArgs } from "../../provider/pulumi";
 import { installPlatform } from "./platform";
+import { CHARTS_DIR } from "../cdk8s/defaults";
 
 export type NetworkConfig = BitcoinNetworkSpecArgs & { name: string; namespace?: string };
 
@@ -32,7 +33,7 @@ export function regnetStack(projectDir: string) {
 
   let platform: ReturnType<typeof installPlatform> | undefined;
   if (config.getBoolean("installPlatform")) {
-    platform = installPlatform({ chartsDir: path.join(projectDir, "charts-out"), kubeconfig: kubeconfig ?? kubeconfigPath });
+    platform = installPlatform({ chartsDir: path.join(projectDir, CHARTS_DIR), kubeconfig: kubeconfig ?? kubeconfigPath });
   }
 
   const seen = new Set<string>();

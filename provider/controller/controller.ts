@@ -4,7 +4,7 @@
 // reads the current state, so missed events, restarts and resyncs all end in the same place.
 import * as k8s from "@kubernetes/client-node";
 import type { Logger } from "../log";
-import { errorText } from "./errors";
+import { errorText } from "../kube/errors";
 import { EventRecorder } from "./events";
 import { controllerInformers, type ManagedInformer } from "./informers";
 import { networkKey, ownerNetworkKey, splitKey } from "./keys";

@@ -7,8 +7,9 @@
 import * as k8s from "@kubernetes/client-node";
 import type { Logger } from "../log";
 import { GROUP, PLURAL, VERSION } from "../spec";
-import { errorText } from "./errors";
-import { NETWORK_LABEL } from "./keys";
+import { errorText } from "../kube/errors";
+import { NETWORK_LABEL } from "../engine/labels";
+import { backoffDelay } from "../backoff";
 
 type InformerEvent = "add" | "update" | "delete";
 export type Handler = (event: InformerEvent, obj: k8s.KubernetesObject) => void;
@@ -18,8 +19,6 @@ export interface ManagedInformer {
   readonly cache: k8s.ObjectCache<k8s.KubernetesObject>;
   /** True once a list has been loaded into the cache. */
   synced(): boolean;
-  /** Restarts after errors so far (for health and metrics). */
-  restarts(): number;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -43,8 +42,8 @@ function managedInformer(kubeConfig: k8s.KubeConfig, opts: InformerOptions): Man
   const maxDelay = opts.maxRestartDelayMs ?? 30_000;
   let synced = false;
   let stopped = true;
-  let restarts = 0;
-  let delay = minDelay;
+  /** Restarts since the last successful start: the back-off's exponent. */
+  let failures = 0;
   let failedDuringStart = false;
   let timer: NodeJS.Timeout | undefined;
 
@@ -55,18 +54,18 @@ function managedInformer(kubeConfig: k8s.KubeConfig, opts: InformerOptions): Man
     failedDuringStart = true;
     if (stopped) return;
     opts.onError?.(err);
-    log.warn({ err: errorText(err), retryInMs: delay }, "list/watch failed; restarting the informer");
+    log.warn({ err: errorText(err), retryInMs: nextDelay() }, "list/watch failed; restarting the informer");
     scheduleRestart();
   });
 
+  const nextDelay = () => backoffDelay(failures, minDelay, maxDelay);
   function scheduleRestart() {
     if (timer || stopped) return;
     timer = setTimeout(() => {
       timer = undefined;
-      restarts++;
       void run();
-    }, delay);
-    delay = Math.min(delay * 2, maxDelay);
+    }, nextDelay());
+    failures++;
   }
 
   async function run() {
@@ -84,7 +83,7 @@ function managedInformer(kubeConfig: k8s.KubeConfig, opts: InformerOptions): Man
     if (!failedDuringStart) {
       if (!synced) log.info({ objects: informer.list().length }, "cache synced");
       synced = true;
-      delay = minDelay;
+      failures = 0;
     }
   }
 
@@ -92,7 +91,6 @@ function managedInformer(kubeConfig: k8s.KubeConfig, opts: InformerOptions): Man
     resource: opts.resource,
     cache: informer,
     synced: () => synced,
-    restarts: () => restarts,
     async start() {
       stopped = false;
       await run();

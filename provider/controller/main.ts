@@ -9,7 +9,7 @@ import { createEngine } from "../engine";
 import { createLogger, type Logger } from "../log";
 import { parseControllerArgs, USAGE, UsageError, type ControllerArgs } from "./args";
 import { Controller } from "./controller";
-import { errorText } from "./errors";
+import { errorText } from "../kube/errors";
 import { LeaderElector } from "./leader";
 import { startHealthServer } from "./server";
 

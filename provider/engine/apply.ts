@@ -26,9 +26,10 @@ import {
   secretFiles,
   secretHash,
 } from "./desired";
-import { isOwnedByNetwork, MANAGED_BY, NETWORK_LABEL } from "./labels";
+import { isOwnedByNetwork, NETWORK_LABEL, ownerLabels } from "./labels";
 import type { EngineContext } from "./context";
 import type { Change, NetworkRef } from "./types";
+import { stableJson } from "../json";
 
 const APPLIED_HASH_ANNOTATION = "regnet.dev/applied-hash";
 /** The spec the StatefulSet was last applied from, so a read-only `observe(ref)` knows the topology. */
@@ -40,19 +41,6 @@ export interface AppliedObjects {
   statefulSet: k8s.V1StatefulSet;
 }
 
-/** Key-sorted JSON, so the hash does not depend on property order. */
-function stableJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(",")}]`;
-  if (v && typeof v === "object") {
-    return `{${Object.keys(v)
-      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(v);
-}
-
 /** Hash of what regnet wants an object to be. Replicas are left out: they are compared on their
  * own, so that a scale shows as a scale and not as an update. */
 function desiredHash(obj: k8s.KubernetesObject): string {
@@ -62,8 +50,7 @@ function desiredHash(obj: k8s.KubernetesObject): string {
 }
 
 function ownershipError(kind: Kind, obj: k8s.KubernetesObject, ref: NetworkRef): OwnershipError {
-  const wanted = { [NETWORK_LABEL]: ref.name, "app.kubernetes.io/managed-by": MANAGED_BY, "app.kubernetes.io/instance": ref.name };
-  const missing = missingLabels(obj, wanted);
+  const missing = missingLabels(obj, ownerLabels(ref.name));
   const controller = obj.metadata?.ownerReferences?.find((o) => o.controller);
   if (missing.length === 0 && controller) missing.push(`(controlled by ${controller.kind} ${controller.name}, not this network)`);
   return new OwnershipError(kind, ref.namespace, obj.metadata?.name ?? "?", ref.name, missing);

@@ -43,6 +43,15 @@ function list(items: string[]): string {
   return `${items.slice(0, MAX_LISTED).join("; ")}; and ${items.length - MAX_LISTED} more`;
 }
 
+/**
+ * When a condition last changed (metav1.Condition, as controller-runtime's SetStatusCondition keeps
+ * it): the previous time while its status stays the same, else now.
+ */
+export function transitionTime(previous: readonly Condition[] | undefined, type: string, status: Condition["status"], now: Date): string {
+  const before = previous?.find((c) => c.type === type);
+  return before && before.status === status ? before.lastTransitionTime : now.toISOString();
+}
+
 function condition(
   type: string,
   ok: boolean,
@@ -51,14 +60,7 @@ function condition(
   inputs: Pick<StatusInputs, "generation" | "previous" | "now">,
 ): Condition {
   const status = ok ? "True" : "False";
-  const before = inputs.previous?.find((c) => c.type === type);
-  const c: Condition = {
-    type,
-    status,
-    lastTransitionTime: before && before.status === status ? before.lastTransitionTime : inputs.now.toISOString(),
-    reason,
-    message,
-  };
+  const c: Condition = { type, status, lastTransitionTime: transitionTime(inputs.previous, type, status, inputs.now), reason, message };
   if (inputs.generation !== undefined) c.observedGeneration = inputs.generation;
   return c;
 }

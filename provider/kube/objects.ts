@@ -7,6 +7,7 @@
 // engine compares a hash of the desired object (kept in an annotation) and the replicas, so a
 // no-op reconcile makes no API writes at all.
 import * as k8s from "@kubernetes/client-node";
+import { apiStatus } from "./errors";
 
 const FIELD_MANAGER = "regnet";
 
@@ -57,23 +58,15 @@ export class NamespaceNotFoundError extends KubeError {
 /** Rethrows client-node's ApiException (whose message holds raw headers and body) as a KubeError. */
 function explain(verb: string, kind: string, namespace: string, name: string) {
   return (err: unknown): never => {
-    if (!(err instanceof k8s.ApiException)) throw err;
-    let reason: string;
-    let details: { kind?: string } | undefined;
-    try {
-      const body = (typeof err.body === "string" ? JSON.parse(err.body) : err.body) as
-        { message?: string; details?: { kind?: string } } | undefined;
-      reason = body?.message ?? "";
-      details = body?.details;
-    } catch {
-      reason = String(err.body).slice(0, 300);
-    }
+    const status = err instanceof k8s.ApiException ? apiStatus(err) : undefined;
+    if (!status) throw err;
+    let reason = status.message ?? "";
     // The API server answers a write into a missing namespace with 404 for the namespace itself.
-    if (err.code === 404 && details?.kind === "namespaces") throw new NamespaceNotFoundError(verb, kind, namespace, name);
-    if (err.code === 422 && /Forbidden: updates to statefulset spec/.test(reason)) {
+    if (status.code === 404 && status.details?.kind === "namespaces") throw new NamespaceNotFoundError(verb, kind, namespace, name);
+    if (status.code === 422 && /Forbidden: updates to statefulset spec/.test(reason)) {
       reason += ". A network's persistence cannot change once it exists: destroy and re-create the network to change it";
     }
-    throw new KubeError(verb, kind, namespace, name, err.code, reason || `HTTP ${err.code}`);
+    throw new KubeError(verb, kind, namespace, name, status.code, reason || `HTTP ${status.code}`);
   };
 }
 
@@ -96,12 +89,10 @@ export class OwnershipError extends Error {
   }
 }
 
-/** Labels of `want` that `obj` lacks or carries with another value. */
-export function missingLabels(obj: k8s.KubernetesObject, want: Record<string, string>): string[] {
+/** Labels of `want` that `obj` lacks or carries with another value, as `k=v`. */
+export function missingLabels(obj: { metadata?: { labels?: Record<string, string> } }, want: Record<string, string>): string[] {
   const have = obj.metadata?.labels ?? {};
-  return Object.entries(want)
-    .filter(([k, v]) => have[k] !== v)
-    .map(([k, v]) => `${k}=${v}`);
+  return labelPairs(Object.fromEntries(Object.entries(want).filter(([k, v]) => have[k] !== v)));
 }
 
 export function hasOwner(obj: k8s.KubernetesObject, owner: OwnerReference): boolean {
@@ -213,11 +204,14 @@ export class KubeObjects {
   }
 }
 
-/** `a=b,c=d` from a label map. */
+/** `a=b` for each label. */
+function labelPairs(labels: Record<string, string>): string[] {
+  return Object.entries(labels).map(([k, v]) => `${k}=${v}`);
+}
+
+/** `a=b,c=d` from a label map: an equality-based label selector. */
 export function toSelector(labels: Record<string, string>): string {
-  return Object.entries(labels)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(",");
+  return labelPairs(labels).join(",");
 }
 
 export function podReady(pod: k8s.V1Pod): boolean {

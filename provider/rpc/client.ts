@@ -13,6 +13,7 @@ import { dialectFor, type NodeOps } from "./dialect";
 import type { Implementation } from "../spec/constants";
 import { RpcError, authForms, isRetryable, scrub } from "./errors";
 import { silentLogger, type Logger } from "../log";
+import { backoffDelay } from "../backoff";
 import { setTimeout as sleep } from "node:timers/promises";
 
 export interface NodeTarget {
@@ -148,7 +149,7 @@ export class RpcClient {
         return await this.limit.run(fn);
       } catch (err) {
         if (attempt >= this.attempts || !isRetryable(err, !repeatable)) throw err;
-        await sleep(Math.min(2000, 200 * 2 ** (attempt - 1)));
+        await sleep(backoffDelay(attempt - 1, 200, 2000));
       }
     }
   }

@@ -8,6 +8,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as k8s from "@kubernetes/client-node";
 import { createEngine, type Engine, type NetworkStatus } from "../../provider/engine";
+import { hostOf } from "../../provider/engine/wiring/plan";
 import { desiredEdges, expectedPeers } from "../../provider/engine/wiring/topology";
 import { validateSpec, type BitcoinNetworkSpec, type BitcoinNetworkSpecInput } from "../../provider/spec";
 import { bitcoinCliJson, coreNode } from "../support/bitcoin-cli";
@@ -52,7 +53,7 @@ async function checkWithCli(name: string, s: BitcoinNetworkSpec, status: Network
         bitcoinCliJson<{ chain: string; blocks: number; bestblockhash: string }>(node, ["getblockchaininfo"]),
         bitcoinCliJson<{ addr: string }[]>(node, ["getpeerinfo"]),
       ]);
-      return { ordinal: n.ordinal, chain, peerIps: new Set(peers.map((p) => p.addr.slice(0, p.addr.lastIndexOf(":")))) };
+      return { ordinal: n.ordinal, chain, peerIps: new Set(peers.map((p) => hostOf(p.addr))) };
     }),
   );
   for (const v of views) {

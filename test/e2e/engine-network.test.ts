@@ -14,6 +14,7 @@ import { validateSpec, type BitcoinNetworkSpec, type BitcoinNetworkSpecInput, ty
 import { RpcClient } from "../../provider/rpc";
 import { kubeConfig, tempNamespace, waitFor } from "../support/cluster";
 import { missing } from "../support/prereqs";
+import { setTimeout as sleep } from "node:timers/promises";
 
 const kc = kubeConfig();
 const core = kc.makeApiClient(k8s.CoreV1Api);
@@ -253,7 +254,7 @@ for (const impl of ["btcd", "bitcoin-core"] as const) {
     while (Date.now() < until) {
       assert.equal(await connected(0, ip2), false, "node 0 reconnected to node 2 after the edge was removed");
       assert.equal(await connected(2, after.nodes[0].ip!), false, "node 2 reconnected to node 0 after the edge was removed");
-      await new Promise((r) => setTimeout(r, 1000));
+      await sleep(1000);
     }
     assert.ok(await connected(0, after.nodes[1].ip!), "node 0 keeps its other edge");
     await engine.destroy(ref, { wait: true, timeoutMs: 60_000 });

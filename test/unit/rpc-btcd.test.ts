@@ -204,7 +204,7 @@ test("auto access: a real node answering at its address is reached directly", as
 });
 
 test("auto access: something else answering at the address (a proxy's HTTP 426) means port-forward", async () => {
-  // What this machine's transparent proxy does for any address it cannot route: accept, answer 426.
+  // What a transparent proxy on the way does for an address it cannot route: accept, answer 426.
   const proxy = net.createServer((c) => c.once("data", () => c.end("HTTP/1.0 426 Upgrade Required\r\ncontent-length: 0\r\n\r\n")));
   const ip = `127.77.${base}.3`;
   await new Promise<void>((r) => proxy.listen(18334, ip, r));
