@@ -15,7 +15,7 @@ export async function converge(
   spec: BitcoinNetworkSpec,
   opts: ConvergeOptions,
 ): Promise<NetworkStatus> {
-  const deadline = Date.now() + opts.timeoutMs;
+  const deadline = Date.now() + opts.timeoutSeconds * 1000;
   let last: NetworkStatus | undefined;
   let lastError: unknown;
   for (;;) {
@@ -35,7 +35,7 @@ export async function converge(
     if (Date.now() >= deadline) {
       const why = lacking(spec, last);
       const cause = lastError !== undefined ? `; last error: ${messageOf(lastError)}` : "";
-      throw new Error(`network ${ref.namespace}/${ref.name} did not converge within ${opts.timeoutMs} ms: ${why.join("; ")}${cause}`);
+      throw new Error(`network ${ref.namespace}/${ref.name} did not converge within ${opts.timeoutSeconds} s: ${why.join("; ")}${cause}`);
     }
     await sleep(Math.min(1000, Math.max(0, deadline - Date.now())));
   }

@@ -13,7 +13,7 @@ const KINDS: Kind[] = ["StatefulSet", "Service", "Secret", "PersistentVolumeClai
 export async function destroy(ctx: EngineContext, ref: NetworkRef, opts: { wait: boolean; timeoutMs?: number }): Promise<void> {
   const owned = toSelector(ownerLabels(ref.name));
   for (const kind of KINDS) {
-    for (const obj of await ctx.kube.list(kind, ref.namespace, owned)) {
+    for (const obj of await ctx.read.list(kind, ref.namespace, owned)) {
       const name = obj.metadata?.name;
       if (!name || !isOwnedByNetwork(obj, ref)) continue; // controlled by another owner: not ours
       if (await ctx.kube.delete(kind, ref.namespace, name)) ctx.logger.info({ network: ref.name, kind, name }, "deleted");
@@ -31,8 +31,8 @@ export async function destroy(ctx: EngineContext, ref: NetworkRef, opts: { wait:
   const timeoutMs = opts.timeoutMs ?? 120_000;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const pods = await ctx.kube.listPods(ref.namespace, selectorString(ref.name));
-    const sts = await ctx.kube.get("StatefulSet", ref.namespace, ref.name);
+    const pods = await ctx.read.list("Pod", ref.namespace, selectorString(ref.name));
+    const sts = await ctx.read.get("StatefulSet", ref.namespace, ref.name);
     if (pods.length === 0 && !(sts && isOwnedByNetwork(sts, ref))) return;
     if (Date.now() > deadline) {
       throw new Error(

@@ -1,33 +1,20 @@
-// Status, computed from what was observed: pods (ordinal, IP, readiness) and, for ready nodes,
-// facts read over RPC (tip, version, added peers). Pure, so the controller's status, Pulumi outputs
-// and `converge`'s progress all say the same thing.
+// Status, computed from what was observed of each node (./node.ts): its pod (ordinal, IP,
+// readiness) and, for ready nodes, what it reported over RPC (tip, version, peers). Pure, so the
+// controller's status, Pulumi outputs and `converge`'s progress all say the same thing.
 import type { BitcoinNetworkSpec } from "../spec";
 import { P2P_PORT } from "../spec/constants";
 import { podName } from "./desired/common";
 import { selectorString } from "./labels";
+import type { NodeView } from "./node";
 import { desiredEdges, edgesAmong, expectedPeers } from "./wiring/topology";
-import { edgeConnected, type PeerFacts } from "./wiring/plan";
+import { edgeConnected } from "./wiring/plan";
 import type { Condition, NetworkStatus, NodeStatus } from "./types";
-
-export interface ObservedPod {
-  ordinal: number;
-  name: string;
-  ip?: string;
-  ready: boolean;
-}
-
-/** What a ready node told regnet over RPC (its peers: see PeerFacts); any part may be missing if the call failed. */
-export interface NodeFacts extends PeerFacts {
-  height?: number;
-  bestBlockHash?: string;
-  version?: string;
-}
 
 export interface StatusInputs {
   name: string;
   spec: Pick<BitcoinNetworkSpec, "nodes" | "topology">;
-  pods: readonly ObservedPod[];
-  facts: ReadonlyMap<number, NodeFacts>;
+  /** The network's pods as observed, with what the ready ones reported. */
+  nodes: readonly NodeView[];
   rpcSecretName: string;
   /** metadata.generation of the BitcoinNetwork this status answers (controller only). */
   generation?: number;
@@ -66,30 +53,27 @@ function condition(
 }
 
 export function computeStatus(inputs: StatusInputs): NetworkStatus {
-  const { spec, facts } = inputs;
+  const { spec } = inputs;
   const port = inputs.p2pPort ?? P2P_PORT;
-  const podByOrdinal = new Map(inputs.pods.filter((p) => p.ordinal < spec.nodes).map((p) => [p.ordinal, p]));
-  const readyOrdinals = [...podByOrdinal.values()].filter((p) => p.ready && p.ip).map((p) => p.ordinal);
-  const ips = new Map([...podByOrdinal.values()].filter((p) => p.ip).map((p) => [p.ordinal, p.ip!]));
+  const byOrdinal = new Map(inputs.nodes.filter((n) => n.ordinal < spec.nodes).map((n) => [n.ordinal, n]));
+  const readyOrdinals = [...byOrdinal.values()].filter((n) => n.ready && n.ip).map((n) => n.ordinal);
   const edges = edgesAmong(desiredEdges(spec.topology, spec.nodes), readyOrdinals);
-  const connected = edges.filter((e) => edgeConnected(e, ips, facts, port));
+  const connected = edges.filter((e) => edgeConnected(e, byOrdinal, port));
 
   const nodes: NodeStatus[] = [];
   for (let ordinal = 0; ordinal < spec.nodes; ordinal++) {
-    const pod = podByOrdinal.get(ordinal);
-    const ready = !!(pod?.ready && pod.ip);
+    const seen = byOrdinal.get(ordinal);
+    const ready = !!(seen?.ready && seen.ip);
     const node: NodeStatus = {
       ordinal,
-      pod: pod?.name ?? podName(inputs.name, ordinal),
+      pod: seen?.pod ?? podName(inputs.name, ordinal),
       ready,
       peers: ready ? expectedPeers(connected, ordinal).length : 0,
       expectedPeers: expectedPeers(edges, ordinal).length,
     };
-    if (pod?.ip) node.ip = pod.ip;
-    const f = ready ? facts.get(ordinal) : undefined;
-    if (f?.height !== undefined) node.height = f.height;
-    if (f?.bestBlockHash !== undefined) node.bestBlockHash = f.bestBlockHash;
-    if (f?.version !== undefined) node.version = f.version;
+    if (seen?.ip) node.ip = seen.ip;
+    const said = ready ? seen?.rpc : undefined;
+    if (said) Object.assign(node, { height: said.tip.height, bestBlockHash: said.tip.bestBlockHash, version: said.version });
     nodes.push(node);
   }
 
@@ -97,7 +81,7 @@ export function computeStatus(inputs: StatusInputs): NetworkStatus {
   const allReady = readyNodes === spec.nodes;
   const notReady = nodes
     .filter((n) => !n.ready)
-    .map((n) => `node ${n.ordinal}: ${!podByOrdinal.has(n.ordinal) ? "no pod yet" : !n.ip ? "pod has no IP yet" : "not ready"}`);
+    .map((n) => `node ${n.ordinal}: ${!byOrdinal.has(n.ordinal) ? "no pod yet" : !n.ip ? "pod has no IP yet" : "not ready"}`);
   const short = nodes
     .filter((n) => n.ready && n.peers < n.expectedPeers)
     .map((n) => `node ${n.ordinal}: ${n.peers}/${n.expectedPeers} peers`);

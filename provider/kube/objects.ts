@@ -11,8 +11,15 @@ import { apiStatus } from "./errors";
 
 const FIELD_MANAGER = "regnet";
 
-export type Kind = "Secret" | "Service" | "StatefulSet" | "PersistentVolumeClaim";
-const API_VERSION: Record<Kind, string> = { Secret: "v1", Service: "v1", StatefulSet: "apps/v1", PersistentVolumeClaim: "v1" };
+/** The kinds the engine reads and writes. */
+export type Kind = "Secret" | "Service" | "StatefulSet" | "PersistentVolumeClaim" | "Pod";
+const API_VERSION: Record<Kind, string> = { Secret: "v1", Service: "v1", StatefulSet: "apps/v1", PersistentVolumeClaim: "v1", Pod: "v1" };
+
+/** How the engine reads objects: from the API server (KubeObjects), or from informer caches (CachedReader). */
+export interface ObjectReader {
+  get<T extends k8s.KubernetesObject>(kind: Kind, namespace: string, name: string): Promise<T | undefined>;
+  list<T extends k8s.KubernetesObject>(kind: Kind, namespace: string, labelSelector: string): Promise<T[]>;
+}
 
 export type OwnerReference = k8s.V1OwnerReference;
 
@@ -99,51 +106,59 @@ export function hasOwner(obj: k8s.KubernetesObject, owner: OwnerReference): bool
   return (obj.metadata?.ownerReferences ?? []).some((r) => r.uid === owner.uid);
 }
 
-export class KubeObjects {
-  readonly core: k8s.CoreV1Api;
-  readonly apps: k8s.AppsV1Api;
+/**
+ * The engine's access to the API server, through client-node's generic KubernetesObjectApi (which
+ * reads, lists, applies and deletes any kind by its apiVersion and kind).
+ */
+export class KubeObjects implements ObjectReader {
   private readonly objects: k8s.KubernetesObjectApi;
   /** API writes made so far (create/apply/patch/delete). */
   writes = 0;
+  /** API reads made so far (get/list). */
+  reads = 0;
+  /** Told of every write with the object as it now is (undefined: deleted), for a CachedReader. */
+  onWrite?: (kind: Kind, namespace: string, name: string, now: k8s.KubernetesObject | undefined) => void;
 
   constructor(kc: k8s.KubeConfig) {
-    this.core = kc.makeApiClient(k8s.CoreV1Api);
-    this.apps = kc.makeApiClient(k8s.AppsV1Api);
     this.objects = k8s.KubernetesObjectApi.makeApiClient(kc);
   }
 
   async get<T extends k8s.KubernetesObject>(kind: Kind, namespace: string, name: string): Promise<T | undefined> {
+    this.reads++;
     try {
-      switch (kind) {
-        case "Secret":
-          return (await this.core.readNamespacedSecret({ name, namespace })) as T;
-        case "Service":
-          return (await this.core.readNamespacedService({ name, namespace })) as T;
-        case "StatefulSet":
-          return (await this.apps.readNamespacedStatefulSet({ name, namespace })) as T;
-        case "PersistentVolumeClaim":
-          return (await this.core.readNamespacedPersistentVolumeClaim({ name, namespace })) as T;
-      }
+      return await this.objects.read<T>({ apiVersion: API_VERSION[kind], kind, metadata: { name, namespace } });
     } catch (err) {
       if (isNotFound(err)) return undefined;
       return explain("read", kind, namespace, name)(err);
     }
   }
 
+  async list<T extends k8s.KubernetesObject>(kind: Kind, namespace: string, labelSelector: string): Promise<T[]> {
+    this.reads++;
+    const list = await this.objects
+      .list<T>(API_VERSION[kind], kind, namespace, undefined, undefined, undefined, undefined, labelSelector)
+      .catch(explain("list", kind, namespace, labelSelector));
+    return list.items;
+  }
+
   async create<T extends k8s.KubernetesObject>(obj: T): Promise<T> {
+    const { kind, namespace, name } = identity(obj);
     this.writes++;
-    return this.objects
-      .create(obj, undefined, undefined, FIELD_MANAGER)
-      .catch(explain("create", obj.kind!, obj.metadata!.namespace!, obj.metadata!.name!));
+    const created = await this.objects.create(obj, undefined, undefined, FIELD_MANAGER).catch(explain("create", kind, namespace, name));
+    this.onWrite?.(kind, namespace, name, created);
+    return created;
   }
 
   /** Server-side apply of the full desired object (see the top of this file for why). */
   async apply<T extends k8s.KubernetesObject>(obj: T): Promise<T> {
+    const { kind, namespace, name } = identity(obj);
     this.writes++;
     const body = { ...obj, metadata: { ...obj.metadata, resourceVersion: undefined, managedFields: undefined } };
-    return this.objects
+    const applied = await this.objects
       .patch(body, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply)
-      .catch(explain("apply", obj.kind!, obj.metadata!.namespace!, obj.metadata!.name!));
+      .catch(explain("apply", kind, namespace, name));
+    this.onWrite?.(kind, namespace, name, applied);
+    return applied;
   }
 
   /** Adds an owner reference, keeping the ones already there (adoption of a labelled object). */
@@ -151,7 +166,7 @@ export class KubeObjects {
     this.writes++;
     const refs = [...(current.metadata?.ownerReferences ?? []), owner];
     // A JSON merge patch with resourceVersion fails on a concurrent change instead of losing it.
-    await this.objects
+    const patched = await this.objects
       .patch(
         {
           apiVersion: API_VERSION[kind],
@@ -165,6 +180,7 @@ export class KubeObjects {
         k8s.PatchStrategy.MergePatch,
       )
       .catch(explain("adopt", kind, namespace, name));
+    this.onWrite?.(kind, namespace, name, patched);
   }
 
   /** Deletes; true when something was there. Pods go with their StatefulSet (background cascade). */
@@ -179,29 +195,18 @@ export class KubeObjects {
         undefined,
         "Background",
       );
+      this.onWrite?.(kind, namespace, name, undefined);
       return true;
     } catch (err) {
       if (isNotFound(err)) return false;
       return explain("delete", kind, namespace, name)(err);
     }
   }
+}
 
-  async list(kind: Kind, namespace: string, labelSelector: string): Promise<k8s.KubernetesObject[]> {
-    switch (kind) {
-      case "Secret":
-        return (await this.core.listNamespacedSecret({ namespace, labelSelector })).items;
-      case "Service":
-        return (await this.core.listNamespacedService({ namespace, labelSelector })).items;
-      case "StatefulSet":
-        return (await this.apps.listNamespacedStatefulSet({ namespace, labelSelector })).items;
-      case "PersistentVolumeClaim":
-        return (await this.core.listNamespacedPersistentVolumeClaim({ namespace, labelSelector })).items;
-    }
-  }
-
-  async listPods(namespace: string, labelSelector: string): Promise<k8s.V1Pod[]> {
-    return (await this.core.listNamespacedPod({ namespace, labelSelector })).items;
-  }
+/** The kind, namespace and name of an object the engine built (always set). */
+function identity(obj: k8s.KubernetesObject): { kind: Kind; namespace: string; name: string } {
+  return { kind: obj.kind as Kind, namespace: obj.metadata!.namespace!, name: obj.metadata!.name! };
 }
 
 /** `a=b` for each label. */

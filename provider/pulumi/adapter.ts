@@ -124,7 +124,7 @@ async function converge(call: string, id: string, props: Props): Promise<Record<
     const last = {};
     try {
       const status = await engine.converge(ref, spec, {
-        timeoutMs: timeoutSeconds * 1000,
+        timeoutSeconds,
         onProgress: (s, changes) => {
           progress(ref, s, last);
           log.info({ readyNodes: s.readyNodes, wired: s.wired, height: s.height, changes }, "converging");

@@ -23,11 +23,12 @@ export interface NodeTarget {
   implementation: Implementation;
 }
 
+/** What the client signs in with (a network's credentials, engine/credentials.ts, carry more). */
 export interface RpcCredentials {
   user: string;
   password: string;
   /** btcd's RPC certificate (PEM): the only certificate the client accepts from that node. */
-  certPem?: string;
+  tlsCert?: string;
 }
 
 export interface RpcClientOptions {
@@ -161,7 +162,7 @@ export class RpcClient {
     const secrets = authForms(creds.user, creds.password);
     const scrubbed = (text: string) => scrub(text, secrets);
     const fail = (code: number | string, detail: string) => new RpcError(label, node, code, scrubbed(detail));
-    if (dialect.tls && !creds.certPem) throw fail("NO_CERT", "btcd RPC is TLS-only and the network's Secret holds no certificate");
+    if (dialect.tls && !creds.tlsCert) throw fail("NO_CERT", "btcd RPC is TLS-only and the network's Secret holds no certificate");
 
     const ep = await this.access.endpoint(
       { namespace: target.namespace, pod: target.pod, ip: target.ip, port: dialect.rpcPort },
@@ -179,7 +180,7 @@ export class RpcClient {
         auth: { username: creds.user, password: creds.password },
         timeout: this.timeoutMs,
         httpAgent: this.httpAgent,
-        httpsAgent: dialect.tls ? this.agentFor(creds.certPem!) : undefined,
+        httpsAgent: dialect.tls ? this.agentFor(creds.tlsCert!) : undefined,
         validateStatus: () => true, // RPC errors come back as 200 (2.0) or 500 (1.0) with a body
         responseType: "json",
         proxy: false,
@@ -218,7 +219,7 @@ export class RpcClient {
         {
           auth: { username: creds.user, password: creds.password },
           timeout: Math.min(this.timeoutMs, 2000),
-          httpsAgent: dialect.tls ? this.agentFor(creds.certPem!) : undefined,
+          httpsAgent: dialect.tls ? this.agentFor(creds.tlsCert!) : undefined,
           validateStatus: () => true,
           proxy: false,
           maxRedirects: 0,

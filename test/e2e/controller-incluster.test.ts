@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { readCredentials } from "../../provider/engine/desired";
-import { hostOf } from "../../provider/engine/wiring/plan";
+import { hostOf } from "../../provider/engine/node";
 import { RpcClient } from "../../provider/rpc";
 import { selectorString } from "../../provider/engine/labels";
 import {
@@ -113,10 +113,7 @@ async function nodeOps(n: NetworkCR, ordinal: number) {
   const node = n.status!.nodes!.find((x) => x.ordinal === ordinal)!;
   const secret = await core.readNamespacedSecret({ namespace: ns.name, name: (n.status as { rpcSecretName: string }).rpcSecretName });
   const creds = readCredentials(secret)!;
-  return rpc.node(
-    { namespace: ns.name, pod: node.pod, ip: node.ip!, implementation: "btcd" },
-    { user: creds.user, password: creds.password, certPem: creds.tlsCert },
-  );
+  return rpc.node({ namespace: ns.name, pod: node.pod, ip: node.ip!, implementation: "btcd" }, creds);
 }
 
 describe("controller from charts-out, in the sandbox", { concurrency: false }, () => {

@@ -46,7 +46,7 @@ async function convergeTimed(ref: NetworkRef, s: BitcoinNetworkSpec, timeoutMs: 
   const marks: string[] = [];
   let last = "";
   const status = await engine.converge(ref, s, {
-    timeoutMs,
+    timeoutSeconds: timeoutMs / 1000,
     onProgress: (st) => {
       const line = `ready ${st.readyNodes}, wired ${st.wired}, synced ${st.synced}, height ${st.height}, peers ${st.nodes.map((n) => `${n.peers}/${n.expectedPeers}`).join(" ")}`;
       if (line !== last) console.log(`# ${ref.name} +${secs()}: ${line}`);

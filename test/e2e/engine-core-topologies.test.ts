@@ -8,7 +8,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as k8s from "@kubernetes/client-node";
 import { createEngine, type Engine, type NetworkStatus } from "../../provider/engine";
-import { hostOf } from "../../provider/engine/wiring/plan";
+import { hostOf } from "../../provider/engine/node";
 import { desiredEdges, expectedPeers } from "../../provider/engine/wiring/topology";
 import { validateSpec, type BitcoinNetworkSpec, type BitcoinNetworkSpecInput } from "../../provider/spec";
 import { bitcoinCliJson, coreNode } from "../support/bitcoin-cli";
@@ -31,7 +31,7 @@ async function converge(name: string, s: BitcoinNetworkSpec, timeoutMs: number):
   const t = Date.now();
   let last = "";
   const status = await engine.converge({ name, namespace: ns.name }, s, {
-    timeoutMs,
+    timeoutSeconds: timeoutMs / 1000,
     onProgress: (st) => {
       const line = `ready ${st.readyNodes}/${s.nodes}, wired ${st.wired}, synced ${st.synced}, height ${st.height}`;
       if (line !== last) console.log(`# ${name} +${((Date.now() - t) / 1000).toFixed(1)} s: ${line}`);

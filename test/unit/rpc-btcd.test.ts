@@ -59,7 +59,7 @@ function startBtcd(i: number): ChildProcess {
 
 const kc = new k8s.KubeConfig(); // direct access never touches the API server
 const target = (i: number, ip = ips[i]): NodeTarget => ({ namespace: "local", pod: `btcd-${i}`, ip, implementation: "btcd" });
-const creds = (i: number, password = PASSWORD): RpcCredentials => ({ user: USER, password, certPem: certs[i] });
+const creds = (i: number, password = PASSWORD): RpcCredentials => ({ user: USER, password, tlsCert: certs[i] });
 
 let client: RpcClient;
 
@@ -179,7 +179,7 @@ test("a wrong password fails with HTTP_401 and no trace of either password", asy
 });
 
 test("the certificate is pinned: another node's certificate is refused, without the password in the error", async () => {
-  const err = await client.call(target(0), { user: USER, password: PASSWORD, certPem: certs[1] }, "getinfo", []).catch((e: unknown) => e);
+  const err = await client.call(target(0), { user: USER, password: PASSWORD, tlsCert: certs[1] }, "getinfo", []).catch((e: unknown) => e);
   assert.ok(err instanceof RpcError, String(err));
   assert.match(err.message, /certificate/);
   assert.ok(!util.inspect(err, { depth: 10, showHidden: true }).includes(PASSWORD));
