@@ -45,6 +45,8 @@ function pulumiEnv(stateDir: string, passphrase: string, extra: Record<string, s
     // Keep the CLI's own files (workspace selection, plugin cache) with the state, not in ~/.pulumi.
     PULUMI_HOME: path.join(stateDir, ".pulumi-home"),
     REGNET_PULUMI_ADAPTER: path.join(repoRoot, "dist", "provider", "pulumi", "adapter.js"),
+    // A relative regnet:kubeconfigPath is the project's (this repo's), not the workDir's.
+    REGNET_PROJECT_DIR: repoRoot,
     ...extra,
   };
 }

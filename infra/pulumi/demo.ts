@@ -10,7 +10,8 @@ import YAML from "yaml";
 import { down, up } from "../../sandbox/cluster/cluster";
 import { currentInstance } from "../../sandbox/cluster/instance";
 import { repoRoot, toolPath } from "../../sandbox/toolchain/paths";
-import { RPC_MOUNT, SECRET_KEYS, rpcPort } from "../../provider/engine/desired/common";
+import { RPC_MOUNT, SECRET_KEYS } from "../../provider/engine/desired/common";
+import { RPC_PORTS } from "../../provider/spec/constants";
 import type { NetworkObservation } from "../../provider/pulumi/types";
 import { DEMO_PASSPHRASE, openStack } from "./automation";
 import { messageOf } from "../../provider/errors";
@@ -101,7 +102,7 @@ function printNetwork(name: string, net: NetworkSummary, implementation: string)
 
   const pod = net.nodes[0]?.pod ?? `${name}-0`;
   const btcd = implementation === "btcd";
-  const port = rpcPort(btcd ? "btcd" : "bitcoin-core");
+  const port = RPC_PORTS[btcd ? "btcd" : "bitcoin-core"];
   const inPod = btcd ? `btcctl -C ${RPC_MOUNT}/${SECRET_KEYS.btcctlConf}` : `bitcoin-cli -conf=${RPC_MOUNT}/${SECRET_KEYS.cliConf}`;
   const secret = (key: string) => `$(kubectl -n ${net.namespace} get secret ${net.rpcSecretName} -o jsonpath='{.data.${key}}' | base64 -d)`;
   const fromHost = btcd

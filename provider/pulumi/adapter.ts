@@ -21,6 +21,7 @@ import { validateKnownParts, validateNetworkName, validateSpec, type BitcoinNetw
 import { checkNetwork } from "./check";
 import { diffNetwork } from "./diff";
 import { outputsOf } from "./outputs";
+import { kubeconfigFile } from "./project-dir";
 import type { NetworkInputs } from "./types";
 
 /** What the provider methods are given (Pulumi types them `any`): the checked inputs, or for read and
@@ -65,7 +66,7 @@ function kubeConfigOf(props: Props): k8s.KubeConfig {
     kc.loadFromString(props.kubeconfig);
     return kc;
   }
-  const file = props.kubeconfigPath ?? process.env.REGNET_KUBECONFIG ?? process.env.KUBECONFIG;
+  const file = props.kubeconfigPath ? kubeconfigFile(props.kubeconfigPath) : (process.env.REGNET_KUBECONFIG ?? process.env.KUBECONFIG);
   if (file) kc.loadFromFile(file);
   else kc.loadFromDefault();
   return kc;

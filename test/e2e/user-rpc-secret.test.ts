@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as k8s from "@kubernetes/client-node";
 import { createEngine, type Engine } from "../../provider/engine";
 import { selfSignedCert } from "../../provider/engine/credentials";
-import { RPC_PORTS } from "../../provider/engine/desired";
+import { RPC_PORTS } from "../../provider/spec/constants";
 import { validateSpec } from "../../provider/spec";
 import { processesMentioning } from "../../sandbox/cluster/procs";
 import { toolPath } from "../../sandbox/toolchain/paths";

@@ -5,7 +5,8 @@ import type { V1Secret } from "@kubernetes/client-node";
 import type { BitcoinNetworkSpec } from "../../spec";
 import type { NetworkCredentials } from "../credentials";
 import type { NetworkRef } from "../types";
-import { RPC_MOUNT, SECRET_KEYS, objectMeta, rpcPort, rpcSecretName } from "./common";
+import { RPC_PORTS } from "../../spec/constants";
+import { RPC_MOUNT, SECRET_KEYS, objectMeta, rpcSecretName } from "./common";
 
 /** Files and values of the Secret, as text. */
 export function secretFiles(spec: Pick<BitcoinNetworkSpec, "implementation">, creds: NetworkCredentials): Record<string, string> {
@@ -26,7 +27,7 @@ export function secretFiles(spec: Pick<BitcoinNetworkSpec, "implementation">, cr
   files[SECRET_KEYS.btcdConf] = [`rpcuser=${creds.user}`, `rpcpass=${creds.password}`, ""].join("\n");
   files[SECRET_KEYS.btcctlConf] = [
     "regtest=1",
-    `rpcserver=127.0.0.1:${rpcPort("btcd")}`,
+    `rpcserver=127.0.0.1:${RPC_PORTS["btcd"]}`,
     `rpccert=${RPC_MOUNT}/${SECRET_KEYS.tlsCert}`,
     `rpcuser=${creds.user}`,
     `rpcpass=${creds.password}`,
