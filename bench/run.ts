@@ -1,158 +1,282 @@
-// `npm run bench`: how long the controller takes from a spec change (a patch of `.spec.nodes`) to
-// the StatefulSet's `.spec.replicas` update, as the API server shows it (observed through a
-// watch). Runs against the sandbox: `--controller cluster` installs charts-out and uses the
-// in-cluster controller; `local` runs one as a local process (`--kubeconfig`, this namespace
-// only); `auto` (default) uses the in-cluster one if it is running, else a local one. The network
-// alternates between 1 and 2 btcd nodes; between runs it is left to settle (Ready, Wired, Synced),
-// so each run measures a controller that is idle when the change arrives.
-//   npm run bench -- [--runs 7] [--controller auto|cluster|local]
-import { performance } from "node:perf_hooks";
+// `npm run bench`: how regnet scales and how far it is from the limit, on the local sandbox with real
+// nodes (issue #11). Parts: the floor (raw node processes, no Kubernetes), regnet through the
+// controller and through Pulumi, the naive strategy, RPC/API economy per reconcile, `pulumi
+// preview`, and the controller's reaction and idle cost. Prints the tables on stdout, one progress
+// line per step on stderr, and writes the JSON and a PNG chart under .regnet/bench/.
+//   npm run bench -- [--quick] [--runs 3] [--parts floor,controller,...] [--impl btcd,bitcoin-core] [--nodes 5,20]
+//   npm run bench -- --report <file.json>[,<later.json>]   (tables and chart again from saved runs; a
+//   later run's cases replace the same cases of an earlier one, e.g. a re-run of some parts)
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { parseArgs } from "node:util";
-import * as k8s from "@kubernetes/client-node";
-import {
-  applyPlatform,
-  CONTROLLER_NAME,
-  CONTROLLER_NAMESPACE,
-  createNetwork,
-  getNetwork,
-  loadKubeConfig,
-  median,
-  patchNetworkSpec,
-  settled,
-  startLocalController,
-  type LocalController,
-} from "./harness";
+import type { Implementation } from "../provider/spec";
 import { messageOf } from "../provider/errors";
-import { setTimeout as sleep } from "node:timers/promises";
+import { down, isUp, up } from "../sandbox/cluster/cluster";
+import { repoRoot, toolchainEnv } from "../sandbox/toolchain/paths";
+import { applyPlatform, CONTROLLER_NAME, CONTROLLER_NAMESPACE, kubectl } from "./harness";
+import { chartSpec, renderPng } from "./lib/chart";
+import { undoAll } from "./lib/cleanup";
+import { sandbox, type Sandbox } from "./lib/cluster";
+import { makePlan, PARTS, planSteps, type ConvergeStep, type Part, type Plan } from "./lib/plan";
+import { loadAverage } from "./lib/procs";
+import { Progress } from "./lib/progress";
+import { fullReport, mergeResults } from "./lib/report";
+import type { BenchResults, ConvergeCase, ConvergeRun } from "./lib/results";
+import { runFloor } from "./parts/floor";
+import { runNaive } from "./parts/naive";
+import { runEconomy } from "./parts/economy";
+import { runPreview } from "./parts/preview";
+import { runReaction } from "./parts/reaction";
+import { pulumiStack, viaController, viaPulumi, type PulumiNetworks } from "./parts/regnet";
 
 const say = (s: string) => process.stderr.write(`${s}\n`);
+const CONVERGE_TIMEOUT_MS = 600_000;
+const OUT_DIR = path.join(repoRoot, ".regnet", "bench");
 
-async function poll<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await sleep(200);
-  }
-}
-
-async function inClusterControllerAvailable(kc: k8s.KubeConfig): Promise<boolean> {
-  try {
-    const d = await kc.makeApiClient(k8s.AppsV1Api).readNamespacedDeployment({ namespace: CONTROLLER_NAMESPACE, name: CONTROLLER_NAME });
-    return (d.status?.availableReplicas ?? 0) > 0;
-  } catch {
-    return false;
-  }
-}
-
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: "string", default: "7" }, controller: { type: "string", default: "auto" } } });
-  const runs = Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 5) throw new Error(`--runs must be an integer ≥ 5, got ${values.runs}`);
-  if (!["auto", "cluster", "local"].includes(values.controller)) throw new Error("--controller must be auto, cluster or local");
-
-  const kc = loadKubeConfig();
-  const core = kc.makeApiClient(k8s.CoreV1Api);
-  await core.listNamespace({ limit: 1 }).catch((err: unknown) => {
-    throw new Error(`the sandbox API server is not reachable (${messageOf(err)}): run \`npm run sandbox -- up\``, { cause: err });
+function options() {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: "boolean", default: false },
+      runs: { type: "string" },
+      parts: { type: "string" },
+      impl: { type: "string" },
+      nodes: { type: "string" },
+      report: { type: "string" },
+    },
   });
-  let mode = values.controller;
-  // `cluster` installs the whole platform (charts-out, 1 controller replica); otherwise only the
-  // CRD is applied and the controller's Deployment is left as it is.
-  say(`applying charts-out/ (server-side${mode === "cluster" ? "" : ", CRD and RBAC only"}) ...`);
-  await applyPlatform({ controller: mode === "cluster" });
-  // A Deployment that was just applied needs a moment to become available.
-  const inCluster = await poll("the in-cluster controller", mode === "cluster" ? 60_000 : 1, async () =>
-    (await inClusterControllerAvailable(kc)) ? true : undefined,
-  ).catch(() => false);
-  if (mode === "auto") mode = inCluster ? "cluster" : "local";
-  if (mode === "local" && inCluster) {
-    throw new Error(
-      `the in-cluster controller (${CONTROLLER_NAMESPACE}/${CONTROLLER_NAME}) would reconcile the bench network too: scale it to 0 first, or use --controller cluster`,
-    );
-  }
-  if (mode === "cluster" && !inCluster)
-    throw new Error(`no available in-cluster controller (${CONTROLLER_NAMESPACE}/${CONTROLLER_NAME}): use --controller local`);
-  const namespace = `bench-ctl-${Date.now().toString(36)}`;
-  await core.createNamespace({ body: { metadata: { name: namespace, labels: { "regnet.dev/test": "true" } } } });
-  let local: LocalController | undefined;
-  const name = "bench";
-  try {
-    if (mode === "local") {
-      say("starting a local controller (--kubeconfig) for this namespace ...");
-      local = await startLocalController(["--namespace", namespace, "--leader-elect", "false"]);
+  const list = (v: string | undefined) =>
+    v
+      ?.split(",")
+      .map((x) => x.trim())
+      .filter(Boolean);
+  const parts = list(values.parts);
+  const bad = parts?.filter((p) => !(PARTS as readonly string[]).includes(p));
+  if (bad?.length) throw new Error(`--parts: unknown ${bad.join(", ")}; choose from ${PARTS.join(", ")}`);
+  const impls = list(values.impl);
+  if (impls?.some((i) => i !== "btcd" && i !== "bitcoin-core")) throw new Error("--impl: btcd and/or bitcoin-core");
+  const nodes = list(values.nodes)?.map(Number);
+  if (nodes?.some((n) => !Number.isInteger(n) || n < 1 || n > 100)) throw new Error("--nodes: whole numbers from 1 to 100, e.g. 5,20");
+  return {
+    report: values.report,
+    plan: makePlan({
+      quick: values.quick,
+      runs: values.runs === undefined ? undefined : Number(values.runs),
+      parts: parts as Part[] | undefined,
+      impls: impls as Implementation[] | undefined,
+      nodes,
+    }),
+  };
+}
+
+/** Writes the JSON (every step, so an interrupted run keeps what it measured) and, at the end, the chart. */
+function save(results: BenchResults, file: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(results, null, 2) + "\n");
+}
+
+async function writeOutputs(results: BenchResults, jsonFile: string): Promise<string> {
+  save(results, jsonFile);
+  const png = jsonFile.replace(/\.json$/, ".png");
+  fs.writeFileSync(png, await renderPng(chartSpec(results)));
+  fs.copyFileSync(jsonFile, path.join(path.dirname(jsonFile), "latest.json"));
+  fs.copyFileSync(png, path.join(path.dirname(jsonFile), "latest.png"));
+  return png;
+}
+
+async function ensureController(): Promise<void> {
+  await applyPlatform({ controller: true });
+  await kubectl(["scale", "deployment", CONTROLLER_NAME, "-n", CONTROLLER_NAMESPACE, "--replicas=1"]);
+  // In the sandbox the controller's image runs this checkout's dist/: restarted, it runs this build.
+  await kubectl(["rollout", "restart", `deployment/${CONTROLLER_NAME}`, "-n", CONTROLLER_NAMESPACE]);
+  await kubectl(["rollout", "status", `deployment/${CONTROLLER_NAME}`, "-n", CONTROLLER_NAMESPACE, "--timeout=240s"], 250_000);
+}
+
+/** The gist of an error: a Pulumi CommandError carries the whole CLI output; its `error:` lines say it. */
+export function shortError(err: unknown): string {
+  const text = messageOf(err);
+  const lines = [
+    ...new Set(
+      text
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => /^error: /.test(l) && !/update failed/.test(l)),
+    ),
+  ];
+  return (lines.length ? lines.slice(0, 2).join(" / ") : text).slice(0, 600);
+}
+
+const shortImpl = (i: Implementation) => (i === "btcd" ? "btcd" : "core");
+
+async function convergeRun(
+  sb: Sandbox,
+  ns: string,
+  step: ConvergeStep,
+  run: number,
+  stacks: Map<string, PulumiNetworks>,
+): Promise<ConvergeRun> {
+  const name = `${step.strategy.slice(0, 4)}-${shortImpl(step.impl)}-${step.nodes}-${run}`;
+  const c = { impl: step.impl, nodes: step.nodes, topology: { type: "ring" as const } };
+  switch (step.strategy) {
+    case "floor":
+      return runFloor({ implementation: step.impl, nodes: step.nodes, slot: sb.inst.slot, timeoutMs: CONVERGE_TIMEOUT_MS });
+    case "controller":
+      return viaController(sb, ns, name, c, CONVERGE_TIMEOUT_MS);
+    case "naive":
+      return runNaive(sb, ns, name, step.impl, step.nodes, CONVERGE_TIMEOUT_MS);
+    case "pulumi": {
+      const key = `${step.impl}-${step.nodes}`;
+      let p = stacks.get(key);
+      if (!p) stacks.set(key, (p = await pulumiStack(ns, `${ns}-${key}`, "net", CONVERGE_TIMEOUT_MS)));
+      return viaPulumi(sb, p, ns, "net", c);
     }
-    say(
-      `controller: ${mode === "local" ? `local process (pid ${local!.proc.pid})` : `in-cluster Deployment ${CONTROLLER_NAMESPACE}/${CONTROLLER_NAME}`}`,
-    );
+  }
+}
 
-    await createNetwork(kc, name, namespace, { implementation: "btcd", nodes: 1, topology: { type: "mesh" } });
-    say("waiting for the 1-node network to settle ...");
-    await poll("the network to become Ready/Wired/Synced", 180_000, async () =>
-      settled(await getNetwork(kc, name, namespace)) ? true : undefined,
-    );
-
-    // Watch the StatefulSet: the moment its .spec.replicas changes is when the API server has it.
-    const apps = kc.makeApiClient(k8s.AppsV1Api);
-    const informer = k8s.makeInformer(kc, `/apis/apps/v1/namespaces/${namespace}/statefulsets`, () =>
-      apps.listNamespacedStatefulSet({ namespace }),
-    );
-    let waiter: { replicas: number; resolve: (t: number) => void } | undefined;
-    const check = (sts: k8s.V1StatefulSet) => {
-      if (waiter && sts.metadata?.name === name && sts.spec?.replicas === waiter.replicas) {
-        const w = waiter;
-        waiter = undefined;
-        w.resolve(performance.now());
-      }
+async function runPlan(plan: Plan, results: BenchResults, jsonFile: string, sb: Sandbox, ns: string): Promise<void> {
+  const progress = new Progress(planSteps(plan));
+  const fail = (part: string, err: unknown) => {
+    results.failures.push({ part, error: shortError(err) });
+    progress.note(`FAILED ${part}: ${shortError(err)}`);
+  };
+  const secs = (ms: number | undefined) => (ms === undefined ? "–" : `${(ms / 1000).toFixed(1)} s`);
+  for (const step of plan.converge) {
+    const label = `${step.strategy} ${step.impl} N=${step.nodes}`;
+    const c: ConvergeCase = {
+      strategy: step.strategy,
+      impl: step.impl,
+      nodes: step.nodes,
+      topology: step.strategy === "naive" ? "mesh" : "ring",
+      runs: [],
     };
-    informer.on("add", check);
-    informer.on("update", check);
-    await informer.start();
-
-    const samples: number[] = [];
+    results.converge.push(c);
+    const stacks = new Map<string, PulumiNetworks>();
     try {
-      for (let i = 0; i < runs; i++) {
-        const target = i % 2 === 0 ? 2 : 1;
-        const seen = new Promise<number>((resolve) => (waiter = { replicas: target, resolve }));
-        const t0 = performance.now();
-        await patchNetworkSpec(kc, name, namespace, { nodes: target });
-        const t1 = await Promise.race([
-          seen,
-          new Promise<number>((_, reject) =>
-            setTimeout(() => reject(new Error(`run ${i + 1}: StatefulSet not scaled to ${target} within 60 s`)), 60_000),
-          ),
-        ]);
-        samples.push(t1 - t0);
-        say(`run ${i + 1}/${runs}: nodes → ${target}: StatefulSet replicas updated after ${(t1 - t0).toFixed(0)} ms; settling ...`);
-        await poll(`the network to settle at ${target} nodes`, 180_000, async () => {
-          const n = await getNetwork(kc, name, namespace);
-          return settled(n) && n.status?.readyNodes === target ? true : undefined;
-        });
+      for (let run = 1; run <= step.runs; run++) {
+        progress.note(`${label} run ${run}/${step.runs} ...`);
+        const r = await convergeRun(sb, ns, step, run, stacks);
+        c.runs.push(r);
+        save(results, jsonFile);
+        progress.step(
+          `${label} run ${run}/${step.runs}: answering/ready ${secs(r.answeringMs)}, wired ${secs(r.wiredMs)}, synced ${secs(r.syncedMs)}, teardown ${secs(r.teardownMs)}` +
+            `${r.nodeRssMiB ? `, ${r.nodeRssMiB.toFixed(1)} MiB/node` : ""} (load ${r.load[0]})`,
+        );
       }
+    } catch (err) {
+      fail(label, err);
+      progress.grow(-(step.runs - c.runs.length));
     } finally {
-      await informer.stop();
+      for (const p of stacks.values()) await p.close();
     }
-
-    const fmt = (ms: number) => `${ms.toFixed(0)} ms`;
-    console.log(`controller (${mode}): spec change (.spec.nodes patch) → StatefulSet .spec.replicas updated, ${runs} runs`);
-    console.log(`  median ${fmt(median(samples))}   min ${fmt(Math.min(...samples))}   max ${fmt(Math.max(...samples))}`);
-    console.log(`  runs: ${samples.map(fmt).join(", ")}`);
-    if (local) {
-      const text = await local.metrics();
-      const lines = text.split("\n").filter((l) => /^regnet_controller_reconciles_total\{.*\} [1-9]/.test(l));
-      console.log(`  local controller: ${lines.map((l) => l.replace("regnet_controller_reconciles_total", "reconciles")).join("  ")}`);
-    }
-  } finally {
-    say(`cleaning up namespace ${namespace} ...`);
-    await core.deleteNamespace({ name: namespace }).catch(() => undefined);
-    await local?.stop();
   }
+  for (const e of plan.economy) {
+    const label = `economy ${e.impl} ${e.nodes} ${e.topology.type} +${e.added}`;
+    try {
+      progress.note(`${label} ...`);
+      const r = await runEconomy(sb, ns, `econ-${shortImpl(e.impl)}-${e.nodes}-${e.topology.type}`, {
+        ...e,
+        timeoutMs: CONVERGE_TIMEOUT_MS,
+      });
+      results.economy.push(r);
+      save(results, jsonFile);
+      progress.step(
+        `${label}: ${r.steps.map((s) => `${s.step} RPC ${s.rpcReads}r/${s.rpcWrites}w API ${s.api.reads}r/${s.api.writes}w`).join("; ")}`,
+      );
+    } catch (err) {
+      fail(label, err);
+    }
+  }
+  if (plan.preview) {
+    try {
+      results.preview = await runPreview(sb, ns, plan.preview.impl, plan.preview.runs, CONVERGE_TIMEOUT_MS, (l) => progress.note(l));
+      save(results, jsonFile);
+      progress.step("preview done");
+    } catch (err) {
+      fail("preview", err);
+    }
+  }
+  if (plan.reaction) {
+    try {
+      results.reaction = await runReaction(sb, ns, plan.reaction, (l) => progress.note(l));
+      save(results, jsonFile);
+      progress.step("controller reaction done");
+    } catch (err) {
+      fail("reaction", err);
+    }
+  }
+}
+
+async function main(): Promise<number> {
+  const opts = options();
+  if (opts.report) {
+    const files = opts.report.split(",");
+    const results = mergeResults(files.map((f) => JSON.parse(fs.readFileSync(f, "utf8")) as BenchResults));
+    const png = files.at(-1)!.replace(/\.json$/, files.length > 1 ? "-merged.png" : ".png");
+    fs.writeFileSync(png, await renderPng(chartSpec(results)));
+    console.log(fullReport(results, png));
+    return 0;
+  }
+  Object.assign(process.env, toolchainEnv(process.env));
+  const started = Date.now();
+  const stamp = new Date(started).toISOString().replace(/[:.]/g, "-").slice(0, 19);
+  const jsonFile = path.join(OUT_DIR, `bench-${stamp}.json`);
+  let broughtUp = false;
+  if (!(await isUp())) {
+    say("bench: the sandbox is not up; bringing it up (and down again at the end) ...");
+    await up(say);
+    broughtUp = true;
+  }
+  const sb = sandbox();
+  const ns = `bench-${Date.now().toString(36)}`;
+  const results: BenchResults = {
+    version: 1,
+    startedAt: new Date(started).toISOString(),
+    quick: opts.plan.quick,
+    machine: { cpus: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, sandbox: sb.inst.name },
+    loadBefore: loadAverage(),
+    converge: [],
+    economy: [],
+    failures: [],
+  };
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) return;
+    interrupted = true;
+    say("bench: interrupted; cleaning up ...");
+    void undoAll(say)
+      .then(() => sb.core.deleteNamespace({ name: ns }).catch(() => undefined))
+      .then(() => (broughtUp ? down(say) : undefined))
+      .finally(() => process.exit(130));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    say(`bench: ${planSteps(opts.plan)} steps${opts.plan.quick ? " (--quick)" : ""}; namespace ${ns}; results ${jsonFile}`);
+    if (opts.plan.converge.some((c) => c.strategy === "controller") || opts.plan.reaction) {
+      say("bench: applying charts-out/ (CRD, RBAC, the controller Deployment) ...");
+      await ensureController();
+    } else {
+      await applyPlatform({ controller: false });
+    }
+    await sb.core.createNamespace({ body: { metadata: { name: ns, labels: { "regnet.dev/bench": "true" } } } });
+    await runPlan(opts.plan, results, jsonFile, sb, ns);
+  } finally {
+    await undoAll(say);
+    await sb.core.deleteNamespace({ name: ns }).catch(() => undefined);
+    results.finishedAt = new Date().toISOString();
+    results.durationS = Math.round((Date.now() - started) / 1000);
+    results.loadAfter = loadAverage();
+    const png = await writeOutputs(results, jsonFile);
+    console.log(fullReport(results, path.relative(process.cwd(), png)));
+    console.log(`json: ${path.relative(process.cwd(), jsonFile)}`);
+    if (broughtUp) await down(say).catch((err: unknown) => say(`sandbox down failed: ${messageOf(err)}`));
+  }
+  return results.failures.length ? 1 : 0;
 }
 
 main().then(
-  () => process.exit(0),
-  (err) => {
+  (code) => process.exit(code),
+  (err: unknown) => {
     console.error(`bench failed: ${messageOf(err)}`);
     process.exit(1);
   },

@@ -10,9 +10,11 @@ export interface LoggerOptions {
   level?: string;
   /** A file to append to instead of stdout (the Pulumi provider: the CLI shows provider stdout as diagnostics). */
   file?: string;
+  /** Write to stderr instead of stdout (the `regnet` command: stdout is its output). */
+  stderr?: boolean;
 }
 
-export function createLogger(name: string, { level = process.env.REGNET_LOG_LEVEL ?? "info", file }: LoggerOptions = {}): Logger {
+export function createLogger(name: string, { level = process.env.REGNET_LOG_LEVEL ?? "info", file, stderr }: LoggerOptions = {}): Logger {
   const options: pino.LoggerOptions = {
     name,
     level,
@@ -21,7 +23,8 @@ export function createLogger(name: string, { level = process.env.REGNET_LOG_LEVE
       censor: "[redacted]",
     },
   };
-  return file ? pino(options, pino.destination({ dest: file, sync: true, mkdir: true })) : pino(options);
+  if (file) return pino(options, pino.destination({ dest: file, sync: true, mkdir: true }));
+  return stderr ? pino(options, pino.destination({ dest: 2, sync: true })) : pino(options);
 }
 
 /** A logger that writes nowhere: the default for library calls that were given none. */

@@ -1,6 +1,7 @@
 // `npm run demo`: the sandbox up (idempotent), then `pulumi up` of the `dev` stack (Pulumi.dev.yaml)
-// on the local file backend in .regnet/state, streaming Pulumi's progress, then a table of the nodes
-// and how to reach one. `npm run demo -- down` destroys the stack and stops the sandbox.
+// on the local file backend in .regnet/state, streaming Pulumi's progress, then a table of the nodes,
+// the `regnet` commands to use the network, and its picture (regnet graph) written to .regnet/demo/.
+// `npm run demo -- down` destroys the stack and stops the sandbox.
 // The state's secrets passphrase comes from $PULUMI_CONFIG_PASSPHRASE; without it a fixed demo-only
 // passphrase is used (fine for a throwaway local regtest stack, never for a real one).
 import * as fs from "node:fs";
@@ -10,15 +11,15 @@ import YAML from "yaml";
 import { down, up } from "../../sandbox/cluster/cluster";
 import { currentInstance } from "../../sandbox/cluster/instance";
 import { repoRoot, toolPath } from "../../sandbox/toolchain/paths";
-import { RPC_MOUNT, SECRET_KEYS } from "../../provider/engine/desired/common";
-import { RPC_PORTS } from "../../provider/spec/constants";
+import { describeModel, writeGraph } from "../../provider/cli/commands/graph";
+import { withSession } from "../../provider/cli/session";
 import type { NetworkObservation } from "../../provider/pulumi/types";
 import { DEMO_PASSPHRASE, openStack } from "./automation";
-import { messageOf } from "../../provider/errors";
 
 const STACK = "dev";
 const STATE_DIR = path.join(repoRoot, ".regnet", "state");
 const LOG_FILE = path.join(repoRoot, ".regnet", "logs", "pulumi-dev.log");
+const PICTURE_DIR = path.join(repoRoot, ".regnet", "demo");
 
 type NetworkSummary = NetworkObservation & { namespace: string };
 
@@ -64,7 +65,8 @@ async function demoUp(): Promise<void> {
   const result = await stack.up({ onOutput: (out) => process.stdout.write(out), color: "never" });
   const networks = (result.outputs.networks?.value ?? {}) as Record<string, NetworkSummary>;
 
-  for (const [name, net] of Object.entries(networks)) printNetwork(name, net, implementationOf(config, name));
+  for (const [name, net] of Object.entries(networks)) printNetwork(name, net);
+  for (const [name, net] of Object.entries(networks)) await drawNetwork(inst.kubeconfig, net.namespace, name);
   say(`\ndemo ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Tear down: npm run demo -- down`);
 }
 
@@ -84,12 +86,7 @@ function runnableHere(config: Record<string, unknown>): Record<string, unknown> 
   return { ...config, networks };
 }
 
-function implementationOf(config: Record<string, unknown>, name: string): string {
-  const list = (config.networks ?? []) as { name: string; implementation?: string }[];
-  return list.find((n) => n.name === name)?.implementation ?? "bitcoin-core";
-}
-
-function printNetwork(name: string, net: NetworkSummary, implementation: string): void {
+function printNetwork(name: string, net: NetworkSummary): void {
   const rows = [["ordinal", "pod", "ip", "ready", "peers/expected", "height"]];
   for (const n of net.nodes) {
     rows.push([String(n.ordinal), n.pod, n.ip ?? "-", n.ready ? "yes" : "no", `${n.peers}/${n.expectedPeers}`, String(n.height ?? "-")]);
@@ -100,20 +97,30 @@ function printNetwork(name: string, net: NetworkSummary, implementation: string)
   );
   for (const r of rows) console.log("  " + r.map((c, i) => c.padEnd(widths[i])).join("  "));
 
-  const pod = net.nodes[0]?.pod ?? `${name}-0`;
-  const btcd = implementation === "btcd";
-  const port = RPC_PORTS[btcd ? "btcd" : "bitcoin-core"];
-  const inPod = btcd ? `btcctl -C ${RPC_MOUNT}/${SECRET_KEYS.btcctlConf}` : `bitcoin-cli -conf=${RPC_MOUNT}/${SECRET_KEYS.cliConf}`;
-  const secret = (key: string) => `$(kubectl -n ${net.namespace} get secret ${net.rpcSecretName} -o jsonpath='{.data.${key}}' | base64 -d)`;
-  const fromHost = btcd
-    ? `btcctl -C /dev/null --regtest --rpcserver=127.0.0.1:${port} --skipverify --rpccert=/dev/null --rpcuser=${secret(SECRET_KEYS.user)} --rpcpass=${secret(SECRET_KEYS.password)}`
-    : `printf '%s\\n' "${secret(SECRET_KEYS.password)}" | bitcoin-cli -regtest -rpcport=${port} -rpcuser=${secret(SECRET_KEYS.user)} -stdinrpcpass`;
-  console.log(`\nreach a node (first: eval "$(npm run -s sandbox -- env)"):`);
-  console.log(`  kubectl -n ${net.namespace} get pods -l '${net.selector}' -o wide`);
-  console.log(`  kubectl -n ${net.namespace} exec ${pod} -- ${inPod} getblockcount`);
-  console.log(`  kubectl -n ${net.namespace} port-forward pod/${pod} ${port}:${port} &`);
-  console.log(`  ${fromHost} getblockcount`);
-  console.log(`  (the RPC credentials stay in the Secret ${net.rpcSecretName}; Pulumi state holds only its name)`);
+  const ns = `-n ${net.namespace}`;
+  const uses: [string, string][] = [
+    [`npx regnet status ${name} ${ns}`, "each node: peers, height, tip, version"],
+    [`npx regnet rpc ${name} 0 getblockchaininfo ${ns}`, "any RPC to any node"],
+    [`npx regnet mine ${name} 10 --node 1 ${ns}`, "mine, and wait until every node has the blocks"],
+    [`npx regnet logs ${name} 2 -f ${ns}`, "a node's log"],
+    [`npx regnet graph ${name} -o ${name}.png ${ns}`, "the picture written below, again"],
+  ];
+  const width = Math.max(...uses.map(([c]) => c.length));
+  console.log(`\nuse it with the regnet command (first: eval "$(npm run -s sandbox -- env)"; \`npx regnet --help\` for more):`);
+  for (const [command, what] of uses) console.log(`  ${command.padEnd(width)}  # ${what}`);
+  console.log(`  (the RPC credentials stay in the Secret ${net.rpcSecretName}; regnet reads them there and never prints them)`);
+}
+
+/** The network's picture (regnet graph) as SVG and PNG under .regnet/demo/; says where. */
+async function drawNetwork(kubeconfig: string, namespace: string, name: string): Promise<void> {
+  const svg = path.join(PICTURE_DIR, `${name}.svg`);
+  const png = path.join(PICTURE_DIR, `${name}.png`);
+  const quiet = { out: process.stdout, err: { write: () => undefined } };
+  const model = await withSession({ kubeconfig, namespace }, async (s) => {
+    await writeGraph(s, name, { output: svg, format: "svg" }, quiet);
+    return writeGraph(s, name, { output: png, format: "png" }, quiet);
+  });
+  say(`\npicture of ${namespace}/${name}: ${path.relative(repoRoot, svg)} and ${path.relative(repoRoot, png)} — ${describeModel(model)}`);
 }
 
 async function demoDown(): Promise<void> {
@@ -132,6 +139,6 @@ async function main(cmd = "up"): Promise<void> {
 }
 
 main(process.argv[2]).catch((err) => {
-  console.error(messageOf(err));
+  console.error(err instanceof Error ? err.message : err);
   process.exit(1);
 });

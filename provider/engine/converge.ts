@@ -19,8 +19,11 @@ export async function converge(
   let last: NetworkStatus | undefined;
   let lastError: unknown;
   for (;;) {
+    // A pass that wrote to nodes asks to be followed sooner (see reconcile's requeueAfter).
+    let pause = 1000;
     try {
       const r = await reconcile(ref, spec);
+      pause = Math.min(pause, r.requeueAfterMs ?? pause);
       last = r.status;
       lastError = undefined;
       opts.onProgress?.(r.status, r.changes);
@@ -37,6 +40,6 @@ export async function converge(
       const cause = lastError !== undefined ? `; last error: ${messageOf(lastError)}` : "";
       throw new Error(`network ${ref.namespace}/${ref.name} did not converge within ${opts.timeoutSeconds} s: ${why.join("; ")}${cause}`);
     }
-    await sleep(Math.min(1000, Math.max(0, deadline - Date.now())));
+    await sleep(Math.min(pause, Math.max(0, deadline - Date.now())));
   }
 }

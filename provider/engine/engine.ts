@@ -9,10 +9,11 @@ import { KubeObjects, type ObjectCaches, type ObjectReader } from "../kube";
 import { CachedReader } from "../kube/cached-reader";
 import type { EngineContext } from "./context";
 import { reconcile } from "./reconcile";
-import { observe } from "./observe";
+import { inspect, observe } from "./observe";
+import { callNode, listNetworks, mineOn } from "./nodes";
 import { converge } from "./converge";
 import { destroy } from "./destroy";
-import type { ConvergeOptions, DestroyOptions, NetworkRef, NetworkStatus, ReconcileResult } from "./types";
+import type { ConvergeOptions, DestroyOptions, NetworkRef, NetworkStatus, NetworkView, ReconcileResult } from "./types";
 
 export interface EngineOptions {
   kubeConfig: k8s.KubeConfig;
@@ -30,6 +31,14 @@ export interface Engine {
   reconcile(ref: NetworkRef, spec: BitcoinNetworkSpec, opts?: { generation?: number }): Promise<ReconcileResult>;
   /** Read-only: no API writes and no write RPCs. `undefined` when the network has no StatefulSet. */
   observe(ref: NetworkRef): Promise<NetworkStatus | undefined>;
+  /** Read-only, like observe, with the recorded spec and every link the topology wants (connected or not). */
+  inspect(ref: NetworkRef): Promise<NetworkView | undefined>;
+  /** The networks regnet made in `namespace` (every namespace when undefined), sorted by namespace and name. */
+  list(namespace?: string): Promise<NetworkRef[]>;
+  /** Any RPC to node `ordinal`; throws NetworkNotFoundError, NodeUnavailableError or RpcError (method, node, code). */
+  call(ref: NetworkRef, ordinal: number, method: string, params: unknown[]): Promise<unknown>;
+  /** Mines `blocks` blocks on node `ordinal`; their hashes, oldest first. */
+  mine(ref: NetworkRef, ordinal: number, blocks: number): Promise<{ pod: string; hashes: string[] }>;
   /** Reconcile until ready + wired + bootstrapped + synced; the timeout error names each node and what it lacks. */
   converge(ref: NetworkRef, spec: BitcoinNetworkSpec, opts: ConvergeOptions): Promise<NetworkStatus>;
   /** Delete what the network owns (by its labels) and, with `wait`, wait until its pods are gone. */
@@ -74,6 +83,10 @@ export function createEngine(options: EngineOptions): Engine {
   return {
     reconcile: pass,
     observe: (ref) => observe(ctx, ref),
+    inspect: (ref) => inspect(ctx, ref),
+    list: (namespace) => listNetworks(ctx, namespace),
+    call: (ref, ordinal, method, params) => callNode(ctx, ref, ordinal, method, params),
+    mine: (ref, ordinal, blocks) => mineOn(ctx, ref, ordinal, blocks),
     converge: (ref, spec, opts) => converge(pass, ref, spec, opts),
     destroy: (ref, opts) => destroy(ctx, ref, opts),
     rpcCounters: () => ({ ...rpc.counters }),

@@ -3,4 +3,4 @@ export type { Engine } from "./engine";
 export { createEngine } from "./engine";
 export { OwnershipError, NamespaceNotFoundError } from "../kube";
 export { RpcSecretError } from "./apply";
-export type { Change, NetworkRef, NetworkStatus } from "./types";
+export type { Change, NetworkRef, NetworkStatus, NetworkView, NodeStatus } from "./types";

@@ -31,6 +31,11 @@ export function selectorString(name: string): string {
   return toSelector(selectorLabels(name));
 }
 
+/** Selects the objects of every network regnet made: managed by regnet, labelled with a network. */
+export function allNetworksSelector(): string {
+  return `${MANAGED_BY_LABEL}=${MANAGED_BY},${NETWORK_LABEL}`;
+}
+
 /** The labels that make an object the network's own: checked before any write, selected by destroy. */
 export function ownerLabels(name: string): Record<string, string> {
   return { [NETWORK_LABEL]: name, [MANAGED_BY_LABEL]: MANAGED_BY, [INSTANCE_LABEL]: name };

@@ -8,11 +8,11 @@ import type { RpcCredentials } from "../rpc";
 import { isOwnedByNetwork, selectorString } from "./labels";
 import { readCredentials, rpcSecretName } from "./desired";
 import { recordedSpec } from "./apply";
-import { computeStatus } from "./status";
+import { computeStatus, networkLinks, type StatusInputs } from "./status";
 import type { NodeView } from "./node";
 import type { EngineContext } from "./context";
 import type { BitcoinNetworkSpec, Implementation } from "../spec";
-import type { NetworkRef, NetworkStatus } from "./types";
+import type { NetworkRef, NetworkStatus, NetworkView } from "./types";
 import { messageOf } from "../errors";
 
 /** The StatefulSet's pods as ordinals, lowest first. Pods being deleted count as not Ready. */
@@ -56,11 +56,11 @@ export async function readNodes(
 }
 
 /**
- * The network's status from what is there, with no write of any kind (Pulumi read/refresh).
- * The spec comes from the StatefulSet's record of its last apply; `undefined` when the network
- * has no StatefulSet of its own.
+ * The network as it is — its recorded spec, status and every link the topology wants — with no
+ * write of any kind. The spec comes from the StatefulSet's record of its last apply; `undefined`
+ * when the network has no StatefulSet of its own.
  */
-export async function observe(ctx: EngineContext, ref: NetworkRef): Promise<NetworkStatus | undefined> {
+export async function inspect(ctx: EngineContext, ref: NetworkRef): Promise<NetworkView | undefined> {
   const sts = await ctx.read.get<k8s.V1StatefulSet>("StatefulSet", ref.namespace, ref.name);
   if (!sts || !isOwnedByNetwork(sts, ref)) return undefined;
   const spec = recordedSpec(sts);
@@ -77,7 +77,32 @@ export async function observe(ctx: EngineContext, ref: NetworkRef): Promise<Netw
         pods.filter((p) => p.ordinal < spec.nodes),
       )
     : pods;
-  return statusOf(ctx, ref, spec, nodes, undefined);
+  const inputs = statusInputs(ctx, ref, spec, nodes, undefined);
+  return { ref, spec, status: statusOf(ctx, ref, spec, nodes, undefined), links: networkLinks(inputs) };
+}
+
+/** The network's status from what is there, with no write of any kind (Pulumi read/refresh). */
+export async function observe(ctx: EngineContext, ref: NetworkRef): Promise<NetworkStatus | undefined> {
+  return (await inspect(ctx, ref))?.status;
+}
+
+/** What the status is computed from: the nodes as read, and the conditions the last pass reported. */
+function statusInputs(
+  ctx: EngineContext,
+  ref: NetworkRef,
+  spec: BitcoinNetworkSpec,
+  nodes: NodeView[],
+  generation: number | undefined,
+): StatusInputs {
+  return {
+    name: ref.name,
+    spec,
+    nodes,
+    rpcSecretName: rpcSecretName(ref, spec),
+    generation,
+    previous: ctx.lastConditions.get(`${ref.namespace}/${ref.name}`),
+    now: new Date(),
+  };
 }
 
 /**
@@ -93,16 +118,7 @@ export function statusOf(
   generation: number | undefined,
   { record = true }: { record?: boolean } = {},
 ): NetworkStatus {
-  const key = `${ref.namespace}/${ref.name}`;
-  const status = computeStatus({
-    name: ref.name,
-    spec,
-    nodes,
-    rpcSecretName: rpcSecretName(ref, spec),
-    generation,
-    previous: ctx.lastConditions.get(key),
-    now: new Date(),
-  });
-  if (record) ctx.lastConditions.set(key, status.conditions);
+  const status = computeStatus(statusInputs(ctx, ref, spec, nodes, generation));
+  if (record) ctx.lastConditions.set(`${ref.namespace}/${ref.name}`, status.conditions);
   return status;
 }

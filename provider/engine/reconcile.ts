@@ -20,8 +20,22 @@ import type { EngineContext } from "./context";
 import type { Change, NetworkRef, ReconcileResult } from "./types";
 import { messageOf } from "../errors";
 
-/** How soon to look again while the network is still coming together. */
-const REQUEUE_MS = 2000;
+/** How soon to look again while the network is still coming together: new pods turning Ready
+ * arrive as watch events, so this is the fallback... */
+export const REQUEUE_MS = 2000;
+/** ...except after a pass that told nodes to connect, disconnect or mine: what that does shows on
+ * the nodes within a second (peers connect, blocks propagate), and the next step (mining once
+ * wired, synced once mined) waits on seeing it. Measured (npm run bench): a 20-node btcd network
+ * spent ~4 s between its last wiring pass and the mining pass. */
+export const REQUEUE_AFTER_NODE_WRITE_MS = 300;
+
+/** When to reconcile again: never once converged, soon after writes to nodes, else the fallback. */
+export function requeueAfter(changes: readonly Change[], done: boolean): number | undefined {
+  if (done) return undefined;
+  return changes.some((c) => c.action === "wire" || c.action === "unwire" || c.action === "mine")
+    ? REQUEUE_AFTER_NODE_WRITE_MS
+    : REQUEUE_MS;
+}
 
 /** Drops the per-pod memory (versions, lag) of this network's pods that no longer exist. */
 function forgetGone(ctx: EngineContext, ref: NetworkRef, pods: { uid: string }[]) {
@@ -80,5 +94,5 @@ export async function reconcile(
     ctx.logger.info({ ...log, changes: changes.map((c) => `${c.action} ${c.kind} ${c.name}: ${c.detail}`) }, "reconciled");
   else ctx.logger.debug(log, "reconciled: no change");
   const done = converged(spec, status) && errors.length === 0;
-  return { status, changes, requeueAfterMs: done ? undefined : REQUEUE_MS };
+  return { status, changes, requeueAfterMs: requeueAfter(changes, done) };
 }

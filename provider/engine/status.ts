@@ -6,9 +6,9 @@ import { P2P_PORT } from "../spec/constants";
 import { podName } from "./desired/common";
 import { selectorString } from "./labels";
 import type { NodeView } from "./node";
-import { desiredEdges, edgesAmong, expectedPeers } from "./wiring/topology";
+import { desiredEdges, edgesAmong, expectedPeers, type Edge } from "./wiring/topology";
 import { edgeConnected } from "./wiring/plan";
-import type { Condition, NetworkStatus, NodeStatus } from "./types";
+import type { Condition, NetworkLink, NetworkStatus, NodeStatus } from "./types";
 
 export interface StatusInputs {
   name: string;
@@ -52,13 +52,33 @@ function condition(
   return c;
 }
 
-export function computeStatus(inputs: StatusInputs): NetworkStatus {
+/**
+ * Every link the topology wants among nodes 0..nodes-1, and whether it is connected now: both ends
+ * ready and one of them seeing the other as a peer (./wiring/plan edgeConnected). A link to a node
+ * that is down is expected and not connected. The links among ready nodes are what `wired` counts.
+ */
+export function networkLinks(inputs: Pick<StatusInputs, "spec" | "nodes" | "p2pPort">): NetworkLink[] {
   const { spec } = inputs;
   const port = inputs.p2pPort ?? P2P_PORT;
   const byOrdinal = new Map(inputs.nodes.filter((n) => n.ordinal < spec.nodes).map((n) => [n.ordinal, n]));
+  const ready = (o: number) => !!(byOrdinal.get(o)?.ready && byOrdinal.get(o)?.ip);
+  return desiredEdges(spec.topology, spec.nodes).map(([a, b]) => ({
+    a,
+    b,
+    connected: ready(a) && ready(b) && edgeConnected([a, b], byOrdinal, port),
+  }));
+}
+
+export function computeStatus(inputs: StatusInputs): NetworkStatus {
+  const { spec } = inputs;
+  const byOrdinal = new Map(inputs.nodes.filter((n) => n.ordinal < spec.nodes).map((n) => [n.ordinal, n]));
   const readyOrdinals = [...byOrdinal.values()].filter((n) => n.ready && n.ip).map((n) => n.ordinal);
-  const edges = edgesAmong(desiredEdges(spec.topology, spec.nodes), readyOrdinals);
-  const connected = edges.filter((e) => edgeConnected(e, byOrdinal, port));
+  const links = networkLinks(inputs);
+  const edges = edgesAmong(
+    links.map((l): Edge => [l.a, l.b]),
+    readyOrdinals,
+  );
+  const connected = links.filter((l) => l.connected).map((l): Edge => [l.a, l.b]);
 
   const nodes: NodeStatus[] = [];
   for (let ordinal = 0; ordinal < spec.nodes; ordinal++) {
@@ -134,6 +154,14 @@ export function computeStatus(inputs: StatusInputs): NetworkStatus {
   };
   if (inputs.generation !== undefined) status.observedGeneration = inputs.generation;
   return status;
+}
+
+/** How a node looks at a glance: at the network's height, behind it, or not serving (not Ready or not answering RPC). */
+export type NodeState = "ready" | "lagging" | "down";
+
+export function nodeState(node: NodeStatus, network: Pick<NetworkStatus, "height">): NodeState {
+  if (!node.ready || node.height === undefined) return "down";
+  return node.height < network.height ? "lagging" : "ready";
 }
 
 /**

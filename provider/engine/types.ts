@@ -1,5 +1,7 @@
 // Shapes shared by the engine, the controller and the Pulumi provider. The CRD's status schema
 // (provider/spec/status-schema.ts) is checked against these at compile time.
+// From the schema module itself: spec/index imports the CRD schema, which imports these types.
+import type { BitcoinNetworkSpec } from "../spec/schema";
 
 /** Which network, and (for the controller) the BitcoinNetwork object that owns its children. */
 export interface NetworkRef {
@@ -51,6 +53,23 @@ export interface NetworkStatus {
   conditions: Condition[];
   rpcSecretName: string;
   observedGeneration?: number;
+}
+
+/** A peer link the topology wants, between nodes `a` < `b`, and whether it is connected now. */
+export interface NetworkLink {
+  a: number;
+  b: number;
+  connected: boolean;
+}
+
+/** Everything a read-only look at a network shows (the `regnet` command's status and graph). */
+export interface NetworkView {
+  ref: NetworkRef;
+  /** The spec the network was last applied with (nodes: the StatefulSet's replicas). */
+  spec: BitcoinNetworkSpec;
+  status: NetworkStatus;
+  /** Every link the topology wants, connected or not (status counts those among ready nodes). */
+  links: NetworkLink[];
 }
 
 /** One thing a reconcile did (or would do), for logs, events and Pulumi diffs. */

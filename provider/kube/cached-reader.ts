@@ -40,11 +40,11 @@ export class CachedReader implements ObjectReader {
     return cached ? (cached as T) : this.live.get<T>(kind, namespace, name);
   }
 
-  async list<T extends k8s.KubernetesObject>(kind: Kind, namespace: string, labelSelector: string): Promise<T[]> {
+  async list<T extends k8s.KubernetesObject>(kind: Kind, namespace: string | undefined, labelSelector: string): Promise<T[]> {
     const cache = this.caches[kind];
     if (!cache) return this.live.list<T>(kind, namespace, labelSelector);
     const want = labelSelector.split(",").filter(Boolean);
-    return cache.list(namespace).filter((o) => want.every((kv) => hasLabel(o, kv))) as T[];
+    return cache.list(namespace).filter((o) => want.every((term) => matches(o, term))) as T[];
   }
 
   wrote(kind: Kind, namespace: string, name: string, now: k8s.KubernetesObject | undefined): void {
@@ -64,10 +64,11 @@ export class CachedReader implements ObjectReader {
   }
 }
 
-/** `kv` is `key=value` (the equality selectors the engine lists by). */
-function hasLabel(obj: k8s.KubernetesObject, kv: string): boolean {
-  const i = kv.indexOf("=");
-  return obj.metadata?.labels?.[kv.slice(0, i)] === kv.slice(i + 1);
+/** One term of the selectors the engine lists by: `key=value`, or `key` (the label exists). */
+function matches(obj: k8s.KubernetesObject, term: string): boolean {
+  const labels = obj.metadata?.labels ?? {};
+  const i = term.indexOf("=");
+  return i < 0 ? term in labels : labels[term.slice(0, i)] === term.slice(i + 1);
 }
 
 /** Several caches of one kind (one per namespace) read as one. */

@@ -18,12 +18,13 @@ const API_VERSION: Record<Kind, string> = { Secret: "v1", Service: "v1", Statefu
 /** How the engine reads objects: from the API server (KubeObjects), or from informer caches (CachedReader). */
 export interface ObjectReader {
   get<T extends k8s.KubernetesObject>(kind: Kind, namespace: string, name: string): Promise<T | undefined>;
-  list<T extends k8s.KubernetesObject>(kind: Kind, namespace: string, labelSelector: string): Promise<T[]>;
+  /** `namespace` undefined: in every namespace. */
+  list<T extends k8s.KubernetesObject>(kind: Kind, namespace: string | undefined, labelSelector: string): Promise<T[]>;
 }
 
 export type OwnerReference = k8s.V1OwnerReference;
 
-function isNotFound(err: unknown): boolean {
+export function isNotFound(err: unknown): boolean {
   return err instanceof k8s.ApiException && err.code === 404;
 }
 
@@ -133,11 +134,11 @@ export class KubeObjects implements ObjectReader {
     }
   }
 
-  async list<T extends k8s.KubernetesObject>(kind: Kind, namespace: string, labelSelector: string): Promise<T[]> {
+  async list<T extends k8s.KubernetesObject>(kind: Kind, namespace: string | undefined, labelSelector: string): Promise<T[]> {
     this.reads++;
     const list = await this.objects
       .list<T>(API_VERSION[kind], kind, namespace, undefined, undefined, undefined, undefined, labelSelector)
-      .catch(explain("list", kind, namespace, labelSelector));
+      .catch(explain("list", kind, namespace ?? "(all namespaces)", labelSelector));
     return list.items;
   }
 

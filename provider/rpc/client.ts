@@ -110,9 +110,19 @@ export class RpcClient {
     );
   }
 
-  async call<T>(target: NodeTarget, creds: RpcCredentials, method: string, params: unknown[]): Promise<T> {
+  /**
+   * One call. `mayWrite`: the method is not one of the engine's own (a user's `regnet rpc`), so it may
+   * change the node in ways the dialect does not know: it is only repeated when it was never sent.
+   */
+  async call<T>(
+    target: NodeTarget,
+    creds: RpcCredentials,
+    method: string,
+    params: unknown[],
+    opts: { mayWrite?: boolean } = {},
+  ): Promise<T> {
     const write = dialectFor(target.implementation).isWrite(method);
-    const repeatable = !write || IDEMPOTENT_WRITES.has(method);
+    const repeatable = !opts.mayWrite && (!write || IDEMPOTENT_WRITES.has(method));
     return this.retrying(repeatable, async () => {
       const reply = await this.post(target, creds, [{ method, params }], method);
       const [body] = reply.bodies;

@@ -58,7 +58,8 @@ export interface NodeOps {
    * it did (for the change log) and the added peer it dropped, if any (the node redials it on its own).
    */
   unstick(leader: string, tipHeight: number, behindPeers: readonly string[]): Promise<{ detail: string; droppedAdded?: string }>;
-  mine(blocks: number, address: string): Promise<void>;
+  /** Mines `blocks` blocks on this node; returns their hashes, oldest first. */
+  mine(blocks: number, address: string): Promise<string[]>;
   tip(): Promise<ChainTip>;
   /** The node's version, e.g. `/Satoshi:30.2.0/` or `btcd 0.26.2`. */
   version(): Promise<string>;
@@ -189,9 +190,7 @@ const core: Dialect = {
       await tolerate(call("disconnectnode", [address]), (e) => e.code === -29);
     },
     forgetRemoved: async () => undefined,
-    mine: async (blocks, address) => {
-      await call("generatetoaddress", [blocks, address]);
-    },
+    mine: async (blocks, address) => (await call<string[] | null>("generatetoaddress", [blocks, address])) ?? [],
   }),
 };
 
@@ -267,10 +266,8 @@ const btcd: Dialect = {
       await call("stop", []);
       return "stopped so that its container restarts without btcd's pending redials (data and address kept)";
     },
-    mine: async (blocks) => {
-      // btcd has no generatetoaddress: `generate` pays the node's --miningaddr.
-      await call("generate", [blocks]);
-    },
+    // btcd has no generatetoaddress: `generate` pays the node's --miningaddr.
+    mine: async (blocks) => (await call<string[] | null>("generate", [blocks])) ?? [],
   }),
 };
 

@@ -1,4 +1,4 @@
 export { RpcClient, type NodeTarget, type RpcCredentials } from "./client";
-export { RpcError } from "./errors";
-export { type AddedPeer, type ChainTip, type ConnectedPeer } from "./dialect";
+export { RpcError, authForms, scrub } from "./errors";
+export { type AddedPeer, type ChainTip, type ConnectedPeer, type NodeOps } from "./dialect";
 export { type RpcAccess } from "./access";

@@ -38,9 +38,9 @@ export function netnsName(podUid: string, net: PodNetwork = NET): string {
 }
 
 /** Interface names are machine-wide (max 15 characters): the namespace's id, and a sandbox tag. */
-function vethNames(podUid: string): { host: string; peer: string } {
+function vethNames(podUid: string, net: PodNetwork): { host: string; peer: string } {
   const id = podUid.replace(/-/g, "").slice(0, 8);
-  const tag = NET.bridge.replace(/^regnet/, "") || "0";
+  const tag = net.bridge.replace(/^regnet/, "") || "0";
   return { host: `rv${tag}${id}`, peer: `rp${tag}${id}` };
 }
 
@@ -95,22 +95,25 @@ export async function bridgeExists(): Promise<boolean> {
   }
 }
 
-/** Creates the pod's namespace and plumbing; removes what it made if a step fails. */
-export async function createPodNetwork(podUid: string, address: string): Promise<string> {
-  const ns = netnsName(podUid);
-  const { host, peer } = vethNames(podUid);
-  await deletePodNetwork(podUid, address); // a leftover from a crashed runner would make `add` fail
+/**
+ * Creates the pod's namespace and plumbing; removes what it made if a step fails. `net` is the
+ * runner's own network unless another owner (the benchmark's floor) passes its own.
+ */
+export async function createPodNetwork(podUid: string, address: string, net: PodNetwork = NET): Promise<string> {
+  const ns = netnsName(podUid, net);
+  const { host, peer } = vethNames(podUid, net);
+  await deletePodNetwork(podUid, address, net); // a leftover from a crashed runner would make `add` fail
   try {
     await ip("netns", "add", ns);
     await ip("link", "add", host, "type", "veth", "peer", "name", peer, "netns", ns);
-    await ip("link", "set", host, "master", NET.bridge, "up");
+    await ip("link", "set", host, "master", net.bridge, "up");
     await ip("-n", ns, "link", "set", peer, "name", "eth0");
-    await ip("-n", ns, "addr", "add", `${address}/${NET.prefixLen}`, "dev", "eth0");
+    await ip("-n", ns, "addr", "add", `${address}/${net.prefixLen}`, "dev", "eth0");
     await ip("-n", ns, "link", "set", "eth0", "up");
     await ip("-n", ns, "link", "set", "lo", "up");
-    await ip("-n", ns, "route", "add", "default", "via", NET.gateway);
+    await ip("-n", ns, "route", "add", "default", "via", net.gateway);
   } catch (err) {
-    await deletePodNetwork(podUid);
+    await deletePodNetwork(podUid, undefined, net);
     throw err;
   }
   return ns;
@@ -120,11 +123,11 @@ export async function createPodNetwork(podUid: string, address: string): Promise
  * Deleting the namespace destroys its veth end, and with it the bridge end; the host forgets the
  * pod's MAC address, so a later pod with the same address is reachable at once.
  */
-export async function deletePodNetwork(podUid: string, address?: string): Promise<void> {
-  const ns = netnsName(podUid);
+export async function deletePodNetwork(podUid: string, address?: string, net: PodNetwork = NET): Promise<void> {
+  const ns = netnsName(podUid, net);
   await ip("netns", "delete", ns).catch(() => undefined);
-  await ip("link", "delete", vethNames(podUid).host).catch(() => undefined);
-  if (address) await ip("neigh", "flush", "to", address, "dev", NET.bridge).catch(() => undefined);
+  await ip("link", "delete", vethNames(podUid, net).host).catch(() => undefined);
+  if (address) await ip("neigh", "flush", "to", address, "dev", net.bridge).catch(() => undefined);
 }
 
 /** Namespaces this runner's kind made (for clean-up of a previous run's leftovers). */

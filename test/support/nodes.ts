@@ -5,6 +5,8 @@ import { peerAddress, type NodeView } from "../../provider/engine/node";
 export const nodeIp = (ordinal: number) => `10.244.0.${10 + ordinal}`;
 
 export interface NodeSketch {
+  /** Default `net-<ordinal>`. */
+  pod?: string;
   /** Default nodeIp(ordinal); null: the pod has no IP yet. */
   ip?: string | null;
   /** The pod is Ready (default true; never without an IP). */
@@ -25,7 +27,7 @@ export interface NodeSketch {
 export function nodeView(ordinal: number, s: NodeSketch = {}): NodeView {
   const ip = s.ip === null ? undefined : (s.ip ?? nodeIp(ordinal));
   const ready = (s.ready ?? true) && ip !== undefined;
-  const n: NodeView = { ordinal, pod: `net-${ordinal}`, uid: `uid-${ordinal}`, ip, ready };
+  const n: NodeView = { ordinal, pod: s.pod ?? `net-${ordinal}`, uid: `uid-${ordinal}`, ip, ready };
   if (ready && (s.answered ?? true)) {
     n.rpc = {
       added: (s.added ?? []).map((address) => ({ address, connected: !(s.unconnected ?? []).includes(address) })),

@@ -113,9 +113,11 @@ test("addnode add/remove, getaddednodeinfo, generate; repeats tolerated; reads a
   await a.addPeer(peer); // btcd: -8 "already connected" is success
   assert.equal(client.counters.writes, w0 + 2);
 
-  await a.mine(3, MINING_ADDR);
+  const hashes = await a.mine(3, MINING_ADDR);
   const tipA = await a.tip();
   assert.equal(tipA.height, 3);
+  assert.equal(hashes.length, 3);
+  assert.equal(hashes[2], tipA.bestBlockHash, "mine returns the new blocks' hashes, the tip last");
   await waitFor("b synced from a", async () => (await b.tip()).bestBlockHash === tipA.bestBlockHash, { timeoutMs: 15_000 });
   assert.deepEqual(await a.peers(), [{ addr: peer, inbound: false }]);
   assert.equal((await b.peers()).filter((p) => p.inbound).length, 1);

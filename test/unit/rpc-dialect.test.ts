@@ -51,7 +51,7 @@ test("Bitcoin Core: operations send the documented calls and tolerate -23/-24/-2
   await ops.addPeer("10.0.0.2:18444"); // -23 on the add
   await ops.removePeer("10.0.0.9:18444"); // -24, then -29
   await ops.removePeer("10.0.0.2:18444");
-  await ops.mine(101, "bcrt1qaddr");
+  assert.deepEqual(await ops.mine(101, "bcrt1qaddr"), ["h1"], "the mined blocks' hashes");
   assert.deepEqual(await ops.tip(), { chain: "regtest", height: 101, bestBlockHash: "ab".repeat(32), ibd: false });
   assert.equal(await ops.version(), "/Satoshi:30.2.0/");
   assert.deepEqual(await ops.peers(), [{ addr: "10.0.0.3:40000", inbound: true }]);
@@ -93,7 +93,7 @@ test("btcd: port 18334 over TLS; getaddednodeinfo needs dns=true; generate N; -8
   await ops.addPeer("a:18444");
   await ops.removePeer("a:18444");
   await assert.rejects(ops.addPeer("a:18444"), /something else/);
-  await ops.mine(5, "ignored: btcd pays its --miningaddr");
+  assert.deepEqual(await ops.mine(5, "ignored: btcd pays its --miningaddr"), ["h"]);
   assert.equal(await ops.version(), "btcd 0.26.2");
   assert.deepEqual(
     sent.map(([m, p]) => `${m} ${JSON.stringify(p)}`),

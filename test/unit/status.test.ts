@@ -2,7 +2,7 @@
 // with reasons, messages, observedGeneration and stable transition times.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { type StatusInputs, computeStatus } from "../../provider/engine/status";
+import { type StatusInputs, computeStatus, networkLinks, nodeState } from "../../provider/engine/status";
 import type { Condition } from "../../provider/engine/types";
 import { nodeIp as ip, nodeView, type NodeSketch } from "../support/nodes";
 
@@ -176,4 +176,52 @@ test("without a generation (Pulumi), no observedGeneration anywhere", () => {
   const s = computeStatus(inputs({ generation: undefined }));
   assert.equal(s.observedGeneration, undefined);
   assert.ok(s.conditions.every((c) => c.observedGeneration === undefined));
+});
+
+test("networkLinks: every link the topology wants, connected only when both ends are ready and one sees the other", () => {
+  // A ring of 4: 0-1 connected (added by 0), 1-2 missing, 2-3 connected (3 sees 2 inbound), 0-3 to a node that is down.
+  const links = networkLinks(
+    inputs({
+      spec: { nodes: 4, topology: { type: "ring" } },
+      nodes: [node(0, [1, 3]), node(1), node(2, [], { peerIps: [ip(3)] }), node(3, [], { ready: false })],
+    }),
+  );
+  assert.deepEqual(links, [
+    { a: 0, b: 1, connected: true },
+    { a: 0, b: 3, connected: false },
+    { a: 1, b: 2, connected: false },
+    { a: 2, b: 3, connected: false },
+  ]);
+  // The status counts the same links among ready nodes: 1 of the 2 between 0, 1, 2.
+  const s = computeStatus(
+    inputs({
+      spec: { nodes: 4, topology: { type: "ring" } },
+      nodes: [node(0, [1, 3]), node(1, [], { answered: false }), node(2, [], { answered: false }), node(3, [], { ready: false })],
+    }),
+  );
+  assert.deepEqual(
+    s.nodes.map((n) => `${n.peers}/${n.expectedPeers}`),
+    ["1/1", "1/2", "0/1", "0/0"],
+  );
+});
+
+test("networkLinks: a settled mesh has all links connected, as status says wired", () => {
+  const i = inputs({});
+  assert.ok(networkLinks(i).every((l) => l.connected));
+  assert.equal(networkLinks(i).length, 3);
+  assert.equal(computeStatus(i).wired, true);
+});
+
+test("nodeState: down when not ready or not answering, lagging when behind the network's height, else ready", () => {
+  const s = computeStatus(
+    inputs({
+      // node 2 answers nothing; node 3 is not ready; node 4 has no pod
+      nodes: [node(0, [], { height: 105 }), node(1, [], { height: 101 }), node(2, [], { answered: false }), node(3, [], { ready: false })],
+      spec: { nodes: 5, topology: { type: "mesh" } },
+    }),
+  );
+  assert.deepEqual(
+    s.nodes.map((n) => nodeState(n, s)),
+    ["ready", "lagging", "down", "down", "down"],
+  );
 });

@@ -55,7 +55,7 @@ const containerSecurityContext = (): V1SecurityContext => ({ allowPrivilegeEscal
 const MINER_RESOURCES: V1ResourceRequirements = { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "64Mi" } };
 
 /** The node's command line (without the program), per implementation, with extraArgs last. */
-function nodeArgs(spec: Pick<BitcoinNetworkSpec, "implementation" | "extraArgs">): string[] {
+export function nodeArgs(spec: Pick<BitcoinNetworkSpec, "implementation" | "extraArgs">): string[] {
   const base =
     spec.implementation === "btcd"
       ? [
