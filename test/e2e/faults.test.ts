@@ -384,7 +384,7 @@ describe("faults battery", { concurrency: 2 }, () => {
           let last: NetworkStatus | undefined;
           // Settled to a value at once: a converge that fails while the API server is away must fail this case, not the process.
           const converging = engine
-            .converge({ name: created, namespace: NS }, spec.spec, { timeoutMs: 300_000, onProgress: (s) => (last = s) })
+            .converge({ name: created, namespace: NS }, spec.spec, { timeoutSeconds: 300, onProgress: (s) => (last = s) })
             .then(
               (status) => ({ status }),
               (err: Error) => ({ err }),

@@ -18,16 +18,15 @@ import type {
 import type { BitcoinNetworkSpec, Implementation } from "../../spec";
 import { networkLabels, selectorLabels } from "../labels";
 import type { NetworkRef } from "../types";
+import { P2P_PORT, RPC_PORTS } from "../../spec/constants";
 import {
   CONFIG_HASH_ANNOTATION,
   DATA_DIR,
   MINING_ADDRESS,
   NODE_CONTAINER,
-  P2P_PORT,
   RPC_MOUNT,
   SECRET_KEYS,
   objectMeta,
-  rpcPort,
   rpcSecretName,
 } from "./common";
 
@@ -75,7 +74,7 @@ export function nodeArgs(spec: Pick<BitcoinNetworkSpec, "implementation" | "extr
           `--datadir=${DATA_DIR}/data`,
           `--logdir=${DATA_DIR}/logs`,
           `--listen=0.0.0.0:${P2P_PORT}`,
-          `--rpclisten=0.0.0.0:${rpcPort("btcd")}`,
+          `--rpclisten=0.0.0.0:${RPC_PORTS["btcd"]}`,
           `--rpccert=${RPC_MOUNT}/${SECRET_KEYS.tlsCert}`,
           `--rpckey=${RPC_MOUNT}/${SECRET_KEYS.tlsKey}`,
           "--utxocachemaxsize=8",
@@ -179,7 +178,7 @@ export function buildStatefulSet(ref: NetworkRef, spec: BitcoinNetworkSpec, inpu
     env,
     ports: [
       { name: "p2p", containerPort: P2P_PORT, protocol: "TCP" },
-      { name: "rpc", containerPort: rpcPort(spec.implementation), protocol: "TCP" },
+      { name: "rpc", containerPort: RPC_PORTS[spec.implementation], protocol: "TCP" },
     ],
     readinessProbe: readinessProbe(spec.implementation),
     // A node that exits with an error (a flag it refuses, a full disk) leaves its last log lines in
