@@ -1,6 +1,8 @@
 // converge: reconcile again and again until the network is whole — every node Ready, wired to its
 // expected peers, the initial blocks mined, all nodes on one tip — or until the deadline, whose
-// error says, node by node, what is still missing.
+// error says, node by node, what is still missing. An aborted `signal` stops it before its next
+// pass (a pass in flight finishes; the pause between passes is at most 1 s), so that its caller can
+// delete the network knowing no pass re-creates it.
 import type { BitcoinNetworkSpec } from "../spec";
 import { KubeError, NamespaceNotFoundError, OwnershipError } from "../kube";
 import { RpcSecretError } from "./apply";
@@ -19,6 +21,7 @@ export async function converge(
   let last: NetworkStatus | undefined;
   let lastError: unknown;
   for (;;) {
+    opts.signal?.throwIfAborted();
     // A pass that wrote to nodes asks to be followed sooner (see reconcile's requeueAfter).
     let pause = 1000;
     try {

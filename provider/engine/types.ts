@@ -94,6 +94,8 @@ export interface ConvergeOptions {
   /** How long to keep reconciling (Pulumi: convergeTimeoutSeconds). */
   timeoutSeconds: number;
   onProgress?: (status: NetworkStatus, changes: Change[]) => void;
+  /** Stops converging: no further pass starts (one in flight finishes), and the call rejects with an abort error. */
+  signal?: AbortSignal;
 }
 
 export interface DestroyOptions {

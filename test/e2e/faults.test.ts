@@ -383,12 +383,24 @@ describe("faults battery", { concurrency: 2 }, () => {
           if (!spec.ok) throw new Error("spec");
           let last: NetworkStatus | undefined;
           // Settled to a value at once: a converge that fails while the API server is away must fail this case, not the process.
+          const stop = new AbortController();
           const converging = engine
-            .converge({ name: created, namespace: NS }, spec.spec, { timeoutSeconds: 300, onProgress: (s) => (last = s) })
+            .converge({ name: created, namespace: NS }, spec.spec, {
+              timeoutSeconds: 300,
+              onProgress: (s) => (last = s),
+              signal: stop.signal,
+            })
             .then(
               (status) => ({ status }),
               (err: Error) => ({ err }),
             );
+          // First at teardown (they run last-registered first): a converge still running when the case
+          // fails is stopped and awaited before its network is destroyed, so no pass re-creates it.
+          run.onTeardown(async () => {
+            stop.abort();
+            await converging;
+            return [];
+          });
           await patchNetworkSpec(sideKc, scaled, NS, { nodes: 5 });
           await waitFor(
             "both reconciles under way (the scaled StatefulSet at 5, the new one made)",
@@ -472,12 +484,19 @@ describe("faults battery", { concurrency: 2 }, () => {
     };
 
     /** `pulumi up` of the stack, stopped at once by two SIGINTs (a user's second Ctrl-C) once the network's StatefulSet is made. */
-    async function interruptedUp(t: TestStack, name: string): Promise<void> {
+    async function interruptedUp(run: CaseRun, t: TestStack, name: string): Promise<void> {
       let output = "";
-      const up = t.stack.up({ color: "never", onOutput: (o) => (output += o) }).then(
+      const stop = new AbortController();
+      const up = t.stack.up({ color: "never", onOutput: (o) => (output += o), signal: stop.signal }).then(
         () => "finished",
         (err: Error) => err.message,
       );
+      // However the case ends, this up is over before the stack is destroyed at teardown.
+      run.onTeardown(async () => {
+        stop.abort();
+        await up;
+        return [];
+      });
       await stsOf(t.ns.name, name);
       const [cli] = childrenRunning("up", "--stack", t.stack.name);
       assert.ok(cli, "the pulumi up CLI is running");
@@ -512,6 +531,12 @@ describe("faults battery", { concurrency: 2 }, () => {
           () => "finished",
           (err: Error) => err.message,
         );
+        // However the case ends, this up is over before the stack is destroyed at teardown.
+        run.onTeardown(async () => {
+          stop.abort();
+          await up;
+          return [];
+        });
         await stsOf(t.ns.name, name);
         stop.abort(); // one SIGINT, as one Ctrl-C
         run.fault();
@@ -531,7 +556,7 @@ describe("faults battery", { concurrency: 2 }, () => {
       { skip: noCore },
       async (run) => {
         const { t, trace, name } = await pulumiNetwork(run, "sigint2up", { name: "twice", nodes: 3 });
-        await interruptedUp(t, name);
+        await interruptedUp(run, t, name);
         run.fault();
         const lines: string[] = [];
         const again = await upStack(t.stack, { color: "never" }, (l) => lines.push(l));
@@ -547,7 +572,7 @@ describe("faults battery", { concurrency: 2 }, () => {
 
     faultCase("5c: pulumi up stopped at once (two SIGINTs) → destroy leaves nothing", { skip: noCore }, async (run) => {
       const { t, trace, name } = await pulumiNetwork(run, "sigint2destroy", { name: "gone", nodes: 3 });
-      await interruptedUp(t, name);
+      await interruptedUp(run, t, name);
       run.fault();
       await destroyStack(t.stack, { color: "never" });
       assert.deepEqual(await tracked(t), { networks: 0, pending: [] });

@@ -82,7 +82,9 @@ export class SideSandbox {
   }
 
   private supervisor?: NodeJS.Timeout;
-  /** Components the supervisor started again, with when. */
+  /** The supervisor's `kwokctl start cluster` in flight: awaited before the instance goes down. */
+  private starting?: Promise<void>;
+  /** Components the supervisor started again, with when (and any start that failed). */
   readonly restarted: string[] = [];
 
   /**
@@ -93,16 +95,20 @@ export class SideSandbox {
    */
   private supervise(): void {
     if (this.supervisor) return;
-    let busy = false;
     this.supervisor = setInterval(() => {
-      if (busy) return;
+      if (this.starting) return;
       const dead = Object.entries(componentPids(this.instance))
         .filter(([, pid]) => !alive(pid))
         .map(([name]) => name);
       if (!dead.length) return;
-      busy = true;
       this.restarted.push(`${new Date().toISOString()} ${dead.join(", ")}`);
-      void kwokctl(this.instance, ["start", "cluster"]).finally(() => (busy = false));
+      // A failed start is recorded, not thrown: nobody awaits this interval's work (an unhandled rejection).
+      this.starting = kwokctl(this.instance, ["start", "cluster"])
+        .then(
+          () => undefined,
+          (err: Error) => void this.restarted.push(`${new Date().toISOString()} start failed: ${err.message.split("\n")[0]}`),
+        )
+        .finally(() => (this.starting = undefined));
     }, 2000);
   }
 
@@ -133,6 +139,7 @@ export class SideSandbox {
 
   async remove(): Promise<void> {
     clearInterval(this.supervisor);
+    await this.starting;
     if (fs.existsSync(path.join(this.dir, "instance.json"))) await this.sandbox("down").catch(() => undefined);
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
