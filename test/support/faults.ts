@@ -12,7 +12,7 @@ import * as k8s from "@kubernetes/client-node";
 import { MINING_ADDRESS, readCredentials } from "../../provider/engine/desired";
 import { P2P_PORT } from "../../provider/spec/constants";
 import { desiredEdges, expectedPeers } from "../../provider/engine/wiring/topology";
-import { RpcClient } from "../../provider/rpc";
+import { RpcClient, type RpcCredentials } from "../../provider/rpc";
 import type { NodeOps } from "../../provider/rpc/dialect";
 import type { Implementation, Topology } from "../../provider/spec";
 import { componentPids, kwokctl } from "../../sandbox/cluster/kwok";
@@ -200,8 +200,7 @@ export class NodesView {
       core.listNamespacedPod({ namespace: this.namespace, labelSelector: `regnet.dev/network=${this.network}` }),
       core.readNamespacedSecret({ namespace: this.namespace, name: `${this.network}-rpc` }),
     ]);
-    const c = readCredentials(secret)!;
-    const creds = { user: c.user, password: c.password, certPem: c.tlsCert };
+    const creds: RpcCredentials = readCredentials(secret)!;
     return pods.items
       .filter((p) => p.status?.podIP && !p.metadata?.deletionTimestamp)
       .filter((p) => p.status?.conditions?.some((x) => x.type === "Ready" && x.status === "True"))

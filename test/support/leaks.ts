@@ -183,6 +183,8 @@ export class NetworkTrace {
         (_type, pod: k8s.V1Pod) => this.record(pod),
         () => void this.rewatch(),
       );
+      // Stopped while the watch was being opened: nobody else would end it.
+      if (this.stopped) this.request.abort();
     } catch {
       await this.rewatch();
     }
