@@ -8,16 +8,18 @@
 // platform from charts-out/, as the README installs it; no other test's controller or networks
 // there), so killing its controller or its API server disturbs nobody; the Pulumi cases run on the
 // suite's sandbox. The node cases run side by side, then the two control-plane cases one at a time.
+import { spawn } from "node:child_process";
+import * as path from "node:path";
 import { after, before, describe, it, test } from "node:test";
 import assert from "node:assert/strict";
 import * as k8s from "@kubernetes/client-node";
-import { destroyStack, upStack } from "../../infra/pulumi/automation";
+import { destroyStack, upStack, type StackOptions } from "../../infra/pulumi/automation";
 import { MINING_ADDRESS } from "../../provider/engine/desired";
 import { createEngine, type NetworkStatus } from "../../provider/engine";
 import { validateSpec, type BitcoinNetworkSpecInput, type Implementation, type Topology } from "../../provider/spec";
 import { createNetwork, getNetwork, patchNetworkSpec, settled, type NetworkCR } from "../../bench/harness";
 import { currentInstance } from "../../sandbox/cluster/instance";
-import { kubeConfig, kubeconfigPath, waitFor } from "../support/cluster";
+import { kubeConfig, kubeconfigPath, repoRoot, waitFor } from "../support/cluster";
 import { NodesView, SideSandbox, childrenRunning, netnsOf, setLink } from "../support/faults";
 import { NetworkTrace, nodePid, pidOf } from "../support/leaks";
 import { closeTestStack, openTestStack, type TestStack } from "../support/pulumi";
@@ -439,12 +441,15 @@ describe("faults battery", { concurrency: 2 }, () => {
 
     /** A stack of networks, each traced; at teardown destroyed through the harness and checked. */
     async function pulumiNetworks(run: CaseRun, label: string, networks: Record<string, unknown>[], convergeTimeoutSeconds = 300) {
-      const t: TestStack = await openTestStack(`faults-${label}`, label, (namespace) => ({
-        namespace,
-        kubeconfigPath,
-        networks,
-        convergeTimeoutSeconds,
-      }));
+      const config = (namespace: string) => ({ namespace, kubeconfigPath, networks, convergeTimeoutSeconds });
+      const t: TestStack = await openTestStack(`faults-${label}`, label, config);
+      // The same stack, as a program of its own opens it (test/fixtures/pulumi-up.ts).
+      const options: StackOptions = {
+        stackName: label,
+        stateDir: path.join(t.root, "state"),
+        config: config(t.ns.name),
+        env: { REGNET_LOG_FILE: t.logFile },
+      };
       const traces = await Promise.all(networks.map((n) => new NetworkTrace(mainKc, t.ns.name, n.name as string, prefix).start()));
       run.onTeardown(async () => {
         try {
@@ -459,13 +464,13 @@ describe("faults battery", { concurrency: 2 }, () => {
           await closeTestStack(t);
         }
       });
-      return { t, traces };
+      return { t, traces, options };
     }
 
     /** A stack with one network. */
     async function pulumiNetwork(run: CaseRun, label: string, network: Record<string, unknown>) {
-      const { t, traces } = await pulumiNetworks(run, label, [network]);
-      return { t, trace: traces[0], name: network.name as string };
+      const { t, traces, options } = await pulumiNetworks(run, label, [network]);
+      return { t, trace: traces[0], name: network.name as string, options };
     }
 
     const stsOf = (ns: string, name: string) =>
@@ -483,23 +488,28 @@ describe("faults battery", { concurrency: 2 }, () => {
       };
     };
 
-    /** `pulumi up` of the stack, stopped at once by two SIGINTs (a user's second Ctrl-C) once the network's StatefulSet is made. */
-    async function interruptedUp(run: CaseRun, t: TestStack, name: string): Promise<void> {
+    /**
+     * `pulumi up` of the stack, stopped at once by two SIGINTs (a user's second Ctrl-C) once the
+     * network's StatefulSet is made. The up runs in a process of its own (test/fixtures/pulumi-up.ts):
+     * the Node SDK rejects the stopped inline program's RPCs later, where nobody can handle them.
+     */
+    async function interruptedUp(run: CaseRun, t: TestStack, options: StackOptions, name: string): Promise<void> {
       let output = "";
-      const stop = new AbortController();
-      const up = t.stack.up({ color: "never", onOutput: (o) => (output += o), signal: stop.signal }).then(
-        () => "finished",
-        (err: Error) => err.message,
-      );
-      // However the case ends, this up is over before the stack is destroyed at teardown.
+      const child = spawn(process.execPath, [path.join(repoRoot, "dist", "test", "fixtures", "pulumi-up.js"), JSON.stringify(options)], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      child.stdout.on("data", (d) => (output += d));
+      child.stderr.on("data", (d) => (output += d));
+      const exited = new Promise<void>((resolve) => child.on("close", () => resolve()));
+      // However the case ends, the up and its program are over before the stack is destroyed at teardown.
       run.onTeardown(async () => {
-        stop.abort();
-        await up;
+        if (child.exitCode === null && child.signalCode === null) child.kill("SIGINT");
+        await exited;
         return [];
       });
       await stsOf(t.ns.name, name);
-      const [cli] = childrenRunning("up", "--stack", t.stack.name);
-      assert.ok(cli, "the pulumi up CLI is running");
+      const [cli] = childrenRunning(child.pid!, "up", "--stack", t.stack.name);
+      assert.ok(cli, `the pulumi up CLI is running; it said: ${output}`);
       process.kill(cli, "SIGINT");
       // The first ^C asks to cancel (waiting for the create in flight); the second, once heard, stops at once.
       await waitFor("the CLI to take the first SIGINT", async () => output.includes("^C received; cancelling"), {
@@ -507,8 +517,8 @@ describe("faults battery", { concurrency: 2 }, () => {
         intervalMs: 50,
       });
       process.kill(cli, "SIGINT");
-      const said = await up;
-      assert.match(said, /\^C received; terminating/, "the CLI stopped at once");
+      await exited;
+      assert.match(output, /\^C received; terminating/, "the CLI stopped at once");
       assert.deepEqual(await tracked(t), { networks: 0, pending: ["creating"] }, "the network is only a pending create");
     }
 
@@ -555,8 +565,8 @@ describe("faults battery", { concurrency: 2 }, () => {
       "5b: pulumi up stopped at once (two SIGINTs) → up again converges and clears the pending create",
       { skip: noCore },
       async (run) => {
-        const { t, trace, name } = await pulumiNetwork(run, "sigint2up", { name: "twice", nodes: 3 });
-        await interruptedUp(run, t, name);
+        const { t, trace, name, options } = await pulumiNetwork(run, "sigint2up", { name: "twice", nodes: 3 });
+        await interruptedUp(run, t, options, name);
         run.fault();
         const lines: string[] = [];
         const again = await upStack(t.stack, { color: "never" }, (l) => lines.push(l));
@@ -571,8 +581,8 @@ describe("faults battery", { concurrency: 2 }, () => {
     );
 
     faultCase("5c: pulumi up stopped at once (two SIGINTs) → destroy leaves nothing", { skip: noCore }, async (run) => {
-      const { t, trace, name } = await pulumiNetwork(run, "sigint2destroy", { name: "gone", nodes: 3 });
-      await interruptedUp(run, t, name);
+      const { t, trace, name, options } = await pulumiNetwork(run, "sigint2destroy", { name: "gone", nodes: 3 });
+      await interruptedUp(run, t, options, name);
       run.fault();
       await destroyStack(t.stack, { color: "never" });
       assert.deepEqual(await tracked(t), { networks: 0, pending: [] });

@@ -153,8 +153,8 @@ export async function setLink(netns: string, up: boolean): Promise<void> {
   await run("ip", ["-n", netns, "link", "set", "eth0", up ? "up" : "down"]);
 }
 
-/** Children of this process whose command line has all of `needles` (the `pulumi up` the Automation API ran). */
-export function childrenRunning(...needles: string[]): number[] {
+/** Children of process `parent` whose command line has all of `needles` (the `pulumi up` the Automation API ran). */
+export function childrenRunning(parent: number, ...needles: string[]): number[] {
   const found: number[] = [];
   for (const entry of fs.readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -162,7 +162,7 @@ export function childrenRunning(...needles: string[]): number[] {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
       const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
       const cmd = fs.readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
-      if (ppid === process.pid && needles.every((n) => cmd.includes(n))) found.push(Number(entry));
+      if (ppid === parent && needles.every((n) => cmd.includes(n))) found.push(Number(entry));
     } catch {
       // gone
     }
