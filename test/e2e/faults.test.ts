@@ -489,36 +489,41 @@ describe("faults battery", { concurrency: 2 }, () => {
     };
 
     /**
-     * `pulumi up` of the stack, stopped at once by two SIGINTs (a user's second Ctrl-C) once the
-     * network's StatefulSet is made. The up runs in a process of its own (test/fixtures/pulumi-up.ts):
-     * the Node SDK rejects the stopped inline program's RPCs later, where nobody can handle them.
+     * `pulumi up` of the stack in a process of its own (test/fixtures/pulumi-up.ts), as a user's
+     * program: the Node SDK rejects an interrupted or failed inline program's RPCs later, where nobody
+     * can handle them (in the runner's process that failed the file). Over before teardown destroys.
      */
-    async function interruptedUp(run: CaseRun, t: TestStack, options: StackOptions, name: string): Promise<void> {
+    function upElsewhere(run: CaseRun, options: StackOptions) {
       let output = "";
       const child = spawn(process.execPath, [path.join(repoRoot, "dist", "test", "fixtures", "pulumi-up.js"), JSON.stringify(options)], {
         stdio: ["ignore", "pipe", "pipe"],
       });
       child.stdout.on("data", (d) => (output += d));
       child.stderr.on("data", (d) => (output += d));
-      const exited = new Promise<void>((resolve) => child.on("close", () => resolve()));
-      // However the case ends, the up and its program are over before the stack is destroyed at teardown.
+      const exited = new Promise<string>((resolve) => child.on("close", () => resolve(output)));
       run.onTeardown(async () => {
         if (child.exitCode === null && child.signalCode === null) child.kill("SIGINT");
         await exited;
         return [];
       });
+      const cli = () => childrenRunning(child.pid!, "up", "--stack", options.stackName)[0];
+      return { output: () => output, exited, cli };
+    }
+
+    /** `pulumi up` of the stack, stopped at once by two SIGINTs (a user's second Ctrl-C) once the network's StatefulSet is made. */
+    async function interruptedUp(run: CaseRun, t: TestStack, options: StackOptions, name: string): Promise<void> {
+      const up = upElsewhere(run, options);
       await stsOf(t.ns.name, name);
-      const [cli] = childrenRunning(child.pid!, "up", "--stack", t.stack.name);
-      assert.ok(cli, `the pulumi up CLI is running; it said: ${output}`);
+      const cli = up.cli();
+      assert.ok(cli, `the pulumi up CLI is running; it said: ${up.output()}`);
       process.kill(cli, "SIGINT");
       // The first ^C asks to cancel (waiting for the create in flight); the second, once heard, stops at once.
-      await waitFor("the CLI to take the first SIGINT", async () => output.includes("^C received; cancelling"), {
+      await waitFor("the CLI to take the first SIGINT", async () => up.output().includes("^C received; cancelling"), {
         timeoutMs: 30_000,
         intervalMs: 50,
       });
       process.kill(cli, "SIGINT");
-      await exited;
-      assert.match(output, /\^C received; terminating/, "the CLI stopped at once");
+      assert.match(await up.exited, /\^C received; terminating/, "the CLI stopped at once");
       assert.deepEqual(await tracked(t), { networks: 0, pending: ["creating"] }, "the network is only a pending create");
     }
 
@@ -535,22 +540,14 @@ describe("faults battery", { concurrency: 2 }, () => {
       "5a: pulumi up SIGINTed once mid-create → the create finishes, up again converges; destroy leaves nothing",
       { skip: noCore },
       async (run) => {
-        const { t, trace, name } = await pulumiNetwork(run, "sigint1", { name: "once", nodes: 3 });
-        const stop = new AbortController();
-        const up = t.stack.up({ color: "never", signal: stop.signal }).then(
-          () => "finished",
-          (err: Error) => err.message,
-        );
-        // However the case ends, this up is over before the stack is destroyed at teardown.
-        run.onTeardown(async () => {
-          stop.abort();
-          await up;
-          return [];
-        });
+        const { t, trace, name, options } = await pulumiNetwork(run, "sigint1", { name: "once", nodes: 3 });
+        const up = upElsewhere(run, options);
         await stsOf(t.ns.name, name);
-        stop.abort(); // one SIGINT, as one Ctrl-C
+        const cli = up.cli();
+        assert.ok(cli, `the pulumi up CLI is running; it said: ${up.output()}`);
+        process.kill(cli, "SIGINT"); // one SIGINT, as one Ctrl-C
         run.fault();
-        assert.match(await up, /update canceled/);
+        assert.match(await up.exited, /update canceled/);
         assert.deepEqual(await tracked(t), { networks: 1, pending: [] }, "Pulumi waited for the create in flight and recorded it");
         const again = await upStack(t.stack, { color: "never" });
         const out = (again.outputs.networks.value as Record<string, { readyNodes: number; wired: boolean; synced: boolean }>)[name];
@@ -601,12 +598,9 @@ describe("faults battery", { concurrency: 2 }, () => {
           implementation: impl,
           extraArgs: [REFUSED_FLAG[impl].flag],
         }));
-        const { t, traces } = await pulumiNetworks(run, "bad", networks, 30);
+        const { t, traces, options } = await pulumiNetworks(run, "bad", networks, 30);
         run.fault();
-        const failed = await t.stack.up({ color: "never" }).then(
-          () => "",
-          (err: Error) => err.message,
-        );
+        const failed = await upElsewhere(run, options).exited;
         for (const impl of IMPLEMENTATIONS) {
           const name = `bad-${short(impl)}`;
           const line = failed.split("\n").find((l) => l.includes(`${name} did not converge`)) ?? failed;
