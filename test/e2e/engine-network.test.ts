@@ -322,7 +322,7 @@ for (const impl of ["btcd", "bitcoin-core"] as const) {
         // new nodes to add; the links the nodes that stay dialled to departed nodes, to drop.
         const ips = new Map(status.nodes.map((n) => [n.ordinal, n.ip!]));
         const edges = desiredEdges(sized(Math.max(from, to)).topology, Math.max(from, to));
-        const moving = edges.filter(([, b]) => b >= stay);
+        const moving = edges.filter(([a, b]) => b >= stay && (to > from || a < stay));
         assert.deepEqual(
           desiredEdges(sized(stay).topology, stay),
           edges.filter(([, b]) => b < stay),
