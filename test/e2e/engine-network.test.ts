@@ -2,8 +2,10 @@
 // v0.26.2 and Bitcoin Core (RPC access "auto", which is direct in the sandbox): a 4-node ring and a
 // 5-node mesh reach `wired`, then `synced` at height ≥ 101 after bootstrap; a no-op reconcile makes
 // zero write RPCs; scale 5 → 2 removes the departed peers from the survivors; a deleted pod comes
-// back and is re-wired; a grown network catches its new nodes up. The timeouts are far below Bitcoin
-// Core's 20-minute headers-sync stall, so a network that only converges through it fails here.
+// back and is re-wired; a grown network catches its new nodes up; a random(degree 3) network resized
+// 8 → 11 → 6 writes only the new or departed nodes' links and restarts no node. The timeouts are far
+// below Bitcoin Core's 20-minute headers-sync stall, so a network that only converges through it
+// fails here.
 // Timings are printed. Each network is destroyed and the namespace deleted at the end.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
