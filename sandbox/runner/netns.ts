@@ -3,6 +3,7 @@
 // bridge. Processes in it bind 0.0.0.0 as in a real pod; 127.0.0.1 inside is the pod's own.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
+import { metrics } from "./metrics";
 
 const run = promisify(execFile);
 
@@ -29,6 +30,7 @@ function networkFromEnv(env: NodeJS.ProcessEnv = process.env): PodNetwork {
 export const NET = networkFromEnv();
 
 async function ip(...args: string[]): Promise<string> {
+  metrics.spawned("ip");
   const { stdout } = await run("ip", args, { encoding: "utf8" });
   return stdout;
 }

@@ -7,6 +7,7 @@ import * as net from "node:net";
 import type * as k8s from "@kubernetes/client-node";
 import { BIN } from "./container";
 import { whichOn } from "./images";
+import { metrics } from "./metrics";
 
 export interface ProbeTarget {
   podIP: string;
@@ -41,6 +42,7 @@ function execInContainer(
       resolve({ code: 127, output: `${argv[0]}: not found on the container's PATH` });
       return;
     }
+    metrics.spawned("probe exec");
     const child = spawn(
       BIN.nsenter,
       ["-t", String(target.pid), "-n", "-m", "-u", `--wd=${target.workingDir}`, "--", program, ...argv.slice(1)],

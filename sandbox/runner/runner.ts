@@ -9,6 +9,7 @@ import type { RefReader } from "./env";
 import { hostLookup, isExecutable, PROFILES } from "./images";
 import { ensureKwokCrds, KubeletObjects } from "./kubelet-objects";
 import { AddressPool, bridgeExists, deletePodNetwork, listPodNetns, NET, netnsName, netnsPids } from "./netns";
+import { metrics } from "./metrics";
 import { PodWorker } from "./pod";
 import { LocalProvisioner } from "./provisioner";
 import { restartUntilUp } from "./watch";
@@ -53,6 +54,7 @@ export class Runner {
   private readonly mountPoints: MountPoints;
   private stopping = false;
   private provisioner?: LocalProvisioner;
+  private stopMetrics?: () => void;
 
   constructor(private readonly opts: RunnerOptions) {
     this.kc.loadFromFile(opts.kubeconfig);
@@ -69,6 +71,7 @@ export class Runner {
     await this.removeLeftovers();
     this.mountPoints.sweep();
     this.writeExecShims();
+    this.stopMetrics = metrics.report(log);
 
     // Pods reach the API server at the bridge address (the sandbox says so, or the kubeconfig's port).
     const server = new URL(this.kc.getCurrentCluster()!.server);
@@ -135,6 +138,7 @@ export class Runner {
   /** Stops every pod's processes and removes their namespaces (the pods stay in the API). */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopMetrics?.();
     await this.informer?.stop();
     await this.provisioner?.stop();
     await Promise.all(
@@ -199,13 +203,13 @@ export class Runner {
     };
     return {
       secret: (namespace, name) =>
-        this.core
-          .readNamespacedSecret({ name, namespace })
+        metrics
+          .time("read secret", () => this.core.readNamespacedSecret({ name, namespace }))
           .then((s) => decode(s.data))
           .catch(notFound),
       configMap: (namespace, name) =>
-        this.core
-          .readNamespacedConfigMap({ name, namespace })
+        metrics
+          .time("read configmap", () => this.core.readNamespacedConfigMap({ name, namespace }))
           .then((c) => ({ ...(c.data ?? {}), ...decode(c.binaryData) }))
           .catch(notFound),
     };
