@@ -12,7 +12,7 @@ interface CallStats {
   failed: number;
 }
 
-export class RunnerMetrics {
+class RunnerMetrics {
   private spawns = new Map<string, number>();
   private calls = new Map<string, CallStats>();
   private loop?: IntervalHistogram;

@@ -336,6 +336,7 @@ export class PodWorker {
       env: slot.env!,
       workingDir: c.workingDir || "/",
       ports: c.ports ?? [],
+      startedAt: proc.startedAt,
     };
     const readiness = (): void => {
       if (slot.init) return;

@@ -15,6 +15,8 @@ export interface ProbeTarget {
   env: ReadonlyMap<string, string>;
   workingDir: string;
   ports: k8s.V1ContainerPort[];
+  /** When the container started: initialDelaySeconds counts from here, as the kubelet counts it. */
+  startedAt: Date;
 }
 
 interface ProbeResult {
@@ -138,8 +140,13 @@ export class ProbeLoop {
     private readonly onChange: (ok: boolean, message: string) => void,
   ) {}
 
+  /**
+   * Probes once the container has run initialDelaySeconds — at once if it already has (readiness
+   * after a startup probe succeeded: the kubelet runs it then, not a period later).
+   */
   start(): void {
-    this.schedule((this.probe.initialDelaySeconds ?? 0) * 1000);
+    const ranMs = Date.now() - this.target.startedAt.getTime();
+    this.schedule(Math.max(0, (this.probe.initialDelaySeconds ?? 0) * 1000 - ranMs));
   }
 
   stop(): void {

@@ -5,9 +5,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import type { Logger } from "../../provider/log";
-import type { RefReader } from "./env";
+import { shareInFlight, type RefReader } from "./env";
 import { hostLookup, isExecutable, PROFILES } from "./images";
 import { ensureKwokCrds, KubeletObjects } from "./kubelet-objects";
+import { PooledKubeConfig } from "./kubeconfig";
 import { AddressPool, bridgeExists, deletePodNetwork, listPodNetns, NET, netnsName, netnsPids } from "./netns";
 import { metrics } from "./metrics";
 import { PodWorker } from "./pod";
@@ -49,7 +50,7 @@ export function execShimDir(stateDir: string): string {
 export class Runner {
   private readonly workers = new Map<string, PodWorker>();
   private informer?: k8s.Informer<k8s.V1Pod>;
-  private readonly kc = new k8s.KubeConfig();
+  private readonly kc = new PooledKubeConfig();
   private readonly core: k8s.CoreV1Api;
   private readonly mountPoints: MountPoints;
   private stopping = false;
@@ -201,17 +202,20 @@ export class Runner {
       if ((err as { code?: number }).code === 404) return undefined;
       throw err;
     };
+    // Pods that start together (a StatefulSet's) read the same Secret: one GET serves them all.
     return {
-      secret: (namespace, name) =>
+      secret: shareInFlight((namespace, name) =>
         metrics
           .time("read secret", () => this.core.readNamespacedSecret({ name, namespace }))
           .then((s) => decode(s.data))
           .catch(notFound),
-      configMap: (namespace, name) =>
+      ),
+      configMap: shareInFlight((namespace, name) =>
         metrics
           .time("read configmap", () => this.core.readNamespacedConfigMap({ name, namespace }))
           .then((c) => ({ ...(c.data ?? {}), ...decode(c.binaryData) }))
           .catch(notFound),
+      ),
     };
   }
 }

@@ -466,6 +466,41 @@ describe("sandbox node runner: restarts, liveness and unmapped programs", { time
     assert.ok(events.items.some((e) => e.reason === "Unhealthy" && /Liveness probe failed/.test(e.message ?? "")));
   });
 
+  it("a startup probe holds readiness back; once it succeeds readiness runs at once, not a period later", async () => {
+    // The node pods rely on this (a kubelet triggers readiness when the container has started):
+    // startup every second, readiness every 10 s, Ready right after the first answer.
+    await make("starts", {
+      volumes: [{ name: "state", emptyDir: {} }],
+      containers: [
+        {
+          name: "c",
+          image: "busybox:1.36",
+          command: ["sh", "-c", "sleep 2; touch /state/up; exec sleep 3600"],
+          volumeMounts: [{ name: "state", mountPath: "/state" }],
+          startupProbe: { exec: { command: ["test", "-e", "/state/up"] }, periodSeconds: 1, failureThreshold: 60 },
+          // A period no test waits for: Ready can only come from the run right after startup.
+          readinessProbe: { exec: { command: ["sh", "-c", "echo run >> /state/readiness"] }, periodSeconds: 3600 },
+        },
+      ],
+    });
+    let sawStarting = false;
+    await waitFor(
+      "starts Ready",
+      async () => {
+        const c = (await status("starts"))?.containerStatuses?.[0];
+        if (c?.state?.running && !c.started) {
+          sawStarting = true;
+          assert.equal(c.ready, false, "not Ready before the startup probe succeeded");
+        }
+        return c?.ready === true;
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    assert.ok(sawStarting, "Running, not yet started, while the startup probe failed");
+    const runs = (await kubectl("exec", "-n", ns, "starts", "--", "cat", "/state/readiness")).stdout;
+    assert.equal(runs, "run\n", "readiness ran once, right after startup, never before");
+  });
+
   it("gates readiness on an httpGet probe that turns from 503 to 200", async () => {
     // A tiny HTTP server (Node, from the machine's PATH) that answers 503 for its first 2 s.
     const server = "const t=Date.now();require('http').createServer((q,r)=>{r.statusCode=Date.now()-t<2000?503:200;r.end()}).listen(8080)";
