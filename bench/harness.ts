@@ -8,13 +8,14 @@ import * as k8s from "@kubernetes/client-node";
 import { API_VERSION, GROUP, KIND, PLURAL, VERSION, type BitcoinNetworkSpecInput } from "../provider/spec";
 import { currentInstance } from "../sandbox/cluster/instance";
 import { repoRoot, toolchainEnv, toolPath } from "../sandbox/toolchain/paths";
+import { CHARTS_DIR, DEFAULT_CONTROLLER_NAME, DEFAULT_NAMESPACE, PLATFORM_FILES } from "../infra/cdk8s/defaults";
 
 const sandboxKubeconfig = currentInstance().kubeconfig;
 export const kubeconfigPath = () => process.env.KUBECONFIG ?? sandboxKubeconfig;
-export const CONTROLLER_NAMESPACE = "regnet-system";
-export const CONTROLLER_NAME = "regnet-controller";
+export const CONTROLLER_NAMESPACE = DEFAULT_NAMESPACE;
+export const CONTROLLER_NAME = DEFAULT_CONTROLLER_NAME;
 /** The platform's manifests (CRD, RBAC, Deployment); the examples chart is left out. */
-const PLATFORM_FILES = ["regnet-cluster.k8s.yaml", "regnet-controller.k8s.yaml"].map((f) => path.join(repoRoot, "charts-out", f));
+const PLATFORM_PATHS = PLATFORM_FILES.map((f) => path.join(repoRoot, CHARTS_DIR, f));
 
 export function loadKubeConfig(): k8s.KubeConfig {
   const kc = new k8s.KubeConfig();
@@ -39,7 +40,7 @@ export function kubectl(args: string[], timeoutMs = 60_000): Promise<string> {
  * `controller: false` applies the cluster-wide part only (CRD, ClusterRoles), not the Deployment.
  */
 export async function applyPlatform({ controller = true } = {}): Promise<void> {
-  const files = controller ? PLATFORM_FILES : PLATFORM_FILES.slice(0, 1);
+  const files = controller ? PLATFORM_PATHS : PLATFORM_PATHS.slice(0, 1);
   await kubectl(["apply", "--server-side", "--force-conflicts", "--field-manager=regnet-e2e", ...files.flatMap((f) => ["-f", f])]);
   await kubectl(["wait", "--for=condition=Established", "--timeout=60s", `crd/${PLURAL}.${GROUP}`]);
 }

@@ -3,6 +3,7 @@
 import { down, status, up } from "./cluster/cluster";
 import { currentInstance } from "./cluster/instance";
 import { toolchainEnv } from "./toolchain/paths";
+import { messageOf } from "../provider/errors";
 
 const USAGE = "usage: npm run sandbox -- up | down | status (exit 0 up, 3 down or degraded) | env";
 
@@ -49,7 +50,7 @@ process.stdout.on("error", (err: NodeJS.ErrnoException) => {
 main(process.argv[2]).then(
   (code) => (process.exitCode = code),
   (err: unknown) => {
-    console.error(`sandbox ${process.argv[2]} FAILED: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(`sandbox ${process.argv[2]} FAILED: ${messageOf(err)}`);
     process.exitCode = 1;
   },
 );

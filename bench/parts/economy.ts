@@ -58,7 +58,7 @@ export async function runEconomy(sb: Sandbox, namespace: string, name: string, o
   };
   const converge = async (nodes: number) => {
     let passes = 0;
-    await engine.converge(ref, specOf(nodes), { timeoutMs: o.timeoutMs, onProgress: () => passes++ });
+    await engine.converge(ref, specOf(nodes), { timeoutSeconds: o.timeoutMs / 1000, onProgress: () => passes++ });
     return passes;
   };
   try {

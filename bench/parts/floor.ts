@@ -7,10 +7,10 @@ import { spawn, type ChildProcess } from "node:child_process";
 import * as k8s from "@kubernetes/client-node";
 import { RpcClient, type NodeOps } from "../../provider/rpc";
 import type { Implementation } from "../../provider/spec";
-import { generateRpcCredentials, rpcCredentials } from "../../provider/engine/credentials";
+import { generateRpcCredentials } from "../../provider/engine/credentials";
 import { DATA_DIR, MINING_ADDRESS, RPC_MOUNT, secretFiles } from "../../provider/engine/desired";
 import { nodeArgs } from "../../provider/engine/desired/statefulset";
-import { peerAddress, hostOf } from "../../provider/engine/wiring/plan";
+import { hostOf, peerAddress } from "../../provider/engine/node";
 import { bridgeExists, createBridge, deleteBridge, deleteNetns, listNetns } from "../../sandbox/cluster/net";
 import { createPodNetwork, deletePodNetwork, netnsName, type PodNetwork } from "../../sandbox/runner/netns";
 import { repoRoot, toolPath } from "../../sandbox/toolchain/paths";
@@ -117,7 +117,7 @@ export async function runFloor(opts: FloorOptions): Promise<ConvergeRun> {
       for (const [k, v] of Object.entries(files)) fs.writeFileSync(path.join(dir, "rpc", k), v);
     }
     const binary = toolPath(implementation === "btcd" ? "btcd" : "bitcoind");
-    const ops: NodeOps[] = ips.map((ip, i) => rpc.node({ namespace: "floor", pod: `n${i}`, ip, implementation }, rpcCredentials(creds)));
+    const ops: NodeOps[] = ips.map((ip, i) => rpc.node({ namespace: "floor", pod: `n${i}`, ip, implementation }, creds));
 
     // Timed from here: every process started at once.
     stopIfAborted();

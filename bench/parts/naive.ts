@@ -5,9 +5,9 @@
 import { KubeObjects, podReady } from "../../provider/kube";
 import { RpcClient, type NodeOps } from "../../provider/rpc";
 import type { Implementation } from "../../provider/spec";
-import { generateRpcCredentials, rpcCredentials } from "../../provider/engine/credentials";
+import { generateRpcCredentials } from "../../provider/engine/credentials";
 import { MINING_ADDRESS, buildSecret, buildService, buildStatefulSet, secretHash } from "../../provider/engine/desired";
-import { hostOf, peerAddress } from "../../provider/engine/wiring/plan";
+import { hostOf, peerAddress } from "../../provider/engine/node";
 import { validateSpec } from "../../provider/spec";
 import { defer } from "../lib/cleanup";
 import { meanRss, nodePids, untilGone, type Sandbox } from "../lib/cluster";
@@ -52,7 +52,7 @@ export async function runNaive(
       if (Date.now() - t0 > timeoutMs) throw new Error(`naive ${namespace}/${name}: not synced after ${timeoutMs / 1000} s`);
       const pods = (await sb.core.listNamespacedPod({ namespace, labelSelector })).items.filter((p) => podReady(p) && p.status?.podIP);
       const ready = pods.map((p) => ({ name: p.metadata!.name!, ip: p.status!.podIP! })).sort((a, b) => a.name.localeCompare(b.name));
-      const ops: NodeOps[] = ready.map((p) => rpc.node({ namespace, pod: p.name, ip: p.ip, implementation: impl }, rpcCredentials(creds)));
+      const ops: NodeOps[] = ready.map((p) => rpc.node({ namespace, pod: p.name, ip: p.ip, implementation: impl }, creds));
       const set = ready.map((p) => `${p.name}=${p.ip}`).join(",");
       if (set !== lastSet) {
         // A change: every node adds every other, whatever it has already.

@@ -9,19 +9,17 @@ import { ClusterChart } from "./cluster-chart";
 import { ControllerChart } from "./controller-chart";
 import { ExampleNetworksChart } from "./example-networks-chart";
 import type { PlatformProps } from "./platform-props";
-
-/** The examples' folder under the output dir. */
-const EXAMPLES_DIR = "examples";
+import { CHART_IDS, EXAMPLES_DIR } from "./defaults";
 
 export function definePlatform(app: App, props: PlatformProps = {}): { cluster: ClusterChart; controller: ControllerChart } {
   return {
-    cluster: new ClusterChart(app, "regnet-cluster", props),
-    controller: new ControllerChart(app, "regnet-controller", props),
+    cluster: new ClusterChart(app, CHART_IDS.cluster, props),
+    controller: new ControllerChart(app, CHART_IDS.controller, props),
   };
 }
 
 export function defineExamples(app: App): ExampleNetworksChart {
-  return new ExampleNetworksChart(app, "regnet-examples");
+  return new ExampleNetworksChart(app, CHART_IDS.examples);
 }
 
 /** Two apps, as one App writes all its charts into one folder: the platform into `outdir`

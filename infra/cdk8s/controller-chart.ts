@@ -29,12 +29,15 @@ export class ControllerChart extends Chart {
       serviceAccountName: name,
       name: `${name}-leader-election`,
     });
+    // Secrets scoped by RBAC (ControllerClusterRole) are watched only where the controller may list them.
+    const secretArgs = props.secretNamespaces ? [`--secret-namespaces=${props.secretNamespaces.join(",")}`] : [];
+    const args = [...secretArgs, ...(props.controllerArgs ?? [])];
     this.controller = new ControllerDeployment(this, "controller", {
       name,
       serviceAccount,
       image: props.image,
       tag: props.tag,
-      args: props.controllerArgs,
+      args: args.length ? args : undefined,
     });
   }
 }

@@ -3,6 +3,15 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
+/** Where `cdk8s synth` writes (cdk8s.yaml `output`), relative to the project. */
+export const CHARTS_DIR = "charts-out";
+/** The example networks' folder under CHARTS_DIR: `kubectl apply -f charts-out/` does not descend into it. */
+export const EXAMPLES_DIR = "examples";
+/** The charts, by construct id: cdk8s writes each to `<id>.k8s.yaml`. */
+export const CHART_IDS = { cluster: "regnet-cluster", controller: "regnet-controller", examples: "regnet-examples" } as const;
+/** The platform's manifests in CHARTS_DIR, in apply order (the example networks are not part of it). */
+export const PLATFORM_FILES = [CHART_IDS.cluster, CHART_IDS.controller].map((id) => `${id}.k8s.yaml`);
+
 /** The namespace the controller runs in (its ServiceAccount, Deployment and leader-election Lease). */
 export const DEFAULT_NAMESPACE = "regnet-system";
 

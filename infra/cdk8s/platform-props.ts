@@ -22,7 +22,8 @@ export interface PlatformProps {
    */
   readonly tag?: string;
   /**
-   * Namespaces in which the controller may touch Secrets; see ControllerClusterRoleProps.
+   * Namespaces in which the controller may touch Secrets; see ControllerClusterRoleProps. The
+   * controller is told (`--secret-namespaces`) and watches Secrets there only.
    * @default undefined (cluster-wide)
    */
   readonly secretNamespaces?: string[];

@@ -45,6 +45,8 @@ function pulumiEnv(stateDir: string, passphrase: string, extra: Record<string, s
     // Keep the CLI's own files (workspace selection, plugin cache) with the state, not in ~/.pulumi.
     PULUMI_HOME: path.join(stateDir, ".pulumi-home"),
     REGNET_PULUMI_ADAPTER: path.join(repoRoot, "dist", "provider", "pulumi", "adapter.js"),
+    // A relative regnet:kubeconfigPath is the project's (this repo's), not the workDir's.
+    REGNET_PROJECT_DIR: repoRoot,
     ...extra,
   };
 }
@@ -95,7 +97,7 @@ export function configMap(config: Record<string, unknown>, secretKeys: string[])
   return map;
 }
 
-/** npm may drop the exec bit of the dynamic-provider plugin script (see docs/toolchain notes). */
+/** npm may drop the exec bit of the dynamic-provider plugin script that @pulumi/pulumi ships. */
 function ensurePluginExecutable(): void {
   const plugin = path.join(pulumiNodejsPluginDir(), "pulumi-resource-pulumi-nodejs");
   if ((fs.statSync(plugin).mode & 0o111) === 0) fs.chmodSync(plugin, 0o755);

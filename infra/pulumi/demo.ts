@@ -15,6 +15,7 @@ import { describeModel, writeGraph } from "../../provider/cli/commands/graph";
 import { withSession } from "../../provider/cli/session";
 import type { NetworkObservation } from "../../provider/pulumi/types";
 import { DEMO_PASSPHRASE, openStack } from "./automation";
+import { messageOf } from "../../provider/errors";
 
 const STACK = "dev";
 const STATE_DIR = path.join(repoRoot, ".regnet", "state");
@@ -139,6 +140,6 @@ async function main(cmd = "up"): Promise<void> {
 }
 
 main(process.argv[2]).catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
+  console.error(messageOf(err));
   process.exit(1);
 });

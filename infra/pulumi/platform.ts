@@ -1,15 +1,13 @@
 // Opt-in (`regnet:installPlatform: true`): apply the cdk8s platform (CRD, RBAC, controller Deployment,
 // synthesized into charts-out/) through an explicit Kubernetes provider, so the in-cluster controller
 // can serve BitcoinNetwork custom resources next to the Pulumi-managed networks. This needs the
-// pulumi-resource-kubernetes plugin, which a normal Pulumi install fetches on demand (this repo's
-// sandbox machine cannot, so it is off by default and tested with Pulumi's mocks).
+// pulumi-resource-kubernetes plugin, which a normal Pulumi install fetches on demand; off by default
+// (the networks themselves need no plugin), and tested with Pulumi's mocks.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-
-/** The platform's manifests in charts-out/ (the example networks chart is not part of it). */
-const PLATFORM_FILES = ["regnet-cluster.k8s.yaml", "regnet-controller.k8s.yaml"];
+import { PLATFORM_FILES } from "../cdk8s/defaults";
 
 export interface PlatformArgs {
   chartsDir: string;

@@ -9,6 +9,7 @@ import { NetworkNotFoundError } from "../engine/errors";
 import { CliError, EXIT } from "./exit";
 import type { Io } from "./io";
 import { buildProgram } from "./program";
+import { messageOf } from "../errors";
 
 function version(): string {
   try {
@@ -36,7 +37,7 @@ export async function runCli(argv: string[], io: Io, name = "regnet"): Promise<n
       io.err.write(`error: ${err.message} (\`${name} status -A\` lists the networks)\n`);
       return EXIT.failure;
     }
-    io.err.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    io.err.write(`error: ${messageOf(err)}\n`);
     return err instanceof CliError ? err.code : EXIT.failure;
   }
 }

@@ -5,6 +5,7 @@ import type { RpcAccess } from "../rpc";
 export const USAGE = `usage: regnet-controller [options]
   --kubeconfig <file>               run outside the cluster with this kubeconfig (default: in-cluster service account)
   --namespace <ns>                  watch BitcoinNetworks in this namespace only (default: all)
+  --secret-namespaces <ns,...>      the only namespaces where RBAC lets the controller touch Secrets (default: all)
   --workers <n>                     concurrent reconciles (default 2)
   --resync-seconds <s>              reconcile every network at least this often (default 60)
   --http-port <port>                /healthz, /readyz, /metrics (default 8080; 0 = any free port)
@@ -23,6 +24,7 @@ export const USAGE = `usage: regnet-controller [options]
 export interface ControllerArgs {
   kubeconfig?: string;
   namespace?: string;
+  secretNamespaces?: string[];
   workers: number;
   resyncMs: number;
   httpPort: number;
@@ -64,6 +66,7 @@ export function parseControllerArgs(argv: string[]): ControllerArgs {
   return {
     kubeconfig: values.kubeconfig,
     namespace: values.namespace,
+    secretNamespaces: values["secret-namespaces"]?.split(",").filter(Boolean),
     workers: Math.floor(num("workers", 1)),
     resyncMs: num("resync-seconds", 1) * 1000,
     httpPort: Math.floor(num("http-port", 0)),
@@ -90,6 +93,7 @@ function parseFlags(argv: string[]) {
     options: {
       kubeconfig: { type: "string" },
       namespace: { type: "string" },
+      "secret-namespaces": { type: "string" },
       workers: { type: "string", default: "2" },
       "resync-seconds": { type: "string", default: "60" },
       "http-port": { type: "string", default: "8080" },

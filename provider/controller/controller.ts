@@ -4,7 +4,7 @@
 // reads the current state, so missed events, restarts and resyncs all end in the same place.
 import * as k8s from "@kubernetes/client-node";
 import type { Logger } from "../log";
-import { errorText } from "./errors";
+import { errorText } from "../kube/errors";
 import { EventRecorder } from "./events";
 import { controllerInformers, type ManagedInformer } from "./informers";
 import { networkKey, ownerNetworkKey, splitKey } from "./keys";
@@ -12,13 +12,17 @@ import { createMetrics, type ControllerMetrics } from "./metrics";
 import { Reconciler, ReportedError, StatusWriteError } from "./reconciler";
 import { ExponentialBackoff, WorkQueue } from "./queue";
 import type { Engine } from "../engine";
+import type { ObjectCaches } from "../kube";
 
 export interface ControllerOptions {
   kubeConfig: k8s.KubeConfig;
-  engine: Pick<Engine, "reconcile">;
+  /** Makes the engine, given the controller's informer caches to read owned objects from. */
+  engine: (caches: ObjectCaches) => Pick<Engine, "reconcile">;
   logger: Logger;
   /** Watch one namespace only (default: all). */
   namespace?: string;
+  /** The namespaces where RBAC lets the controller touch Secrets (default: all); see --secret-namespaces. */
+  secretNamespaces?: string[];
   /** Concurrent reconciles of different networks (default 2). */
   workers?: number;
   /** Every network is reconciled at least this often (default 60 s). */
@@ -48,6 +52,7 @@ export class Controller {
     this.metrics = createMetrics(() => ({ ready: this.queue.len(), delayed: this.queue.delayed() }));
     const informers = controllerInformers(opts.kubeConfig, {
       namespace: opts.namespace,
+      secretNamespaces: opts.secretNamespaces,
       logger: this.log,
       onNetwork: (event, obj) => this.onNetwork(event, obj),
       onOwned: (_event, obj) => {
@@ -61,7 +66,7 @@ export class Controller {
     this.networks = informers.networks;
     this.owned = informers.owned;
     this.reconciler = new Reconciler({
-      engine: opts.engine,
+      engine: opts.engine(informers.caches),
       networks: this.networks.cache,
       customObjects: opts.kubeConfig.makeApiClient(k8s.CustomObjectsApi),
       events: new EventRecorder(opts.kubeConfig, "regnet-controller", opts.identity, this.log),

@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import * as k8s from "@kubernetes/client-node";
 import type { Change } from "../engine/types";
 import type { Logger } from "../log";
-import { errorText } from "./errors";
+import { errorText } from "../kube/errors";
 import { truncate } from "./status";
 
 export interface EventTarget {

@@ -1,14 +1,17 @@
 // Informers (client-node makeInformer + ListWatch: list, then watch from the list's
-// resourceVersion, relist on 410) on BitcoinNetworks and on the StatefulSets, pods and Services
-// regnet made (label `regnet.dev/network`). ListWatch stops for good on any error other than 410
+// resourceVersion, relist on 410) on BitcoinNetworks and on the StatefulSets, pods, Services and
+// Secrets regnet made (label `regnet.dev/network`). ListWatch stops for good on any error other than 410
 // or a client-side timeout (a dropped connection, an API server restart, a 403 while RBAC is being
 // applied, a 404 before the CRD exists), so each informer here is restarted after a back-off; the
 // restart watches on from the last resourceVersion, or relists, so no change is lost.
 import * as k8s from "@kubernetes/client-node";
 import type { Logger } from "../log";
-import { GROUP, PLURAL, VERSION } from "../spec";
-import { errorText } from "./errors";
-import { NETWORK_LABEL } from "./keys";
+import { API_VERSION, KIND, PLURAL } from "../spec";
+import type { Kind, ObjectCaches } from "../kube";
+import { unionCache } from "../kube/cached-reader";
+import { errorText } from "../kube/errors";
+import { NETWORK_LABEL } from "../engine/labels";
+import { backoffDelay } from "../backoff";
 
 type InformerEvent = "add" | "update" | "delete";
 export type Handler = (event: InformerEvent, obj: k8s.KubernetesObject) => void;
@@ -18,8 +21,6 @@ export interface ManagedInformer {
   readonly cache: k8s.ObjectCache<k8s.KubernetesObject>;
   /** True once a list has been loaded into the cache. */
   synced(): boolean;
-  /** Restarts after errors so far (for health and metrics). */
-  restarts(): number;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -43,8 +44,8 @@ function managedInformer(kubeConfig: k8s.KubeConfig, opts: InformerOptions): Man
   const maxDelay = opts.maxRestartDelayMs ?? 30_000;
   let synced = false;
   let stopped = true;
-  let restarts = 0;
-  let delay = minDelay;
+  /** Restarts since the last successful start: the back-off's exponent. */
+  let failures = 0;
   let failedDuringStart = false;
   let timer: NodeJS.Timeout | undefined;
 
@@ -55,18 +56,18 @@ function managedInformer(kubeConfig: k8s.KubeConfig, opts: InformerOptions): Man
     failedDuringStart = true;
     if (stopped) return;
     opts.onError?.(err);
-    log.warn({ err: errorText(err), retryInMs: delay }, "list/watch failed; restarting the informer");
+    log.warn({ err: errorText(err), retryInMs: nextDelay() }, "list/watch failed; restarting the informer");
     scheduleRestart();
   });
 
+  const nextDelay = () => backoffDelay(failures, minDelay, maxDelay);
   function scheduleRestart() {
     if (timer || stopped) return;
     timer = setTimeout(() => {
       timer = undefined;
-      restarts++;
       void run();
-    }, delay);
-    delay = Math.min(delay * 2, maxDelay);
+    }, nextDelay());
+    failures++;
   }
 
   async function run() {
@@ -84,7 +85,7 @@ function managedInformer(kubeConfig: k8s.KubeConfig, opts: InformerOptions): Man
     if (!failedDuringStart) {
       if (!synced) log.info({ objects: informer.list().length }, "cache synced");
       synced = true;
-      delay = minDelay;
+      failures = 0;
     }
   }
 
@@ -92,7 +93,6 @@ function managedInformer(kubeConfig: k8s.KubeConfig, opts: InformerOptions): Man
     resource: opts.resource,
     cache: informer,
     synced: () => synced,
-    restarts: () => restarts,
     async start() {
       stopped = false;
       await run();
@@ -106,58 +106,71 @@ function managedInformer(kubeConfig: k8s.KubeConfig, opts: InformerOptions): Man
   };
 }
 
-/** The four informers the controller runs; `namespace` limits them to one namespace. */
+/** The owned kinds the controller watches (for requeues) and reads from cache (see ./cache-reader.ts). */
+const OWNED: { kind: Kind; apiVersion: string; resource: string }[] = [
+  { kind: "StatefulSet", apiVersion: "apps/v1", resource: "statefulsets" },
+  { kind: "Pod", apiVersion: "v1", resource: "pods" },
+  { kind: "Service", apiVersion: "v1", resource: "services" },
+  { kind: "Secret", apiVersion: "v1", resource: "secrets" },
+];
+
+/** The REST path of a resource, in one namespace or in all. */
+function resourcePath(apiVersion: string, resource: string, namespace: string | undefined): string {
+  const base = apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+  return `${base}${namespace ? `/namespaces/${namespace}` : ""}/${resource}`;
+}
+
+export interface ControllerInformers {
+  networks: ManagedInformer;
+  owned: ManagedInformer[];
+  /** The owned objects' caches, by kind (a kind watched in several namespaces reads as one cache). */
+  caches: ObjectCaches;
+}
+
+/**
+ * The informers the controller runs: BitcoinNetworks, and the StatefulSets, pods, Services and
+ * Secrets labelled as a network's. `namespace` limits them all to one namespace; `secretNamespaces`
+ * (where RBAC lets the controller touch Secrets) limits the Secret informers to those.
+ */
 export function controllerInformers(
   kubeConfig: k8s.KubeConfig,
   opts: {
     namespace?: string;
+    secretNamespaces?: string[];
     onNetwork: Handler;
     onOwned: Handler;
     onError?: (resource: string, err: unknown) => void;
     logger: Logger;
   },
-): { networks: ManagedInformer; owned: ManagedInformer[] } {
-  const custom = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
-  const apps = kubeConfig.makeApiClient(k8s.AppsV1Api);
-  const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
+): ControllerInformers {
+  const objects = k8s.KubernetesObjectApi.makeApiClient(kubeConfig);
   const ns = opts.namespace;
-  const labelSelector = NETWORK_LABEL;
-  const common = (resource: string) => ({ resource, logger: opts.logger, onError: (err: unknown) => opts.onError?.(resource, err) });
+  const informer = (
+    apiVersion: string,
+    kind: string,
+    resource: string,
+    namespace: string | undefined,
+    handler: Handler,
+    labelSelector?: string,
+  ) =>
+    managedInformer(kubeConfig, {
+      resource: namespace && namespace !== ns ? `${resource} in ${namespace}` : resource,
+      logger: opts.logger,
+      onError: (err: unknown) => opts.onError?.(resource, err),
+      path: resourcePath(apiVersion, resource, namespace),
+      labelSelector,
+      list: () => objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector),
+      handler,
+    });
 
-  const networks = managedInformer(kubeConfig, {
-    ...common(PLURAL),
-    path: ns ? `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}` : `/apis/${GROUP}/${VERSION}/${PLURAL}`,
-    list: () =>
-      (ns
-        ? custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL })
-        : custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })) as Promise<
-        k8s.KubernetesListObject<k8s.KubernetesObject>
-      >,
-    handler: opts.onNetwork,
-  });
-  const owned = [
-    managedInformer(kubeConfig, {
-      ...common("statefulsets"),
-      path: ns ? `/apis/apps/v1/namespaces/${ns}/statefulsets` : "/apis/apps/v1/statefulsets",
-      labelSelector,
-      list: () =>
-        ns ? apps.listNamespacedStatefulSet({ namespace: ns, labelSelector }) : apps.listStatefulSetForAllNamespaces({ labelSelector }),
-      handler: opts.onOwned,
-    }),
-    managedInformer(kubeConfig, {
-      ...common("pods"),
-      path: ns ? `/api/v1/namespaces/${ns}/pods` : "/api/v1/pods",
-      labelSelector,
-      list: () => (ns ? core.listNamespacedPod({ namespace: ns, labelSelector }) : core.listPodForAllNamespaces({ labelSelector })),
-      handler: opts.onOwned,
-    }),
-    managedInformer(kubeConfig, {
-      ...common("services"),
-      path: ns ? `/api/v1/namespaces/${ns}/services` : "/api/v1/services",
-      labelSelector,
-      list: () => (ns ? core.listNamespacedService({ namespace: ns, labelSelector }) : core.listServiceForAllNamespaces({ labelSelector })),
-      handler: opts.onOwned,
-    }),
-  ];
-  return { networks, owned };
+  const networks = informer(API_VERSION, KIND, PLURAL, ns, opts.onNetwork);
+  const owned: ManagedInformer[] = [];
+  const caches: ControllerInformers["caches"] = {};
+  for (const { kind, apiVersion, resource } of OWNED) {
+    const namespaces = kind === "Secret" && !ns && opts.secretNamespaces ? opts.secretNamespaces : [ns];
+    const kindInformers = namespaces.map((n) => informer(apiVersion, kind, resource, n, opts.onOwned, NETWORK_LABEL));
+    owned.push(...kindInformers);
+    caches[kind] = kindInformers.length === 1 ? kindInformers[0].cache : unionCache(kindInformers.map((i) => i.cache));
+  }
+  return { networks, owned, caches };
 }

@@ -3,8 +3,7 @@
 // pods are owned by the StatefulSet, so for them (and for objects created before owner references
 // were set) the `regnet.dev/network` label names the network.
 import { GROUP, KIND } from "../spec";
-
-export const NETWORK_LABEL = "regnet.dev/network";
+import { NETWORK_LABEL } from "../engine/labels";
 
 interface ObjectLike {
   metadata?: {

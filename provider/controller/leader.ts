@@ -8,7 +8,7 @@
 import * as k8s from "@kubernetes/client-node";
 import type { Logger } from "../log";
 import { silentLogger } from "../log";
-import { errorText, statusCode } from "./errors";
+import { errorText, statusCode } from "../kube/errors";
 
 export interface LeaseRecord {
   holderIdentity?: string;

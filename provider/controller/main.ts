@@ -5,11 +5,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import { randomBytes } from "node:crypto";
 import * as k8s from "@kubernetes/client-node";
-import { createEngine } from "../engine";
+import { createEngine, type Engine } from "../engine";
 import { createLogger, type Logger } from "../log";
 import { parseControllerArgs, USAGE, UsageError, type ControllerArgs } from "./args";
 import { Controller } from "./controller";
-import { errorText } from "./errors";
+import { errorText } from "../kube/errors";
 import { LeaderElector } from "./leader";
 import { startHealthServer } from "./server";
 
@@ -46,16 +46,19 @@ export async function main(argv: string[], log: Logger = createLogger("regnet-co
   const leaseNamespace = args.leaseNamespace ?? (inCluster ? podNamespace() : undefined) ?? "regnet-system";
   log.info({ inCluster, namespace: args.namespace ?? "(all)", identity, workers: args.workers, leaderElect: args.leaderElect }, "starting");
 
-  const engine = createEngine({
-    kubeConfig,
-    rpcAccess: args.rpcAccess ?? (inCluster ? "direct" : "auto"),
-    logger: log.child({ component: "engine" }),
-  });
+  let engine: Engine | undefined;
   const controller = new Controller({
     kubeConfig,
-    engine,
+    engine: (caches) =>
+      (engine = createEngine({
+        kubeConfig,
+        caches,
+        rpcAccess: args.rpcAccess ?? (inCluster ? "direct" : "auto"),
+        logger: log.child({ component: "engine" }),
+      })),
     logger: log,
     namespace: args.namespace,
+    secretNamespaces: args.secretNamespaces,
     workers: args.workers,
     resyncMs: args.resyncMs,
     identity: host,
@@ -95,7 +98,7 @@ export async function main(argv: string[], log: Logger = createLogger("regnet-co
       if (drained) await elector.stop();
       else log.warn("reconciles still in flight after the grace period: leaving the lease to expire");
     }
-    await engine.close().catch(() => undefined);
+    await engine?.close().catch(() => undefined);
     await server.close();
     log.info("stopped");
     log.flush?.();

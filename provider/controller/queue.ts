@@ -4,6 +4,7 @@
 //    and handed out again after `done`, never to two workers at once;
 //  - per-key exponential back-off for failures (`addRateLimited`), reset by `forget`;
 //  - delayed adds (`addAfter`) keep the earliest due time per key.
+import { backoffDelay } from "../backoff";
 
 /** Per-key exponential back-off: base·2^failures, capped. */
 export class ExponentialBackoff {
@@ -18,8 +19,7 @@ export class ExponentialBackoff {
   when(key: string): number {
     const n = this.failures.get(key) ?? 0;
     this.failures.set(key, n + 1);
-    // 2^n overflows to Infinity long before it matters; the cap keeps it finite.
-    return Math.min(this.baseMs * 2 ** n, this.maxMs);
+    return backoffDelay(n, this.baseMs, this.maxMs);
   }
 
   retries(key: string): number {

@@ -7,7 +7,7 @@ import { OwnershipError, type Engine } from "../engine";
 import type { NetworkStatus } from "../engine/types";
 import type { Logger } from "../log";
 import { API_VERSION, KIND, validateNetworkName, validateSpec, type SpecIssue } from "../spec";
-import { errorText, statusCode } from "./errors";
+import { errorText, statusCode } from "../kube/errors";
 import { EventRecorder, type EventSpec, type EventTarget, eventsForChanges } from "./events";
 import { splitKey } from "./keys";
 import type { ReconcileResultLabel } from "./metrics";

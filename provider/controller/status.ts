@@ -1,10 +1,11 @@
 // What the controller writes to a BitcoinNetwork's /status (pure), and the write itself.
-// As controller-runtime's meta.SetStatusCondition: a condition keeps its lastTransitionTime while
-// its status stays the same, so the time says when it last *changed*; every condition and the
-// status carry the generation they describe (observedGeneration).
+// Conditions keep their lastTransitionTime while their status stays the same (the engine's
+// transitionTime); every condition and the status carry the generation they describe
+// (observedGeneration).
 import { isDeepStrictEqual } from "node:util";
 import * as k8s from "@kubernetes/client-node";
 import type { Condition, NetworkStatus } from "../engine/types";
+import { transitionTime } from "../engine/status";
 import { GROUP, PLURAL, VERSION, type SpecIssue } from "../spec";
 
 const CONDITION_TYPES = ["Ready", "Wired", "Synced"] as const;
@@ -16,12 +17,7 @@ export function mergeConditions(
   generation: number | undefined,
   now: Date,
 ): Condition[] {
-  const byType = new Map((previous ?? []).map((c) => [c.type, c]));
-  return next.map((c) => {
-    const prev = byType.get(c.type);
-    const lastTransitionTime = prev && prev.status === c.status ? prev.lastTransitionTime : now.toISOString();
-    return { ...c, observedGeneration: generation, lastTransitionTime };
-  });
+  return next.map((c) => ({ ...c, observedGeneration: generation, lastTransitionTime: transitionTime(previous, c.type, c.status, now) }));
 }
 
 /** The status to write after a reconcile of generation `generation`. */

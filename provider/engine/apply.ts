@@ -14,7 +14,7 @@ import * as crypto from "node:crypto";
 import type * as k8s from "@kubernetes/client-node";
 import { OwnershipError, hasOwner, missingLabels, type Kind } from "../kube";
 import type { BitcoinNetworkSpec } from "../spec";
-import { credentialProblems, generateRpcCredentials, rpcauthLine, type RpcCredentialSet } from "./credentials";
+import { credentialProblems, generateRpcCredentials, rpcauthLine, type NetworkCredentials } from "./credentials";
 import {
   buildSecret,
   buildService,
@@ -26,31 +26,19 @@ import {
   secretFiles,
   secretHash,
 } from "./desired";
-import { isOwnedByNetwork, MANAGED_BY, NETWORK_LABEL } from "./labels";
+import { isOwnedByNetwork, NETWORK_LABEL, ownerLabels } from "./labels";
 import type { EngineContext } from "./context";
 import type { Change, NetworkRef } from "./types";
+import { stableJson } from "../json";
 
 const APPLIED_HASH_ANNOTATION = "regnet.dev/applied-hash";
 /** The spec the StatefulSet was last applied from, so a read-only `observe(ref)` knows the topology. */
 const SPEC_ANNOTATION = "regnet.dev/spec";
 
 export interface AppliedObjects {
-  credentials: RpcCredentialSet;
+  credentials: NetworkCredentials;
   secretName: string;
   statefulSet: k8s.V1StatefulSet;
-}
-
-/** Key-sorted JSON, so the hash does not depend on property order. */
-function stableJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(",")}]`;
-  if (v && typeof v === "object") {
-    return `{${Object.keys(v)
-      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(v);
 }
 
 /** Hash of what regnet wants an object to be. Replicas are left out: they are compared on their
@@ -62,8 +50,7 @@ function desiredHash(obj: k8s.KubernetesObject): string {
 }
 
 function ownershipError(kind: Kind, obj: k8s.KubernetesObject, ref: NetworkRef): OwnershipError {
-  const wanted = { [NETWORK_LABEL]: ref.name, "app.kubernetes.io/managed-by": MANAGED_BY, "app.kubernetes.io/instance": ref.name };
-  const missing = missingLabels(obj, wanted);
+  const missing = missingLabels(obj, ownerLabels(ref.name));
   const controller = obj.metadata?.ownerReferences?.find((o) => o.controller);
   if (missing.length === 0 && controller) missing.push(`(controlled by ${controller.kind} ${controller.name}, not this network)`);
   return new OwnershipError(kind, ref.namespace, obj.metadata?.name ?? "?", ref.name, missing);
@@ -106,7 +93,7 @@ export class RpcSecretError extends Error {
 }
 
 /** The user's Secret as credentials, or an error naming spec.rpc.secretName, what is wrong and the fix. */
-function userCredentials(ref: NetworkRef, spec: BitcoinNetworkSpec, secret: k8s.V1Secret): RpcCredentialSet {
+function userCredentials(ref: NetworkRef, spec: BitcoinNetworkSpec, secret: k8s.V1Secret): NetworkCredentials {
   const name = secret.metadata!.name!;
   const creds = secretCredentials(secret);
   const problems = credentialProblems(spec.implementation, creds);
@@ -118,7 +105,7 @@ function userCredentials(ref: NetworkRef, spec: BitcoinNetworkSpec, secret: k8s.
         `or remove spec.rpc.secretName to let regnet generate the credentials`,
     );
   }
-  return { ...(creds as RpcCredentialSet), rpcauth: "" };
+  return { ...(creds as NetworkCredentials), rpcauth: "" };
 }
 
 /**
@@ -131,7 +118,7 @@ async function applyDerivedSecret(
   ctx: EngineContext,
   ref: NetworkRef,
   spec: BitcoinNetworkSpec,
-  creds: RpcCredentialSet,
+  creds: NetworkCredentials,
   observed: k8s.V1Secret | undefined,
   changes: Change[],
 ): Promise<k8s.V1Secret> {
@@ -172,10 +159,10 @@ export async function applyObjects(
   const secretName = rpcSecretName(ref, spec);
   const configName = rpcConfigSecretName(ref);
   const [secret, config, service, sts] = await Promise.all([
-    ctx.kube.get<k8s.V1Secret>("Secret", ref.namespace, secretName),
-    ctx.kube.get<k8s.V1Secret>("Secret", ref.namespace, configName),
-    ctx.kube.get<k8s.V1Service>("Service", ref.namespace, ref.name),
-    ctx.kube.get<k8s.V1StatefulSet>("StatefulSet", ref.namespace, ref.name),
+    ctx.read.get<k8s.V1Secret>("Secret", ref.namespace, secretName),
+    ctx.read.get<k8s.V1Secret>("Secret", ref.namespace, configName),
+    ctx.read.get<k8s.V1Service>("Service", ref.namespace, ref.name),
+    ctx.read.get<k8s.V1StatefulSet>("StatefulSet", ref.namespace, ref.name),
   ]);
 
   // 1. Ownership of everything, and the user's Secret's contents, before any write.
@@ -189,7 +176,7 @@ export async function applyObjects(
 
   // 2. The credentials: the user's Secret, read as it is, with the nodes' files derived into a
   // Secret of regnet's; or regnet's own Secret, created once and never regenerated.
-  let credentials: RpcCredentialSet;
+  let credentials: NetworkCredentials;
   let mounted: k8s.V1Secret;
   if (given) {
     credentials = given;

@@ -10,7 +10,7 @@ import type { BitcoinNetworkSpec, Implementation } from "../spec";
 import type { RpcCredentials } from "../rpc";
 import { MINING_ADDRESS } from "./desired";
 import type { EngineContext } from "./context";
-import type { NodeView } from "./observe";
+import type { NodeView } from "./node";
 import type { Change, NetworkRef } from "./types";
 
 export type BootstrapState = "done" | "mined" | "waiting";

@@ -1,12 +1,15 @@
-// What every engine step shares: the API access layer, the RPC client, the logger, and short
+// What every engine step shares: the API access layer and where it reads, the RPC client, the logger, and short
 // memories kept between passes (recent dials, conditions, versions, lagging nodes).
-import type { KubeObjects } from "../kube";
+import type { KubeObjects, ObjectReader } from "../kube";
 import type { RpcClient } from "../rpc";
 import type { Logger } from "../log";
 import type { Condition } from "./types";
 
 export interface EngineContext {
+  /** Writes (and, for the Pulumi provider, reads) through the API server. */
   kube: KubeObjects;
+  /** Where objects are read: the API server, or the controller's informer caches. */
+  read: ObjectReader;
   rpc: RpcClient;
   logger: Logger;
   /** `<pod uid>→<address>` → time of the last dial sent (see wiring/apply). */

@@ -7,6 +7,7 @@ import { RpcSecretError } from "./apply";
 import { lacking } from "./status";
 import type { ConvergeOptions, NetworkRef, NetworkStatus, ReconcileResult } from "./types";
 import { setTimeout as sleep } from "node:timers/promises";
+import { messageOf } from "../errors";
 
 export async function converge(
   reconcile: (ref: NetworkRef, spec: BitcoinNetworkSpec) => Promise<ReconcileResult>,
@@ -14,7 +15,7 @@ export async function converge(
   spec: BitcoinNetworkSpec,
   opts: ConvergeOptions,
 ): Promise<NetworkStatus> {
-  const deadline = Date.now() + opts.timeoutMs;
+  const deadline = Date.now() + opts.timeoutSeconds * 1000;
   let last: NetworkStatus | undefined;
   let lastError: unknown;
   for (;;) {
@@ -36,8 +37,8 @@ export async function converge(
     }
     if (Date.now() >= deadline) {
       const why = lacking(spec, last);
-      const cause = lastError instanceof Error ? `; last error: ${lastError.message}` : "";
-      throw new Error(`network ${ref.namespace}/${ref.name} did not converge within ${opts.timeoutMs} ms: ${why.join("; ")}${cause}`);
+      const cause = lastError !== undefined ? `; last error: ${messageOf(lastError)}` : "";
+      throw new Error(`network ${ref.namespace}/${ref.name} did not converge within ${opts.timeoutSeconds} s: ${why.join("; ")}${cause}`);
     }
     await sleep(Math.min(pause, Math.max(0, deadline - Date.now())));
   }

@@ -9,13 +9,12 @@ import type { RpcCredentials } from "../rpc";
 
 const RPC_USER = "regnet";
 
-export interface RpcCredentialSet {
-  user: string;
-  password: string;
+/** A network's RPC credentials, as its Secret holds them: what the client signs in with, and what
+ * the nodes need besides. */
+export interface NetworkCredentials extends RpcCredentials {
   /** `user:salt$hash` for Bitcoin Core's -rpcauth. */
   rpcauth: string;
-  /** btcd only: PEM certificate and PKCS#1 RSA key for --rpccert/--rpckey. */
-  tlsCert?: string;
+  /** btcd only: the PKCS#1 RSA key of `tlsCert` (PEM), for --rpckey. */
   tlsKey?: string;
 }
 
@@ -69,7 +68,7 @@ export function selfSignedCert(networkName: string, now = new Date()): { cert: s
  * Why credentials from a user's Secret (spec.rpc.secretName) cannot be used, each naming its key;
  * empty when they can. The values go into one-line `key=value` config files and HTTP Basic auth.
  */
-export function credentialProblems(implementation: Implementation, c: Partial<RpcCredentialSet>): string[] {
+export function credentialProblems(implementation: Implementation, c: Partial<NetworkCredentials>): string[] {
   const out: string[] = [];
   if (!c.user) out.push(`"user" is missing or empty`);
   else if (/[:\s]/.test(c.user)) out.push(`"user" must not contain ":" or white space`);
@@ -85,19 +84,14 @@ export function credentialProblems(implementation: Implementation, c: Partial<Rp
   return out;
 }
 
-export function generateRpcCredentials(implementation: Implementation, networkName: string): RpcCredentialSet {
+export function generateRpcCredentials(implementation: Implementation, networkName: string): NetworkCredentials {
   // base64url: no characters that need quoting in a config file or an HTTP Basic header.
   const password = crypto.randomBytes(32).toString("base64url");
-  const creds: RpcCredentialSet = { user: RPC_USER, password, rpcauth: rpcauthLine(RPC_USER, password) };
+  const creds: NetworkCredentials = { user: RPC_USER, password, rpcauth: rpcauthLine(RPC_USER, password) };
   if (implementation === "btcd") {
     const { cert, key } = selfSignedCert(networkName);
     creds.tlsCert = cert;
     creds.tlsKey = key;
   }
   return creds;
-}
-
-/** What the RPC client needs of a credential set. */
-export function rpcCredentials(c: RpcCredentialSet): RpcCredentials {
-  return { user: c.user, password: c.password, certPem: c.tlsCert };
 }

@@ -2,7 +2,7 @@
 // named in spec.rpc.secretName has no regnet labels and stays), then, if asked, waiting until its
 // pods are gone so a re-create with the same name starts clean.
 import { toSelector, type Kind } from "../kube";
-import { MANAGED_BY, NETWORK_LABEL, isOwnedByNetwork, selectorString } from "./labels";
+import { isOwnedByNetwork, ownerLabels, selectorString } from "./labels";
 import { ordinalOf } from "./desired";
 import type { EngineContext } from "./context";
 import type { NetworkRef } from "./types";
@@ -11,9 +11,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 const KINDS: Kind[] = ["StatefulSet", "Service", "Secret", "PersistentVolumeClaim"];
 
 export async function destroy(ctx: EngineContext, ref: NetworkRef, opts: { wait: boolean; timeoutMs?: number }): Promise<void> {
-  const owned = toSelector({ [NETWORK_LABEL]: ref.name, "app.kubernetes.io/managed-by": MANAGED_BY });
+  const owned = toSelector(ownerLabels(ref.name));
   for (const kind of KINDS) {
-    for (const obj of await ctx.kube.list(kind, ref.namespace, owned)) {
+    for (const obj of await ctx.read.list(kind, ref.namespace, owned)) {
       const name = obj.metadata?.name;
       if (!name || !isOwnedByNetwork(obj, ref)) continue; // controlled by another owner: not ours
       if (await ctx.kube.delete(kind, ref.namespace, name)) ctx.logger.info({ network: ref.name, kind, name }, "deleted");
@@ -31,8 +31,8 @@ export async function destroy(ctx: EngineContext, ref: NetworkRef, opts: { wait:
   const timeoutMs = opts.timeoutMs ?? 120_000;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const pods = await ctx.kube.listPods(ref.namespace, selectorString(ref.name));
-    const sts = await ctx.kube.get("StatefulSet", ref.namespace, ref.name);
+    const pods = await ctx.read.list("Pod", ref.namespace, selectorString(ref.name));
+    const sts = await ctx.read.get("StatefulSet", ref.namespace, ref.name);
     if (pods.length === 0 && !(sts && isOwnedByNetwork(sts, ref))) return;
     if (Date.now() > deadline) {
       throw new Error(

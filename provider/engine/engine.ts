@@ -5,7 +5,8 @@ import type * as k8s from "@kubernetes/client-node";
 import type { BitcoinNetworkSpec } from "../spec";
 import { silentLogger, type Logger } from "../log";
 import { RpcClient, type RpcAccess } from "../rpc";
-import { KubeObjects } from "../kube";
+import { KubeObjects, type ObjectCaches, type ObjectReader } from "../kube";
+import { CachedReader } from "../kube/cached-reader";
 import type { EngineContext } from "./context";
 import { reconcile } from "./reconcile";
 import { inspect, observe } from "./observe";
@@ -21,6 +22,8 @@ export interface EngineOptions {
   logger?: Logger;
   /** Per RPC request timeout (default 10 s). */
   rpcTimeoutMs?: number;
+  /** Informer caches to read the objects networks own from (the controller's); default: the API server. */
+  caches?: ObjectCaches;
 }
 
 export interface Engine {
@@ -44,6 +47,8 @@ export interface Engine {
   rpcCounters(): { reads: number; writes: number };
   /** API writes (create/apply/patch/delete) made so far by this engine: zero on a no-op reconcile. */
   apiWrites(): number;
+  /** API reads (get/list) made so far by this engine; reading from caches, only names they lack. */
+  apiReads(): number;
   /** Releases port-forwards and HTTP agents (they never keep the process alive on their own). */
   close(): Promise<void>;
 }
@@ -56,8 +61,16 @@ export function createEngine(options: EngineOptions): Engine {
     logger,
     timeoutMs: options.rpcTimeoutMs,
   });
+  const kube = new KubeObjects(options.kubeConfig);
+  let read: ObjectReader = kube;
+  if (options.caches) {
+    const cached = new CachedReader(options.caches, kube);
+    kube.onWrite = (...write) => cached.wrote(...write);
+    read = cached;
+  }
   const ctx: EngineContext = {
-    kube: new KubeObjects(options.kubeConfig),
+    kube,
+    read,
     rpc,
     logger,
     recentAdds: new Map(),
@@ -78,6 +91,7 @@ export function createEngine(options: EngineOptions): Engine {
     destroy: (ref, opts) => destroy(ctx, ref, opts),
     rpcCounters: () => ({ ...rpc.counters }),
     apiWrites: () => ctx.kube.writes,
+    apiReads: () => ctx.kube.reads,
     close: () => rpc.close(),
   };
 }

@@ -4,9 +4,8 @@
 // reconciles; the credentials are read from the network's Secret and never leave the client.
 import type * as k8s from "@kubernetes/client-node";
 import { readCredentials, rpcSecretName, MINING_ADDRESS } from "./desired";
-import { isOwnedByNetwork, MANAGED_BY, NETWORK_LABEL } from "./labels";
+import { allNetworksSelector, isOwnedByNetwork } from "./labels";
 import { recordedSpec } from "./apply";
-import { rpcCredentials } from "./credentials";
 import { readPods } from "./observe";
 import type { EngineContext } from "./context";
 import type { BitcoinNetworkSpec } from "../spec";
@@ -16,7 +15,7 @@ import { NetworkNotFoundError, NodeUnavailableError } from "./errors";
 
 /** The networks regnet made (a StatefulSet labelled as a network's own), in `namespace` or all; sorted. */
 export async function listNetworks(ctx: EngineContext, namespace: string | undefined): Promise<NetworkRef[]> {
-  const sets = await ctx.kube.listStatefulSets(namespace, `app.kubernetes.io/managed-by=${MANAGED_BY},${NETWORK_LABEL}`);
+  const sets = await ctx.read.list<k8s.V1StatefulSet>("StatefulSet", namespace, allNetworksSelector());
   return sets
     .map((s) => ({ name: s.metadata?.name ?? "", namespace: s.metadata?.namespace ?? "", sts: s }))
     .filter(({ sts, ...ref }) => isOwnedByNetwork(sts, ref) && !!recordedSpec(sts))
@@ -25,7 +24,7 @@ export async function listNetworks(ctx: EngineContext, namespace: string | undef
 }
 
 async function networkSpec(ctx: EngineContext, ref: NetworkRef): Promise<BitcoinNetworkSpec> {
-  const sts = await ctx.kube.get<k8s.V1StatefulSet>("StatefulSet", ref.namespace, ref.name);
+  const sts = await ctx.read.get<k8s.V1StatefulSet>("StatefulSet", ref.namespace, ref.name);
   const spec = sts && isOwnedByNetwork(sts, ref) ? recordedSpec(sts) : undefined;
   if (!spec) throw new NetworkNotFoundError(ref);
   return spec;
@@ -43,13 +42,13 @@ async function nodeOf(ctx: EngineContext, ref: NetworkRef, ordinal: number): Pro
   if (!pod) throw new NodeUnavailableError(`node ${ordinal} of ${network}: its pod does not exist yet`);
   if (!pod.ip) throw new NodeUnavailableError(`node ${ordinal} of ${network}: pod ${pod.pod} has no IP yet (not started)`);
   const secretName = rpcSecretName(ref, spec);
-  const secret = await ctx.kube.get<k8s.V1Secret>("Secret", ref.namespace, secretName);
+  const secret = await ctx.read.get<k8s.V1Secret>("Secret", ref.namespace, secretName);
   const credentials = secret && readCredentials(secret);
   if (!credentials)
     throw new NodeUnavailableError(`${network}: its RPC Secret ${ref.namespace}/${secretName} is missing or lacks user/password`);
   return {
     target: { namespace: ref.namespace, pod: pod.pod, ip: pod.ip, implementation: spec.implementation },
-    creds: rpcCredentials(credentials),
+    creds: credentials,
   };
 }
 

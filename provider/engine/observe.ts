@@ -1,38 +1,23 @@
 // Reading the world: the network's API objects, its pods, and — for Ready pods — what each node
-// says over RPC (added peers, connected peers, tip, version), and the status that adds up to. Only
-// reads: `observe` (Pulumi read/refresh) is built from these and makes no write of any kind.
+// says over RPC (added peers, connected peers, tip, version), as one NodeView per pod (./node.ts),
+// and the status that adds up to. Only reads: `observe` (Pulumi read/refresh) is built from these
+// and makes no write of any kind.
 import type * as k8s from "@kubernetes/client-node";
 import { podReady } from "../kube";
-import type { AddedPeer, ChainTip, ConnectedPeer, RpcCredentials } from "../rpc";
+import type { RpcCredentials } from "../rpc";
 import { isOwnedByNetwork, selectorString } from "./labels";
 import { readCredentials, rpcSecretName } from "./desired";
 import { recordedSpec } from "./apply";
-import { rpcCredentials } from "./credentials";
-import { computeStatus, networkLinks, type NodeFacts, type StatusInputs } from "./status";
-import { hostOf } from "./wiring/plan";
+import { computeStatus, networkLinks, type StatusInputs } from "./status";
+import type { NodeView } from "./node";
 import type { EngineContext } from "./context";
 import type { BitcoinNetworkSpec, Implementation } from "../spec";
 import type { NetworkRef, NetworkStatus, NetworkView } from "./types";
 import { messageOf } from "../errors";
 
-export interface PodView {
-  ordinal: number;
-  pod: string;
-  /** Pod UID: a re-created pod with the same name is another node. */
-  uid: string;
-  ip?: string;
-  ready: boolean;
-}
-
-export interface NodeView extends PodView {
-  /** Present when the node answered; `error` says why not otherwise. */
-  rpc?: { added: AddedPeer[]; peers: ConnectedPeer[]; tip: ChainTip; version: string };
-  error?: string;
-}
-
 /** The StatefulSet's pods as ordinals, lowest first. Pods being deleted count as not Ready. */
-export async function readPods(ctx: EngineContext, ref: NetworkRef): Promise<PodView[]> {
-  const pods = await ctx.kube.listPods(ref.namespace, selectorString(ref.name));
+export async function readPods(ctx: EngineContext, ref: NetworkRef): Promise<NodeView[]> {
+  const pods = await ctx.read.list<k8s.V1Pod>("Pod", ref.namespace, selectorString(ref.name));
   const prefix = `${ref.name}-`;
   return pods
     .map((p: k8s.V1Pod) => {
@@ -50,7 +35,7 @@ export async function readNodes(
   ref: NetworkRef,
   implementation: Implementation,
   creds: RpcCredentials,
-  pods: PodView[],
+  pods: NodeView[],
 ): Promise<NodeView[]> {
   return Promise.all(
     pods.map(async (p): Promise<NodeView> => {
@@ -76,11 +61,11 @@ export async function readNodes(
  * when the network has no StatefulSet of its own.
  */
 export async function inspect(ctx: EngineContext, ref: NetworkRef): Promise<NetworkView | undefined> {
-  const sts = await ctx.kube.get<k8s.V1StatefulSet>("StatefulSet", ref.namespace, ref.name);
+  const sts = await ctx.read.get<k8s.V1StatefulSet>("StatefulSet", ref.namespace, ref.name);
   if (!sts || !isOwnedByNetwork(sts, ref)) return undefined;
   const spec = recordedSpec(sts);
   if (!spec) return undefined;
-  const secret = await ctx.kube.get<k8s.V1Secret>("Secret", ref.namespace, rpcSecretName(ref, spec));
+  const secret = await ctx.read.get<k8s.V1Secret>("Secret", ref.namespace, rpcSecretName(ref, spec));
   const credentials = secret && readCredentials(secret);
   const pods = await readPods(ctx, ref);
   const nodes = credentials
@@ -88,7 +73,7 @@ export async function inspect(ctx: EngineContext, ref: NetworkRef): Promise<Netw
         ctx,
         ref,
         spec.implementation,
-        rpcCredentials(credentials),
+        credentials,
         pods.filter((p) => p.ordinal < spec.nodes),
       )
     : pods;
@@ -101,7 +86,7 @@ export async function observe(ctx: EngineContext, ref: NetworkRef): Promise<Netw
   return (await inspect(ctx, ref))?.status;
 }
 
-/** What the status is computed from: pods as observed and, for nodes that answered, their facts. */
+/** What the status is computed from: the nodes as read, and the conditions the last pass reported. */
 function statusInputs(
   ctx: EngineContext,
   ref: NetworkRef,
@@ -109,22 +94,10 @@ function statusInputs(
   nodes: NodeView[],
   generation: number | undefined,
 ): StatusInputs {
-  const facts = new Map<number, NodeFacts>();
-  for (const n of nodes) {
-    if (!n.rpc) continue;
-    facts.set(n.ordinal, {
-      height: n.rpc.tip.height,
-      bestBlockHash: n.rpc.tip.bestBlockHash,
-      version: n.rpc.version,
-      added: n.rpc.added,
-      peerIps: n.rpc.peers.map((p) => hostOf(p.addr)),
-    });
-  }
   return {
     name: ref.name,
     spec,
-    pods: nodes.map((n) => ({ ordinal: n.ordinal, name: n.pod, ip: n.ip, ready: n.ready })),
-    facts,
+    nodes,
     rpcSecretName: rpcSecretName(ref, spec),
     generation,
     previous: ctx.lastConditions.get(`${ref.namespace}/${ref.name}`),

@@ -8,7 +8,6 @@
 // Nothing is written that already is as desired: a pass over a settled network makes no API write
 // and no write RPC.
 import type { BitcoinNetworkSpec } from "../spec";
-import { rpcCredentials } from "./credentials";
 import { ordinalOf } from "./desired";
 import { applyObjects } from "./apply";
 import { readNodes, readPods, statusOf } from "./observe";
@@ -59,7 +58,7 @@ export async function reconcile(
   const started = Date.now();
   const changes: Change[] = [];
   const { credentials } = await applyObjects(ctx, ref, spec, changes);
-  const creds = rpcCredentials(credentials);
+  const creds = credentials;
 
   const pods = await readPods(ctx, ref);
   const live = new Set(pods.map((p) => p.pod));

@@ -1,33 +1,20 @@
-// Status, computed from what was observed: pods (ordinal, IP, readiness) and, for ready nodes,
-// facts read over RPC (tip, version, added peers). Pure, so the controller's status, Pulumi outputs
-// and `converge`'s progress all say the same thing.
+// Status, computed from what was observed of each node (./node.ts): its pod (ordinal, IP,
+// readiness) and, for ready nodes, what it reported over RPC (tip, version, peers). Pure, so the
+// controller's status, Pulumi outputs and `converge`'s progress all say the same thing.
 import type { BitcoinNetworkSpec } from "../spec";
 import { P2P_PORT } from "../spec/constants";
 import { podName } from "./desired/common";
 import { selectorString } from "./labels";
+import type { NodeView } from "./node";
 import { desiredEdges, edgesAmong, expectedPeers, type Edge } from "./wiring/topology";
-import { edgeConnected, type PeerFacts } from "./wiring/plan";
+import { edgeConnected } from "./wiring/plan";
 import type { Condition, NetworkLink, NetworkStatus, NodeStatus } from "./types";
-
-export interface ObservedPod {
-  ordinal: number;
-  name: string;
-  ip?: string;
-  ready: boolean;
-}
-
-/** What a ready node told regnet over RPC (its peers: see PeerFacts); any part may be missing if the call failed. */
-export interface NodeFacts extends PeerFacts {
-  height?: number;
-  bestBlockHash?: string;
-  version?: string;
-}
 
 export interface StatusInputs {
   name: string;
   spec: Pick<BitcoinNetworkSpec, "nodes" | "topology">;
-  pods: readonly ObservedPod[];
-  facts: ReadonlyMap<number, NodeFacts>;
+  /** The network's pods as observed, with what the ready ones reported. */
+  nodes: readonly NodeView[];
   rpcSecretName: string;
   /** metadata.generation of the BitcoinNetwork this status answers (controller only). */
   generation?: number;
@@ -43,6 +30,15 @@ function list(items: string[]): string {
   return `${items.slice(0, MAX_LISTED).join("; ")}; and ${items.length - MAX_LISTED} more`;
 }
 
+/**
+ * When a condition last changed (metav1.Condition, as controller-runtime's SetStatusCondition keeps
+ * it): the previous time while its status stays the same, else now.
+ */
+export function transitionTime(previous: readonly Condition[] | undefined, type: string, status: Condition["status"], now: Date): string {
+  const before = previous?.find((c) => c.type === type);
+  return before && before.status === status ? before.lastTransitionTime : now.toISOString();
+}
+
 function condition(
   type: string,
   ok: boolean,
@@ -51,14 +47,7 @@ function condition(
   inputs: Pick<StatusInputs, "generation" | "previous" | "now">,
 ): Condition {
   const status = ok ? "True" : "False";
-  const before = inputs.previous?.find((c) => c.type === type);
-  const c: Condition = {
-    type,
-    status,
-    lastTransitionTime: before && before.status === status ? before.lastTransitionTime : inputs.now.toISOString(),
-    reason,
-    message,
-  };
+  const c: Condition = { type, status, lastTransitionTime: transitionTime(inputs.previous, type, status, inputs.now), reason, message };
   if (inputs.generation !== undefined) c.observedGeneration = inputs.generation;
   return c;
 }
@@ -68,23 +57,22 @@ function condition(
  * ready and one of them seeing the other as a peer (./wiring/plan edgeConnected). A link to a node
  * that is down is expected and not connected. The links among ready nodes are what `wired` counts.
  */
-export function networkLinks(inputs: Pick<StatusInputs, "spec" | "pods" | "facts" | "p2pPort">): NetworkLink[] {
-  const { spec, facts } = inputs;
+export function networkLinks(inputs: Pick<StatusInputs, "spec" | "nodes" | "p2pPort">): NetworkLink[] {
+  const { spec } = inputs;
   const port = inputs.p2pPort ?? P2P_PORT;
-  const inSpec = inputs.pods.filter((p) => p.ordinal < spec.nodes);
-  const ready = new Set(inSpec.filter((p) => p.ready && p.ip).map((p) => p.ordinal));
-  const ips = new Map(inSpec.filter((p) => p.ip).map((p) => [p.ordinal, p.ip!]));
+  const byOrdinal = new Map(inputs.nodes.filter((n) => n.ordinal < spec.nodes).map((n) => [n.ordinal, n]));
+  const ready = (o: number) => !!(byOrdinal.get(o)?.ready && byOrdinal.get(o)?.ip);
   return desiredEdges(spec.topology, spec.nodes).map(([a, b]) => ({
     a,
     b,
-    connected: ready.has(a) && ready.has(b) && edgeConnected([a, b], ips, facts, port),
+    connected: ready(a) && ready(b) && edgeConnected([a, b], byOrdinal, port),
   }));
 }
 
 export function computeStatus(inputs: StatusInputs): NetworkStatus {
-  const { spec, facts } = inputs;
-  const podByOrdinal = new Map(inputs.pods.filter((p) => p.ordinal < spec.nodes).map((p) => [p.ordinal, p]));
-  const readyOrdinals = [...podByOrdinal.values()].filter((p) => p.ready && p.ip).map((p) => p.ordinal);
+  const { spec } = inputs;
+  const byOrdinal = new Map(inputs.nodes.filter((n) => n.ordinal < spec.nodes).map((n) => [n.ordinal, n]));
+  const readyOrdinals = [...byOrdinal.values()].filter((n) => n.ready && n.ip).map((n) => n.ordinal);
   const links = networkLinks(inputs);
   const edges = edgesAmong(
     links.map((l): Edge => [l.a, l.b]),
@@ -94,20 +82,18 @@ export function computeStatus(inputs: StatusInputs): NetworkStatus {
 
   const nodes: NodeStatus[] = [];
   for (let ordinal = 0; ordinal < spec.nodes; ordinal++) {
-    const pod = podByOrdinal.get(ordinal);
-    const ready = !!(pod?.ready && pod.ip);
+    const seen = byOrdinal.get(ordinal);
+    const ready = !!(seen?.ready && seen.ip);
     const node: NodeStatus = {
       ordinal,
-      pod: pod?.name ?? podName(inputs.name, ordinal),
+      pod: seen?.pod ?? podName(inputs.name, ordinal),
       ready,
       peers: ready ? expectedPeers(connected, ordinal).length : 0,
       expectedPeers: expectedPeers(edges, ordinal).length,
     };
-    if (pod?.ip) node.ip = pod.ip;
-    const f = ready ? facts.get(ordinal) : undefined;
-    if (f?.height !== undefined) node.height = f.height;
-    if (f?.bestBlockHash !== undefined) node.bestBlockHash = f.bestBlockHash;
-    if (f?.version !== undefined) node.version = f.version;
+    if (seen?.ip) node.ip = seen.ip;
+    const said = ready ? seen?.rpc : undefined;
+    if (said) Object.assign(node, { height: said.tip.height, bestBlockHash: said.tip.bestBlockHash, version: said.version });
     nodes.push(node);
   }
 
@@ -115,7 +101,7 @@ export function computeStatus(inputs: StatusInputs): NetworkStatus {
   const allReady = readyNodes === spec.nodes;
   const notReady = nodes
     .filter((n) => !n.ready)
-    .map((n) => `node ${n.ordinal}: ${!podByOrdinal.has(n.ordinal) ? "no pod yet" : !n.ip ? "pod has no IP yet" : "not ready"}`);
+    .map((n) => `node ${n.ordinal}: ${!byOrdinal.has(n.ordinal) ? "no pod yet" : !n.ip ? "pod has no IP yet" : "not ready"}`);
   const short = nodes
     .filter((n) => n.ready && n.peers < n.expectedPeers)
     .map((n) => `node ${n.ordinal}: ${n.peers}/${n.expectedPeers} peers`);

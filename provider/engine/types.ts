@@ -89,7 +89,8 @@ export interface ReconcileResult {
 }
 
 export interface ConvergeOptions {
-  timeoutMs: number;
+  /** How long to keep reconciling (Pulumi: convergeTimeoutSeconds). */
+  timeoutSeconds: number;
   onProgress?: (status: NetworkStatus, changes: Change[]) => void;
 }
 

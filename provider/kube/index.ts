@@ -8,4 +8,6 @@ export {
   toSelector,
   podReady,
   type Kind,
+  type ObjectReader,
 } from "./objects";
+export { type ObjectCaches } from "./cached-reader";

@@ -2,6 +2,7 @@
 import { PassThrough } from "node:stream";
 import * as k8s from "@kubernetes/client-node";
 import { isNotFound } from "./objects";
+import { errorText } from "./errors";
 
 export interface LogRequest {
   namespace: string;
@@ -56,8 +57,7 @@ export async function streamLog(
   try {
     abort = await new k8s.Log(kc).log(req.namespace, req.pod, req.container, sink, opts);
   } catch (err) {
-    const why = err instanceof k8s.ApiException ? `HTTP ${err.code}${typeof err.body === "string" ? `: ${err.body}` : ""}` : String(err);
-    throw new LogTargetError(`reading the log of ${req.namespace}/${req.pod} (container ${req.container}) failed: ${why}`);
+    throw new LogTargetError(`reading the log of ${req.namespace}/${req.pod} (container ${req.container}) failed: ${errorText(err)}`);
   }
   const stop = () => {
     stopped = true;

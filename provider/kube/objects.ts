@@ -7,11 +7,20 @@
 // engine compares a hash of the desired object (kept in an annotation) and the replicas, so a
 // no-op reconcile makes no API writes at all.
 import * as k8s from "@kubernetes/client-node";
+import { apiStatus } from "./errors";
 
 const FIELD_MANAGER = "regnet";
 
-export type Kind = "Secret" | "Service" | "StatefulSet" | "PersistentVolumeClaim";
-const API_VERSION: Record<Kind, string> = { Secret: "v1", Service: "v1", StatefulSet: "apps/v1", PersistentVolumeClaim: "v1" };
+/** The kinds the engine reads and writes. */
+export type Kind = "Secret" | "Service" | "StatefulSet" | "PersistentVolumeClaim" | "Pod";
+const API_VERSION: Record<Kind, string> = { Secret: "v1", Service: "v1", StatefulSet: "apps/v1", PersistentVolumeClaim: "v1", Pod: "v1" };
+
+/** How the engine reads objects: from the API server (KubeObjects), or from informer caches (CachedReader). */
+export interface ObjectReader {
+  get<T extends k8s.KubernetesObject>(kind: Kind, namespace: string, name: string): Promise<T | undefined>;
+  /** `namespace` undefined: in every namespace. */
+  list<T extends k8s.KubernetesObject>(kind: Kind, namespace: string | undefined, labelSelector: string): Promise<T[]>;
+}
 
 export type OwnerReference = k8s.V1OwnerReference;
 
@@ -57,23 +66,15 @@ export class NamespaceNotFoundError extends KubeError {
 /** Rethrows client-node's ApiException (whose message holds raw headers and body) as a KubeError. */
 function explain(verb: string, kind: string, namespace: string, name: string) {
   return (err: unknown): never => {
-    if (!(err instanceof k8s.ApiException)) throw err;
-    let reason: string;
-    let details: { kind?: string } | undefined;
-    try {
-      const body = (typeof err.body === "string" ? JSON.parse(err.body) : err.body) as
-        { message?: string; details?: { kind?: string } } | undefined;
-      reason = body?.message ?? "";
-      details = body?.details;
-    } catch {
-      reason = String(err.body).slice(0, 300);
-    }
+    const status = err instanceof k8s.ApiException ? apiStatus(err) : undefined;
+    if (!status) throw err;
+    let reason = status.message ?? "";
     // The API server answers a write into a missing namespace with 404 for the namespace itself.
-    if (err.code === 404 && details?.kind === "namespaces") throw new NamespaceNotFoundError(verb, kind, namespace, name);
-    if (err.code === 422 && /Forbidden: updates to statefulset spec/.test(reason)) {
+    if (status.code === 404 && status.details?.kind === "namespaces") throw new NamespaceNotFoundError(verb, kind, namespace, name);
+    if (status.code === 422 && /Forbidden: updates to statefulset spec/.test(reason)) {
       reason += ". A network's persistence cannot change once it exists: destroy and re-create the network to change it";
     }
-    throw new KubeError(verb, kind, namespace, name, err.code, reason || `HTTP ${err.code}`);
+    throw new KubeError(verb, kind, namespace, name, status.code, reason || `HTTP ${status.code}`);
   };
 }
 
@@ -96,63 +97,69 @@ export class OwnershipError extends Error {
   }
 }
 
-/** Labels of `want` that `obj` lacks or carries with another value. */
-export function missingLabels(obj: k8s.KubernetesObject, want: Record<string, string>): string[] {
+/** Labels of `want` that `obj` lacks or carries with another value, as `k=v`. */
+export function missingLabels(obj: { metadata?: { labels?: Record<string, string> } }, want: Record<string, string>): string[] {
   const have = obj.metadata?.labels ?? {};
-  return Object.entries(want)
-    .filter(([k, v]) => have[k] !== v)
-    .map(([k, v]) => `${k}=${v}`);
+  return labelPairs(Object.fromEntries(Object.entries(want).filter(([k, v]) => have[k] !== v)));
 }
 
 export function hasOwner(obj: k8s.KubernetesObject, owner: OwnerReference): boolean {
   return (obj.metadata?.ownerReferences ?? []).some((r) => r.uid === owner.uid);
 }
 
-export class KubeObjects {
-  readonly core: k8s.CoreV1Api;
-  readonly apps: k8s.AppsV1Api;
+/**
+ * The engine's access to the API server, through client-node's generic KubernetesObjectApi (which
+ * reads, lists, applies and deletes any kind by its apiVersion and kind).
+ */
+export class KubeObjects implements ObjectReader {
   private readonly objects: k8s.KubernetesObjectApi;
   /** API writes made so far (create/apply/patch/delete). */
   writes = 0;
+  /** API reads made so far (get/list). */
+  reads = 0;
+  /** Told of every write with the object as it now is (undefined: deleted), for a CachedReader. */
+  onWrite?: (kind: Kind, namespace: string, name: string, now: k8s.KubernetesObject | undefined) => void;
 
   constructor(kc: k8s.KubeConfig) {
-    this.core = kc.makeApiClient(k8s.CoreV1Api);
-    this.apps = kc.makeApiClient(k8s.AppsV1Api);
     this.objects = k8s.KubernetesObjectApi.makeApiClient(kc);
   }
 
   async get<T extends k8s.KubernetesObject>(kind: Kind, namespace: string, name: string): Promise<T | undefined> {
+    this.reads++;
     try {
-      switch (kind) {
-        case "Secret":
-          return (await this.core.readNamespacedSecret({ name, namespace })) as T;
-        case "Service":
-          return (await this.core.readNamespacedService({ name, namespace })) as T;
-        case "StatefulSet":
-          return (await this.apps.readNamespacedStatefulSet({ name, namespace })) as T;
-        case "PersistentVolumeClaim":
-          return (await this.core.readNamespacedPersistentVolumeClaim({ name, namespace })) as T;
-      }
+      return await this.objects.read<T>({ apiVersion: API_VERSION[kind], kind, metadata: { name, namespace } });
     } catch (err) {
       if (isNotFound(err)) return undefined;
       return explain("read", kind, namespace, name)(err);
     }
   }
 
+  async list<T extends k8s.KubernetesObject>(kind: Kind, namespace: string | undefined, labelSelector: string): Promise<T[]> {
+    this.reads++;
+    const list = await this.objects
+      .list<T>(API_VERSION[kind], kind, namespace, undefined, undefined, undefined, undefined, labelSelector)
+      .catch(explain("list", kind, namespace ?? "(all namespaces)", labelSelector));
+    return list.items;
+  }
+
   async create<T extends k8s.KubernetesObject>(obj: T): Promise<T> {
+    const { kind, namespace, name } = identity(obj);
     this.writes++;
-    return this.objects
-      .create(obj, undefined, undefined, FIELD_MANAGER)
-      .catch(explain("create", obj.kind!, obj.metadata!.namespace!, obj.metadata!.name!));
+    const created = await this.objects.create(obj, undefined, undefined, FIELD_MANAGER).catch(explain("create", kind, namespace, name));
+    this.onWrite?.(kind, namespace, name, created);
+    return created;
   }
 
   /** Server-side apply of the full desired object (see the top of this file for why). */
   async apply<T extends k8s.KubernetesObject>(obj: T): Promise<T> {
+    const { kind, namespace, name } = identity(obj);
     this.writes++;
     const body = { ...obj, metadata: { ...obj.metadata, resourceVersion: undefined, managedFields: undefined } };
-    return this.objects
+    const applied = await this.objects
       .patch(body, undefined, undefined, FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply)
-      .catch(explain("apply", obj.kind!, obj.metadata!.namespace!, obj.metadata!.name!));
+      .catch(explain("apply", kind, namespace, name));
+    this.onWrite?.(kind, namespace, name, applied);
+    return applied;
   }
 
   /** Adds an owner reference, keeping the ones already there (adoption of a labelled object). */
@@ -160,7 +167,7 @@ export class KubeObjects {
     this.writes++;
     const refs = [...(current.metadata?.ownerReferences ?? []), owner];
     // A JSON merge patch with resourceVersion fails on a concurrent change instead of losing it.
-    await this.objects
+    const patched = await this.objects
       .patch(
         {
           apiVersion: API_VERSION[kind],
@@ -174,6 +181,7 @@ export class KubeObjects {
         k8s.PatchStrategy.MergePatch,
       )
       .catch(explain("adopt", kind, namespace, name));
+    this.onWrite?.(kind, namespace, name, patched);
   }
 
   /** Deletes; true when something was there. Pods go with their StatefulSet (background cascade). */
@@ -188,45 +196,28 @@ export class KubeObjects {
         undefined,
         "Background",
       );
+      this.onWrite?.(kind, namespace, name, undefined);
       return true;
     } catch (err) {
       if (isNotFound(err)) return false;
       return explain("delete", kind, namespace, name)(err);
     }
   }
-
-  async list(kind: Kind, namespace: string, labelSelector: string): Promise<k8s.KubernetesObject[]> {
-    switch (kind) {
-      case "Secret":
-        return (await this.core.listNamespacedSecret({ namespace, labelSelector })).items;
-      case "Service":
-        return (await this.core.listNamespacedService({ namespace, labelSelector })).items;
-      case "StatefulSet":
-        return (await this.apps.listNamespacedStatefulSet({ namespace, labelSelector })).items;
-      case "PersistentVolumeClaim":
-        return (await this.core.listNamespacedPersistentVolumeClaim({ namespace, labelSelector })).items;
-    }
-  }
-
-  /** StatefulSets matching `labelSelector` in `namespace`, or in every namespace when it is undefined. */
-  async listStatefulSets(namespace: string | undefined, labelSelector: string): Promise<k8s.V1StatefulSet[]> {
-    const list =
-      namespace === undefined
-        ? await this.apps.listStatefulSetForAllNamespaces({ labelSelector })
-        : await this.apps.listNamespacedStatefulSet({ namespace, labelSelector });
-    return list.items;
-  }
-
-  async listPods(namespace: string, labelSelector: string): Promise<k8s.V1Pod[]> {
-    return (await this.core.listNamespacedPod({ namespace, labelSelector })).items;
-  }
 }
 
-/** `a=b,c=d` from a label map. */
+/** The kind, namespace and name of an object the engine built (always set). */
+function identity(obj: k8s.KubernetesObject): { kind: Kind; namespace: string; name: string } {
+  return { kind: obj.kind as Kind, namespace: obj.metadata!.namespace!, name: obj.metadata!.name! };
+}
+
+/** `a=b` for each label. */
+function labelPairs(labels: Record<string, string>): string[] {
+  return Object.entries(labels).map(([k, v]) => `${k}=${v}`);
+}
+
+/** `a=b,c=d` from a label map: an equality-based label selector. */
 export function toSelector(labels: Record<string, string>): string {
-  return Object.entries(labels)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(",");
+  return labelPairs(labels).join(",");
 }
 
 export function podReady(pod: k8s.V1Pod): boolean {

@@ -7,6 +7,7 @@
 import * as fs from "node:fs";
 import type * as pulumi from "@pulumi/pulumi";
 import { containsUnknown, isUnknown } from "./unknown";
+import { kubeconfigFile } from "./project-dir";
 
 type SpecValidation = { ok: true; spec: unknown } | { ok: false; issues: { field: string; message: string }[] };
 export type SpecValidator = (input: unknown) => SpecValidation;
@@ -39,11 +40,11 @@ export function checkNetwork(
     typeof news.kubeconfigPath === "string" &&
     news.kubeconfigPath &&
     !isUnknown(news.kubeconfigPath) &&
-    !fs.existsSync(news.kubeconfigPath)
+    !fs.existsSync(kubeconfigFile(news.kubeconfigPath))
   ) {
     failures.push({
       property: "kubeconfigPath",
-      reason: `no file at ${news.kubeconfigPath}: fix regnet:kubeconfigPath (relative to the project directory), or leave it out to use $REGNET_KUBECONFIG, $KUBECONFIG or ~/.kube/config`,
+      reason: `no file at ${kubeconfigFile(news.kubeconfigPath)}: fix regnet:kubeconfigPath (relative to the project directory), or leave it out to use $REGNET_KUBECONFIG, $KUBECONFIG or ~/.kube/config`,
     });
   }
   checkOptionalString(news.kubeconfig, "kubeconfig", "the contents of a kubeconfig (as a Pulumi secret)", failures);

@@ -6,6 +6,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { ACCESS_KEYS } from "./types";
 import { containsUnknown } from "./unknown";
+import { stableJson } from "../json";
 
 /** Spec fields whose change needs a new network: a StatefulSet's volumeClaimTemplates are immutable,
  * and another implementation is another chain state and another RPC dialect. Every other spec field
@@ -61,16 +62,5 @@ function asProps(v: unknown): Props {
  * (preview) value is never equal to anything, since it may resolve to something else. */
 export function same(a: unknown, b: unknown): boolean {
   if (containsUnknown(a) || containsUnknown(b)) return false;
-  return stable(a) === stable(b);
-}
-
-function stable(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stable).join(",")}]`;
-  if (isPlainObject(v)) {
-    const keys = Object.keys(v)
-      .filter((k) => v[k] !== undefined)
-      .sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${stable(v[k])}`).join(",")}}`;
-  }
-  return v === undefined ? "undefined" : JSON.stringify(v);
+  return stableJson(a) === stableJson(b);
 }

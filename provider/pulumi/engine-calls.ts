@@ -4,6 +4,7 @@
 import * as path from "node:path";
 import type * as k8s from "@kubernetes/client-node";
 import { assertReachable, loadKubeconfig } from "../kube/kubeconfig";
+import { kubeconfigFile } from "./project-dir";
 import {
   NamespaceNotFoundError,
   OwnershipError,
@@ -56,7 +57,8 @@ function progress(ref: NetworkRef, s: NetworkStatus, last: { line?: string }): v
 
 function kubeConfigOf(props: Props): k8s.KubeConfig {
   const contents = typeof props.kubeconfig === "string" ? props.kubeconfig : undefined;
-  return loadKubeconfig({ contents, path: props.kubeconfigPath, pathSetting: "regnet:kubeconfigPath" }).kubeConfig;
+  const file = props.kubeconfigPath ? kubeconfigFile(props.kubeconfigPath) : undefined;
+  return loadKubeconfig({ contents, path: file, pathSetting: "regnet:kubeconfigPath" }).kubeConfig;
 }
 
 const UNREACHABLE_FIX =
@@ -94,7 +96,7 @@ async function converge(call: string, id: string, props: Props): Promise<Record<
     const last = {};
     try {
       const status = await engine.converge(ref, spec, {
-        timeoutMs: timeoutSeconds * 1000,
+        timeoutSeconds,
         onProgress: (s, changes) => {
           progress(ref, s, last);
           log.info({ readyNodes: s.readyNodes, wired: s.wired, height: s.height, changes }, "converging");

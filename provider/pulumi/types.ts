@@ -3,7 +3,7 @@
 // same spec object works for the Pulumi resource and the CR. The rest of the inputs say how to reach
 // the cluster and how long to wait; none of them holds a credential unless the user passes kubeconfig
 // contents, which the resource marks secret.
-import type { NodeStatus } from "../engine/types";
+import type { NetworkStatus, NodeStatus } from "../engine/types";
 import type { BitcoinNetworkSpecInput } from "../spec";
 
 export interface NetworkInputs {
@@ -22,16 +22,9 @@ export interface NetworkInputs {
 /** One node in the outputs: exactly what the engine observed of it. */
 export type NodeOutput = NodeStatus;
 
-/** What the network looks like in the cluster; merged with the inputs into the resource's outputs. */
-export interface NetworkObservation {
-  nodes: NodeOutput[];
-  readyNodes: number;
-  wired: boolean;
-  synced: boolean;
-  height: number;
-  rpcSecretName: string;
-  selector: string;
-}
+/** What the network looks like in the cluster (the engine's status less its conditions); merged
+ * with the inputs into the resource's outputs. */
+export type NetworkObservation = Pick<NetworkStatus, "nodes" | "readyNodes" | "wired" | "synced" | "height" | "rpcSecretName" | "selector">;
 
 export type NetworkOutputs = NetworkInputs & NetworkObservation;
 

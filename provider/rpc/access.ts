@@ -1,9 +1,8 @@
 // How the engine reaches a node's RPC port: directly at the pod IP where that is routable
 // (in-cluster, the sandbox), otherwise through the API server's port-forward. "auto" decides on
 // the first call by asking the node itself over the direct path (the caller's probe): a TCP
-// connect alone proves nothing — a transparent proxy on the way (seen on this project's build
-// machines) accepts every connection and answers HTTP for any address. The answer is kept for the
-// life of the client.
+// connect alone proves nothing — a transparent proxy on the way accepts every connection and answers
+// HTTP for any address. The answer is kept for the life of the client.
 import type * as k8s from "@kubernetes/client-node";
 import { openPortForward, type Forward } from "../kube/port-forward";
 import type { Logger } from "../log";
@@ -30,7 +29,8 @@ export class AccessResolver {
   private decided: "direct" | "port-forward" | undefined;
   /** The probe in flight, shared by the calls that arrive while it runs. */
   private probing: Promise<Probe> | undefined;
-  private readonly forwards = new Map<string, Promise<Forward>>();
+  /** Open port-forwards by `<namespace>/<pod>:<port>`, with the pod they reach. */
+  private readonly forwards = new Map<string, { target: PodPort; forward: Promise<Forward> }>();
 
   constructor(
     private readonly kc: k8s.KubeConfig,
@@ -62,10 +62,10 @@ export class AccessResolver {
 
   private async forward(t: PodPort): Promise<Endpoint> {
     const key = `${t.namespace}/${t.pod}:${t.port}`;
-    let f = this.forwards.get(key);
+    let f = this.forwards.get(key)?.forward;
     if (!f) {
       f = openPortForward(this.kc, t.namespace, t.pod, t.port, this.logger);
-      this.forwards.set(key, f);
+      this.forwards.set(key, { target: t, forward: f });
       f.catch(() => this.forwards.delete(key));
     }
     return { host: "127.0.0.1", port: (await f).port, via: "port-forward" };
@@ -73,11 +73,10 @@ export class AccessResolver {
 
   /** Closes the forwards to pods of `namespace` for which `drop(pod)` is true (e.g. departed pods). */
   async prune(namespace: string, drop: (pod: string) => boolean): Promise<void> {
-    for (const [key, f] of this.forwards) {
-      const [ns, podPort] = [key.slice(0, key.indexOf("/")), key.slice(key.indexOf("/") + 1)];
-      if (ns === namespace && drop(podPort.slice(0, podPort.lastIndexOf(":")))) {
+    for (const [key, { target, forward }] of this.forwards) {
+      if (target.namespace === namespace && drop(target.pod)) {
         this.forwards.delete(key);
-        await (await f.catch(() => undefined))?.close();
+        await (await forward.catch(() => undefined))?.close();
       }
     }
   }
@@ -85,6 +84,6 @@ export class AccessResolver {
   async close(): Promise<void> {
     const all = [...this.forwards.values()];
     this.forwards.clear();
-    await Promise.all(all.map(async (f) => (await f.catch(() => undefined))?.close()));
+    await Promise.all(all.map(async ({ forward }) => (await forward.catch(() => undefined))?.close()));
   }
 }

@@ -13,6 +13,7 @@ import { dialectFor, type NodeOps } from "./dialect";
 import type { Implementation } from "../spec/constants";
 import { RpcError, authForms, isRetryable, scrub } from "./errors";
 import { silentLogger, type Logger } from "../log";
+import { backoffDelay } from "../backoff";
 import { setTimeout as sleep } from "node:timers/promises";
 
 export interface NodeTarget {
@@ -22,11 +23,12 @@ export interface NodeTarget {
   implementation: Implementation;
 }
 
+/** What the client signs in with (a network's credentials, engine/credentials.ts, carry more). */
 export interface RpcCredentials {
   user: string;
   password: string;
   /** btcd's RPC certificate (PEM): the only certificate the client accepts from that node. */
-  certPem?: string;
+  tlsCert?: string;
 }
 
 export interface RpcClientOptions {
@@ -158,7 +160,7 @@ export class RpcClient {
         return await this.limit.run(fn);
       } catch (err) {
         if (attempt >= this.attempts || !isRetryable(err, !repeatable)) throw err;
-        await sleep(Math.min(2000, 200 * 2 ** (attempt - 1)));
+        await sleep(backoffDelay(attempt - 1, 200, 2000));
       }
     }
   }
@@ -170,7 +172,7 @@ export class RpcClient {
     const secrets = authForms(creds.user, creds.password);
     const scrubbed = (text: string) => scrub(text, secrets);
     const fail = (code: number | string, detail: string) => new RpcError(label, node, code, scrubbed(detail));
-    if (dialect.tls && !creds.certPem) throw fail("NO_CERT", "btcd RPC is TLS-only and the network's Secret holds no certificate");
+    if (dialect.tls && !creds.tlsCert) throw fail("NO_CERT", "btcd RPC is TLS-only and the network's Secret holds no certificate");
 
     const ep = await this.access.endpoint(
       { namespace: target.namespace, pod: target.pod, ip: target.ip, port: dialect.rpcPort },
@@ -188,7 +190,7 @@ export class RpcClient {
         auth: { username: creds.user, password: creds.password },
         timeout: this.timeoutMs,
         httpAgent: this.httpAgent,
-        httpsAgent: dialect.tls ? this.agentFor(creds.certPem!) : undefined,
+        httpsAgent: dialect.tls ? this.agentFor(creds.tlsCert!) : undefined,
         validateStatus: () => true, // RPC errors come back as 200 (2.0) or 500 (1.0) with a body
         responseType: "json",
         proxy: false,
@@ -227,7 +229,7 @@ export class RpcClient {
         {
           auth: { username: creds.user, password: creds.password },
           timeout: Math.min(this.timeoutMs, 2000),
-          httpsAgent: dialect.tls ? this.agentFor(creds.certPem!) : undefined,
+          httpsAgent: dialect.tls ? this.agentFor(creds.tlsCert!) : undefined,
           validateStatus: () => true,
           proxy: false,
           maxRedirects: 0,

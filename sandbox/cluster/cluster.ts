@@ -16,7 +16,8 @@ import {
   kwokctlConfigFile,
 } from "./kwok";
 import { bridgeExists, checkIproute2, createBridge, deleteBridge, deleteNetns, listNetns, netnsPids } from "./net";
-import { alive, listeningPorts, processesMentioning, sleep, terminate, withPidLock } from "./procs";
+import { alive, listeningPorts, processesMentioning, terminate, withPidLock } from "./procs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { extraKwokEnv, runnerExists, runnerPid, startRunner, stopRunner } from "./runner";
 
 export type Say = (line: string) => void;

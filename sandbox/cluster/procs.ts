@@ -1,6 +1,7 @@
 // Process bookkeeping for the sandbox's daemons: liveness that treats zombies as gone, bounded
 // waits, and finding leftovers by what their command line names.
 import * as fs from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 
 /** True when `pid` is a live (non-zombie) process. */
 export function alive(pid: number | undefined): boolean {
@@ -22,8 +23,6 @@ export function readPid(file: string): number | undefined {
     return undefined;
   }
 }
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Waits until none of `pids` is alive; returns the ones still alive at the deadline. */
 async function waitGone(pids: number[], timeoutMs: number): Promise<number[]> {

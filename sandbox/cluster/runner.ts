@@ -6,7 +6,8 @@ import * as path from "node:path";
 import { execShimDir } from "../runner/runner";
 import { repoRoot, toolchainEnv } from "../toolchain/paths";
 import { type SandboxInstance, runnerNetworkEnv } from "./instance";
-import { alive, readPid, sleep, terminate } from "./procs";
+import { alive, readPid, terminate } from "./procs";
+import { setTimeout as sleep } from "node:timers/promises";
 
 const RUNNER_MAIN = path.join(repoRoot, "dist", "sandbox", "runner", "main.js");
 

@@ -10,6 +10,7 @@ import * as k8s from "@kubernetes/client-node";
 import { BIN } from "./container";
 import { metrics } from "./metrics";
 import { netnsName } from "./netns";
+import { setTimeout as sleep } from "node:timers/promises";
 
 const GROUP = "kwok.x-k8s.io";
 const VERSION = "v1alpha1";
@@ -64,7 +65,7 @@ export async function ensureKwokCrds(ext: k8s.ApiextensionsV1Api): Promise<strin
     for (let i = 0; i < 50; i++) {
       const crd = await ext.readCustomResourceDefinition({ name });
       if (crd.status?.conditions?.some((cond) => cond.type === "Established" && cond.status === "True")) break;
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
   }
   return made;

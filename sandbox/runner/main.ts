@@ -4,6 +4,7 @@
 import { parseArgs } from "node:util";
 import { createLogger } from "../../provider/log";
 import { Runner } from "./runner";
+import { messageOf } from "../../provider/errors";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
   try {
     await runner.start();
   } catch (err) {
-    log.error({ error: err instanceof Error ? err.message : String(err) }, "node runner failed to start");
+    log.error({ error: messageOf(err) }, "node runner failed to start");
     await runner.stop().catch(() => undefined);
     process.exit(1);
   }

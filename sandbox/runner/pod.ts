@@ -14,6 +14,8 @@ import { createPodNetwork, deletePodNetwork, netnsName, netnsPids, type AddressP
 import { ProbeLoop } from "./probes";
 import { backoffSeconds, condition, podPhase, shouldRestart, type RestartPolicy } from "./status";
 import { containerMounts, prepareVolumes, type MountPoints } from "./volumes";
+import { setTimeout as sleep } from "node:timers/promises";
+import { messageOf } from "../../provider/errors";
 
 export interface PodContext {
   core: k8s.CoreV1Api;
@@ -137,7 +139,7 @@ export class PodWorker {
       } catch (err) {
         this.log.warn({ error: String(err) }, "pod network not created; retrying");
         this.event("Warning", "FailedCreatePodSandBox", `network namespace: ${String(err)}`);
-        await new Promise((r) => setTimeout(r, CONFIG_RETRY_MS));
+        await sleep(CONFIG_RETRY_MS);
         if (this.terminating) {
           this.ctx.pool.release(address);
           return;
@@ -169,7 +171,7 @@ export class PodWorker {
       this.stopVolumes = stop;
       if (this.stopped || this.terminating) return stop();
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = messageOf(err);
       this.log.warn({ error: message }, "volumes not ready; retrying");
       this.event("Warning", "FailedMount", message);
       for (const s of this.slots) if (!s.proc) s.state = { waiting: { reason: "ContainerCreating", message } };
@@ -238,7 +240,7 @@ export class PodWorker {
       await this.launch(slot);
     } catch (err) {
       // Whatever keeps a container from starting is reported on it and retried, never fatal.
-      const message = err instanceof Error ? err.message : String(err);
+      const message = messageOf(err);
       this.block(slot, err instanceof ConfigError ? "CreateContainerConfigError" : "CreateContainerError", message);
     } finally {
       slot.launching = false;
@@ -601,7 +603,7 @@ export class PodWorker {
     if (this.syncQueued || this.quiet) return;
     this.syncQueued = true;
     this.syncChain = this.syncChain.then(async () => {
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
       this.syncQueued = false;
       const status = this.status();
       const body = JSON.stringify(status, (k, v: unknown) => (k === "lastTransitionTime" ? undefined : v));

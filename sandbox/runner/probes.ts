@@ -7,6 +7,7 @@ import * as net from "node:net";
 import type * as k8s from "@kubernetes/client-node";
 import { BIN } from "./container";
 import { whichOn } from "./images";
+import { messageOf } from "../../provider/errors";
 import { metrics } from "./metrics";
 
 export interface ProbeTarget {
@@ -119,7 +120,7 @@ async function runProbe(probe: k8s.V1Probe, target: ProbeTarget): Promise<ProbeR
     if (probe.grpc) return { ok: false, message: "grpc probes are not supported by the sandbox node runner" };
     return { ok: false, message: "probe has no handler" };
   } catch (err) {
-    return { ok: false, message: err instanceof Error ? err.message : String(err) };
+    return { ok: false, message: messageOf(err) };
   }
 }
 

@@ -1,6 +1,7 @@
 // Pure pod-status rules (phase, conditions, back-off), kept apart from the process handling so
 // they can be checked by table tests.
 import type * as k8s from "@kubernetes/client-node";
+import { backoffDelay } from "../../provider/backoff";
 
 export type RestartPolicy = "Always" | "OnFailure" | "Never";
 
@@ -11,7 +12,7 @@ export function shouldRestart(policy: RestartPolicy, exitCode: number): boolean 
 
 /** Kubelet's crash back-off: 10 s, doubling per consecutive crash, capped at 5 minutes. */
 export function backoffSeconds(consecutiveCrashes: number): number {
-  return Math.min(10 * 2 ** Math.max(0, consecutiveCrashes - 1), 300);
+  return backoffDelay(consecutiveCrashes - 1, 10, 300);
 }
 
 export interface ContainerView {

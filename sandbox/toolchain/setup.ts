@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { pipeline } from "node:stream/promises";
 import * as zlib from "node:zlib";
+import { withPidLock } from "../cluster/procs";
 import {
   NODE_MAJOR,
   PREBUILT,
@@ -19,6 +20,7 @@ import {
   toolDir,
   toolchainRoot,
 } from "./paths";
+import { messageOf } from "../../provider/errors";
 
 interface Step {
   name: string;
@@ -322,38 +324,12 @@ function isExecutable(file: string): boolean {
 }
 
 /** One setup at a time per tool, across clones: a lock file holding the owner's pid. */
-async function withLock<T>(tool: ToolName, fn: () => Promise<T>): Promise<T> {
-  const lock = `${toolDir(tool)}.lock`;
-  let announced = false;
-  for (;;) {
-    try {
-      fs.writeFileSync(lock, String(process.pid), { flag: "wx" });
-      break;
-    } catch {
-      const owner = Number(fs.readFileSync(lock, "utf8"));
-      if (!owner || !alive(owner)) {
-        fs.rmSync(lock, { force: true });
-        continue;
-      }
-      if (!announced) console.log(`  ${tool}: waiting for another setup (pid ${owner}) to finish it`);
-      announced = true;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    fs.rmSync(lock, { force: true });
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+function withLock<T>(tool: ToolName, fn: () => Promise<T>): Promise<T> {
+  return withPidLock(
+    `${toolDir(tool)}.lock`,
+    (owner) => console.log(`  ${tool}: waiting for another setup (pid ${owner}) to finish it`),
+    fn,
+  );
 }
 
 /** Width of the tool column in the result lines. */
@@ -474,6 +450,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(`setup FAILED: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(`setup FAILED: ${messageOf(err)}`);
   process.exitCode = 1;
 });

@@ -96,12 +96,7 @@ async function tips(impl: Implementation): Promise<{ height: number; hash: strin
       const c = readCredentials(secret)!;
       const client = new RpcClient({ kubeConfig: kc, access: "direct" });
       try {
-        const t = await client
-          .node(
-            { namespace: ns.name, pod: `${name}-${o}`, ip: pod.status!.podIP!, implementation: "btcd" },
-            { user: c.user, password: c.password, certPem: c.tlsCert },
-          )
-          .tip();
+        const t = await client.node({ namespace: ns.name, pod: `${name}-${o}`, ip: pod.status!.podIP!, implementation: "btcd" }, c).tip();
         return { height: t.height, hash: t.bestBlockHash };
       } finally {
         await client.close();
@@ -114,7 +109,7 @@ before(async () => {
   ns = await tempNamespace("cli");
   engine = createEngine({ kubeConfig: kc });
   const impls = (Object.keys(NETS) as Implementation[]).filter((i) => !NETS[i].skip);
-  await Promise.all(impls.map((i) => engine.converge(refOf(i), specOf(i), { timeoutMs: 180_000 })));
+  await Promise.all(impls.map((i) => engine.converge(refOf(i), specOf(i), { timeoutSeconds: 180 })));
 });
 
 after(async () => {
@@ -326,7 +321,7 @@ for (const impl of Object.keys(NETS) as Implementation[]) {
       // Heal: the node takes its tip back, and the engine (as the controller would) wires it again.
       await ok("rpc", name, "2", "reconsiderblock", tip);
       if (impl === "bitcoin-core") await ok("rpc", name, "2", "setnetworkactive", "true");
-      await engine.converge(ref, specOf(impl), { timeoutMs: 120_000 });
+      await engine.converge(ref, specOf(impl), { timeoutSeconds: 120 });
       assert.match(
         await ok("wait", name, "--for", "converged", "--timeout", "60s"),
         new RegExp(`^network ${ns.name}/${name} is converged: 3 nodes at height \\d+`),
@@ -356,7 +351,7 @@ test("wait for a network that does not exist yet: exits 0 once it has converged"
   await waitFor("wait saying the network is not there", async () => waiting.run.err.includes("does not exist (yet)"), {
     timeoutMs: 30_000,
   });
-  await engine.converge({ name: "late", namespace: ns.name }, specOf("btcd", 2), { timeoutMs: 120_000 });
+  await engine.converge({ name: "late", namespace: ns.name }, specOf("btcd", 2), { timeoutSeconds: 120 });
   const r = await waiting.done;
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, new RegExp(`^network ${ns.name}/late is converged: 2 nodes at height 101`));

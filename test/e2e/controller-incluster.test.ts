@@ -10,6 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { readCredentials } from "../../provider/engine/desired";
+import { hostOf } from "../../provider/engine/node";
 import { RpcClient } from "../../provider/rpc";
 import { selectorString } from "../../provider/engine/labels";
 import {
@@ -112,10 +113,7 @@ async function nodeOps(n: NetworkCR, ordinal: number) {
   const node = n.status!.nodes!.find((x) => x.ordinal === ordinal)!;
   const secret = await core.readNamespacedSecret({ namespace: ns.name, name: (n.status as { rpcSecretName: string }).rpcSecretName });
   const creds = readCredentials(secret)!;
-  return rpc.node(
-    { namespace: ns.name, pod: node.pod, ip: node.ip!, implementation: "btcd" },
-    { user: creds.user, password: creds.password, certPem: creds.tlsCert },
-  );
+  return rpc.node({ namespace: ns.name, pod: node.pod, ip: node.ip!, implementation: "btcd" }, creds);
 }
 
 describe("controller from charts-out, in the sandbox", { concurrency: false }, () => {
@@ -352,7 +350,7 @@ describe("controller from charts-out, in the sandbox", { concurrency: false }, (
             const node = await coreNode(kc, ns.name, x.pod, `${name}-rpc`);
             const tip = await bitcoinCli(node, ["getbestblockhash"]);
             const peers = await bitcoinCliJson<{ addr: string }[]>(node, ["getpeerinfo"]);
-            return { ordinal: x.ordinal, tip, peerIps: peers.map((p) => p.addr.slice(0, p.addr.lastIndexOf(":"))) };
+            return { ordinal: x.ordinal, tip, peerIps: peers.map((p) => hostOf(p.addr)) };
           }),
         );
         for (const v of views) {

@@ -13,7 +13,8 @@ import { Writable } from "node:stream";
 import pino from "pino";
 import * as k8s from "@kubernetes/client-node";
 import { createEngine, type Engine, type NetworkRef, type NetworkStatus } from "../../provider/engine";
-import { MINING_ADDRESS, P2P_PORT, RPC_MOUNT, RPC_PORTS, SECRET_KEYS } from "../../provider/engine/desired";
+import { MINING_ADDRESS, RPC_MOUNT, SECRET_KEYS } from "../../provider/engine/desired";
+import { P2P_PORT, RPC_PORTS } from "../../provider/spec/constants";
 import { RpcClient, type ConnectedPeer } from "../../provider/rpc";
 import { validateSpec, type BitcoinNetworkSpec, type BitcoinNetworkSpecInput } from "../../provider/spec";
 import { kubectl } from "../../bench/harness";
@@ -46,7 +47,7 @@ async function convergeTimed(ref: NetworkRef, s: BitcoinNetworkSpec, timeoutMs: 
   const marks: string[] = [];
   let last = "";
   const status = await engine.converge(ref, s, {
-    timeoutMs,
+    timeoutSeconds: timeoutMs / 1000,
     onProgress: (st) => {
       const line = `ready ${st.readyNodes}, wired ${st.wired}, synced ${st.synced}, height ${st.height}, peers ${st.nodes.map((n) => `${n.peers}/${n.expectedPeers}`).join(" ")}`;
       if (line !== last) console.log(`# ${ref.name} +${secs()}: ${line}`);

@@ -8,6 +8,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as k8s from "@kubernetes/client-node";
 import { createEngine, type Engine, type NetworkStatus } from "../../provider/engine";
+import { hostOf } from "../../provider/engine/node";
 import { desiredEdges, expectedPeers } from "../../provider/engine/wiring/topology";
 import { validateSpec, type BitcoinNetworkSpec, type BitcoinNetworkSpecInput } from "../../provider/spec";
 import { bitcoinCliJson, coreNode } from "../support/bitcoin-cli";
@@ -30,7 +31,7 @@ async function converge(name: string, s: BitcoinNetworkSpec, timeoutMs: number):
   const t = Date.now();
   let last = "";
   const status = await engine.converge({ name, namespace: ns.name }, s, {
-    timeoutMs,
+    timeoutSeconds: timeoutMs / 1000,
     onProgress: (st) => {
       const line = `ready ${st.readyNodes}/${s.nodes}, wired ${st.wired}, synced ${st.synced}, height ${st.height}`;
       if (line !== last) console.log(`# ${name} +${((Date.now() - t) / 1000).toFixed(1)} s: ${line}`);
@@ -52,7 +53,7 @@ async function checkWithCli(name: string, s: BitcoinNetworkSpec, status: Network
         bitcoinCliJson<{ chain: string; blocks: number; bestblockhash: string }>(node, ["getblockchaininfo"]),
         bitcoinCliJson<{ addr: string }[]>(node, ["getpeerinfo"]),
       ]);
-      return { ordinal: n.ordinal, chain, peerIps: new Set(peers.map((p) => p.addr.slice(0, p.addr.lastIndexOf(":")))) };
+      return { ordinal: n.ordinal, chain, peerIps: new Set(peers.map((p) => hostOf(p.addr))) };
     }),
   );
   for (const v of views) {

@@ -14,6 +14,7 @@ import { validateSpec, type BitcoinNetworkSpec, type BitcoinNetworkSpecInput, ty
 import { RpcClient } from "../../provider/rpc";
 import { kubeConfig, tempNamespace, waitFor } from "../support/cluster";
 import { missing } from "../support/prereqs";
+import { setTimeout as sleep } from "node:timers/promises";
 
 const kc = kubeConfig();
 const core = kc.makeApiClient(k8s.CoreV1Api);
@@ -50,10 +51,7 @@ async function addedPeers(network: string, pod: string, implementation: Implemen
   const secret = await core.readNamespacedSecret({ name: `${network}-rpc`, namespace: ns.name });
   const c = readCredentials(secret)!;
   const p = await core.readNamespacedPod({ name: pod, namespace: ns.name });
-  const ops = probe.node(
-    { namespace: ns.name, pod, ip: p.status!.podIP!, implementation },
-    { user: c.user, password: c.password, certPem: c.tlsCert },
-  );
+  const ops = probe.node({ namespace: ns.name, pod, ip: p.status!.podIP!, implementation }, c);
   return (await ops.addedPeers()).map((a) => a.address);
 }
 
@@ -91,7 +89,7 @@ for (const impl of ["btcd", "bitcoin-core"] as const) {
     const ref = { name: `${short}-ring`, namespace: ns.name };
     const s = spec({ nodes: 4, implementation: impl, topology: { type: "ring" } });
     const status = await timed(`${short} 4-node ring: create → wired + synced at 101`, () =>
-      engine.converge(ref, s, { timeoutMs: 120_000, onProgress: progress(`${short} ring`) }),
+      engine.converge(ref, s, { timeoutSeconds: 120, onProgress: progress(`${short} ring`) }),
     );
     assertConverged(status, 4, impl);
     assert.deepEqual(
@@ -124,7 +122,7 @@ for (const impl of ["btcd", "bitcoin-core"] as const) {
       { timeoutMs: 60_000 },
     );
     const again = await timed(`${short} pod ring-1 deleted → re-wired + synced`, () =>
-      engine.converge(ref, s, { timeoutMs: 120_000, onProgress: progress(`${short} ring re-wire`) }),
+      engine.converge(ref, s, { timeoutSeconds: 120, onProgress: progress(`${short} ring re-wire`) }),
     );
     assertConverged(again, 4, impl);
     const newIp = again.nodes[1].ip!;
@@ -143,7 +141,7 @@ for (const impl of ["btcd", "bitcoin-core"] as const) {
     const ref = { name: `${short}-mesh`, namespace: ns.name };
     const five = spec({ nodes: 5, implementation: impl });
     const status = await timed(`${short} 5-node mesh: create → wired + synced at 101`, () =>
-      engine.converge(ref, five, { timeoutMs: 150_000, onProgress: progress(`${short} mesh`) }),
+      engine.converge(ref, five, { timeoutSeconds: 150, onProgress: progress(`${short} mesh`) }),
     );
     assertConverged(status, 5, impl);
     assert.deepEqual(
@@ -161,7 +159,7 @@ for (const impl of ["btcd", "bitcoin-core"] as const) {
     const show = progress(`${short} mesh 5→2`);
     const after = await timed(`${short} mesh scale 5 → 2 → converged`, () =>
       engine.converge(ref, two, {
-        timeoutMs: 120_000,
+        timeoutSeconds: 120,
         onProgress: (s, changes) => {
           show(s);
           unwired.push(...changes.filter((c) => c.action === "unwire").map((c) => `${c.name} ${c.detail}`));
@@ -204,16 +202,13 @@ for (const impl of ["btcd", "bitcoin-core"] as const) {
         ],
       },
     });
-    const first = await timed(`${short} 3-node triangle → synced`, () => engine.converge(ref, triangle, { timeoutMs: 120_000 }));
+    const first = await timed(`${short} 3-node triangle → synced`, () => engine.converge(ref, triangle, { timeoutSeconds: 120 }));
     const ip2 = first.nodes[2].ip!;
     const connected = async (from: number, toIp: string) => {
       const pod = `${short}-topo-${from}`;
       const p = await core.readNamespacedPod({ name: pod, namespace: ns.name });
       const secret = readCredentials(await core.readNamespacedSecret({ name: `${short}-topo-rpc`, namespace: ns.name }))!;
-      const ops = probe.node(
-        { namespace: ns.name, pod, ip: p.status!.podIP!, implementation: impl },
-        { user: secret.user, password: secret.password, certPem: secret.tlsCert },
-      );
+      const ops = probe.node({ namespace: ns.name, pod, ip: p.status!.podIP!, implementation: impl }, secret);
       return (await ops.peers()).some((x) => x.addr.startsWith(`${toIp}:`));
     };
     assert.ok(await connected(0, ip2), "node 0 is connected to node 2 before the change");
@@ -233,7 +228,7 @@ for (const impl of ["btcd", "bitcoin-core"] as const) {
     const changes: string[] = [];
     const after = await timed(`${short} edge 0-2 removed → converged`, () =>
       engine.converge(ref, path, {
-        timeoutMs: 120_000,
+        timeoutSeconds: 120,
         onProgress: (_s, c) => changes.push(...c.filter((x) => x.action === "unwire").map((x) => x.detail)),
       }),
     );
@@ -253,7 +248,7 @@ for (const impl of ["btcd", "bitcoin-core"] as const) {
     while (Date.now() < until) {
       assert.equal(await connected(0, ip2), false, "node 0 reconnected to node 2 after the edge was removed");
       assert.equal(await connected(2, after.nodes[0].ip!), false, "node 2 reconnected to node 0 after the edge was removed");
-      await new Promise((r) => setTimeout(r, 1000));
+      await sleep(1000);
     }
     assert.ok(await connected(0, after.nodes[1].ip!), "node 0 keeps its other edge");
     await engine.destroy(ref, { wait: true, timeoutMs: 60_000 });
@@ -262,13 +257,13 @@ for (const impl of ["btcd", "bitcoin-core"] as const) {
   test(`${impl}: a synced network grown 3 → 10 catches every new node up`, opts, async () => {
     const ref = { name: `${short}-grow`, namespace: ns.name };
     const sized = (nodes: number) => spec({ nodes, implementation: impl, topology: { type: "random", degree: 2, seed: 7 } });
-    await timed(`${short} 3-node random network → synced`, () => engine.converge(ref, sized(3), { timeoutMs: 120_000 }));
+    await timed(`${short} 3-node random network → synced`, () => engine.converge(ref, sized(3), { timeoutSeconds: 120 }));
     const unstuck: string[] = [];
     const show = progress(`${short} grow 3→10`);
     const grown = await timed(`${short} grow 3 → 10 → wired + synced`, () =>
       engine.converge(ref, sized(10), {
         // Without the unsticking, a stalled btcd sync took ~90 s (seen in half the runs).
-        timeoutMs: 60_000,
+        timeoutSeconds: 60,
         onProgress: (s, changes) => {
           show(s);
           unstuck.push(...changes.filter((c) => /stuck/.test(c.detail)).map((c) => c.detail));

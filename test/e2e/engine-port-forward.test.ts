@@ -65,7 +65,7 @@ test("over port-forward: a 3-node ring converges, a no-op reconcile writes nothi
   const s: BitcoinNetworkSpec = r.spec;
   const progress = progressOf("pf ring");
   const status = await timed("3-node ring over port-forward → wired + synced", () =>
-    engine.converge(ref, s, { timeoutMs: 120_000, onProgress: progress }),
+    engine.converge(ref, s, { timeoutSeconds: 120, onProgress: progress }),
   );
   assert.equal(status.readyNodes, 3);
   assert.ok(status.wired && status.synced && status.height >= 101, JSON.stringify(status.conditions));
@@ -78,7 +78,7 @@ test("over port-forward: a 3-node ring converges, a no-op reconcile writes nothi
 
   await replacePod("pf-0");
   const again = await timed("pf-0 deleted → re-wired over port-forward", () =>
-    engine.converge(ref, s, { timeoutMs: 120_000, onProgress: progress }),
+    engine.converge(ref, s, { timeoutSeconds: 120, onProgress: progress }),
   );
   assert.ok(again.wired && again.synced);
   // Node 0 came back with an empty chain: it synced from its peers and was not made to mine again.
@@ -93,7 +93,7 @@ test("over port-forward: a 3-node ring converges, a no-op reconcile writes nothi
   const r2 = validateSpec({ nodes: 2, implementation: "btcd", topology: { type: "ring" } });
   assert.ok(r2.ok);
   const two = await timed("pf ring scale 3 → 2 → converged", () =>
-    engine.converge(ref, r2.spec, { timeoutMs: 120_000, onProgress: progress }),
+    engine.converge(ref, r2.spec, { timeoutSeconds: 120, onProgress: progress }),
   );
   assert.deepEqual(
     two.nodes.map((n) => `${n.peers}/${n.expectedPeers}`),
@@ -103,12 +103,7 @@ test("over port-forward: a 3-node ring converges, a no-op reconcile writes nothi
   // Ask node 0 itself, over a port-forward of its own.
   const c = readCredentials(await core.readNamespacedSecret({ name: "pf-rpc", namespace: ns.name }))!;
   const probe = new RpcClient({ kubeConfig: kc, access: "port-forward" });
-  const added = await probe
-    .node(
-      { namespace: ns.name, pod: "pf-0", ip: two.nodes[0].ip!, implementation: "btcd" },
-      { user: c.user, password: c.password, certPem: c.tlsCert },
-    )
-    .addedPeers();
+  const added = await probe.node({ namespace: ns.name, pod: "pf-0", ip: two.nodes[0].ip!, implementation: "btcd" }, c).addedPeers();
   await probe.close();
   assert.deepEqual(
     added.map((a) => a.address),
@@ -128,7 +123,7 @@ test(
     const s = r.spec;
     const progress = progressOf("pf core");
     const status = await timed("2-node Core network over port-forward → wired + synced", () =>
-      engine.converge(ref, s, { timeoutMs: 300_000, onProgress: progress }),
+      engine.converge(ref, s, { timeoutSeconds: 300, onProgress: progress }),
     );
     assert.ok(status.wired && status.synced && status.height >= 101, JSON.stringify(status.conditions));
     for (const n of status.nodes) assert.match(n.version ?? "", /^\/Satoshi:/);
@@ -144,7 +139,7 @@ test(
     // Node 0 comes back with an empty chain and dials node 1 again, which serves it the chain.
     await replacePod("pfcore-0");
     const again = await timed("pfcore-0 deleted → re-wired over port-forward", () =>
-      engine.converge(ref, s, { timeoutMs: 300_000, onProgress: progress }),
+      engine.converge(ref, s, { timeoutSeconds: 300, onProgress: progress }),
     );
     assert.ok(again.wired && again.synced);
     assert.equal(again.height, 101, "no second bootstrap");

@@ -2,7 +2,8 @@
 // program (infra/pulumi/main.ts) run by the Node language host — not inline through the Automation
 // API — on a file backend, with a RELATIVE `regnet:kubeconfigPath` and nothing else pointing at the
 // cluster (no KUBECONFIG, no REGNET_PULUMI_ADAPTER). A 3-node Bitcoin Core mesh goes through
-// up → preview (nodes 3 => 5) → hand `kubectl scale` + refresh → destroy; the nodes are checked with
+// up → preview (nodes 3 => 5) → the project moved to another folder (no change) → hand `kubectl
+// scale` + refresh → destroy; the nodes are checked with
 // bitcoin-cli on their pod addresses, and the state and the provider's log are searched for the RPC
 // password and the kubeconfig's key.
 import { after, before, test } from "node:test";
@@ -144,6 +145,19 @@ test(`pulumi preview after nodes ${NODES} => ${NODES + 2}: one update, never a r
   assert.match(out, /~ 1 to update/);
   assert.doesNotMatch(out, /replace|to create|to delete/);
   setConfig({ networks: networks(NODES) });
+});
+
+test("the state keeps kubeconfigPath as written: the same project moved to another folder previews no change", { skip: SKIP }, async () => {
+  const [res] = (await stackResources()).filter((r) => r.type === NETWORK_TYPE);
+  assert.equal(res.inputs.kubeconfigPath, ".regnet/kubeconfig", "relative, as the stack config says");
+  // Another checkout (another folder, another machine): the provider resolves the path against it.
+  const moved = path.join(path.dirname(project), "moved");
+  fs.renameSync(project, moved);
+  project = moved;
+  const out = await pulumi("preview", "--diff");
+  log(out);
+  assert.match(out, /2 unchanged/);
+  assert.doesNotMatch(out, /to update|to replace|kubeconfigPath/);
 });
 
 test("pulumi refresh shows a hand-made `kubectl scale` as drift", { skip: SKIP }, async () => {

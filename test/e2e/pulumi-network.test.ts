@@ -24,6 +24,7 @@ import {
 } from "../support/pulumi";
 import { missing } from "../support/prereqs";
 import { kubeconfigCredentials } from "../support/secrets";
+import { setTimeout as sleep } from "node:timers/promises";
 
 const NET = "pnet";
 let t: TestStack | undefined;
@@ -108,7 +109,7 @@ test("nodes 3 => 5: preview reports exactly one update, shows the diff, changes 
   // Controllers may still be writing status just after `up`: take the baseline once nothing moves.
   const before = await waitFor("the namespace's objects to settle", async () => {
     const first = await resourceVersions();
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000);
     const second = await resourceVersions();
     return JSON.stringify(first) === JSON.stringify(second) ? second : undefined;
   });

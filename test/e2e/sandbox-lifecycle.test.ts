@@ -13,6 +13,7 @@ import { componentPids, componentPorts, clusterDir } from "../../sandbox/cluster
 import { bridgeExists, listNetns, netnsPids } from "../../sandbox/cluster/net";
 import { alive, listeningPorts, processesMentioning } from "../../sandbox/cluster/procs";
 import { repoRoot, toolPath } from "../../sandbox/toolchain/paths";
+import { setTimeout as sleep } from "node:timers/promises";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "regnet-lifecycle-"));
 // The caller's kubeconfig (a copy of the suite sandbox's, with the same `kwok-regnet` names):
@@ -137,7 +138,7 @@ test("a btcd pod runs as a real process in a namespace of this sandbox, with an 
       break;
     }
     assert.ok(Date.now() < deadline, `btcd pod did not start within 60 s (podIP "${ip}", btcd pids ${btcdPids.length})`);
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
   }
 });
 

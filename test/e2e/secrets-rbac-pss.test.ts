@@ -30,6 +30,7 @@ import { messageOf } from "../../provider/errors";
 import { closeTestStack, networkResources, openTestStack, type TestStack } from "../support/pulumi";
 import { actAs, controllerChecks, matrix } from "../support/rbac";
 import { kubeconfigCredentials, passwordForms, placesHolding } from "../support/secrets";
+import { CHART_IDS } from "../../infra/cdk8s/defaults";
 
 const kc = kubeConfig();
 const core = kc.makeApiClient(k8s.CoreV1Api);
@@ -151,7 +152,7 @@ check("the controller (charts-out as committed) is admitted under 'restricted' a
   assert.equal(labels["pod-security.kubernetes.io/enforce"], "restricted");
   // A pod admitted before the label would not be re-checked: admit the Deployment's template anew
   // (a dry run: nothing is stored).
-  const deployment = chartObjects("regnet-controller.k8s.yaml").find((o) => o.kind === "Deployment") as k8s.V1Deployment;
+  const deployment = chartObjects(`${CHART_IDS.controller}.k8s.yaml`).find((o) => o.kind === "Deployment") as k8s.V1Deployment;
   const { metadata, spec } = deployment.spec!.template;
   await core.createNamespacedPod({
     namespace: CONTROLLER_NAMESPACE,

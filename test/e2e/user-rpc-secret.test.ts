@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as k8s from "@kubernetes/client-node";
 import { createEngine, type Engine } from "../../provider/engine";
 import { selfSignedCert } from "../../provider/engine/credentials";
-import { RPC_PORTS } from "../../provider/engine/desired";
+import { RPC_PORTS } from "../../provider/spec/constants";
 import { validateSpec } from "../../provider/spec";
 import { processesMentioning } from "../../sandbox/cluster/procs";
 import { toolPath } from "../../sandbox/toolchain/paths";
@@ -62,7 +62,7 @@ test(
     const r = validateSpec({ nodes: 1, implementation: "bitcoin-core", rpc: { secretName: "my-rpc" } });
     assert.ok(r.ok);
     const ref = { name: "usercore", namespace: ns.name };
-    const status = await engine.converge(ref, r.spec, { timeoutMs: 300_000 });
+    const status = await engine.converge(ref, r.spec, { timeoutSeconds: 300 });
     assert.equal(status.readyNodes, 1, "the node is Ready (its probe authenticates with the derived bitcoin-cli config)");
     assert.ok(status.height >= 101, `height ${status.height}: regnet mined over RPC with the user's credentials`);
 
@@ -93,7 +93,7 @@ test("a btcd network given a Secret of user, password, tls.crt and tls.key comes
   assert.ok(r.ok);
   const ref = { name: "userbtcd", namespace: ns.name };
   // Ready (btcctl authenticates with the derived config) and mined over RPC with the user's credentials, pinning their certificate.
-  const status = await engine.converge(ref, r.spec, { timeoutMs: 300_000 });
+  const status = await engine.converge(ref, r.spec, { timeoutSeconds: 300 });
   assert.deepEqual([status.readyNodes, status.height >= 101], [1, true]);
   assert.ok(!kubectl("get", "pod", status.nodes[0].pod, "-o", "yaml").includes(password), "no password in the pod");
   assert.deepEqual(processesMentioning(password), [], "no process has the password in its argv");

@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
+import { apiStatus } from "../../provider/kube/errors";
 import { configMap, openStack } from "../../infra/pulumi/automation";
 import { BitcoinNetwork } from "../../provider/pulumi";
 import { GROUP, PLURAL, VERSION } from "../../provider/spec";
@@ -72,10 +73,8 @@ async function listing(): Promise<string[]> {
 type Attempt = () => Promise<string | undefined>;
 
 function apiMessage(err: unknown): string {
-  if (err instanceof k8s.ApiException && [400, 422].includes(err.code)) {
-    const body = (typeof err.body === "string" ? JSON.parse(err.body) : err.body) as { message: string };
-    return body.message;
-  }
+  const status = apiStatus(err);
+  if (status && [400, 422].includes(status.code)) return status.message ?? "";
   throw err;
 }
 

@@ -10,10 +10,10 @@ import pino from "pino";
 import { Controller, type ControllerOptions } from "../../provider/controller/controller";
 import { writeStatus } from "../../provider/controller/status";
 import type { NetworkStatus, ReconcileResult } from "../../provider/engine/types";
-import { createEngine } from "../../provider/engine";
+import { createEngine, type Engine } from "../../provider/engine";
 import { createLogger } from "../../provider/log";
-import { GROUP, PLURAL } from "../../provider/spec";
-import { applyPlatform, createNetwork, getNetwork, metricValue } from "../../bench/harness";
+import { API_VERSION, GROUP, KIND, PLURAL, validateSpec } from "../../provider/spec";
+import { applyPlatform, createNetwork, getNetwork, metricValue, settled } from "../../bench/harness";
 import { kubeConfig, tempNamespace, waitFor } from "../support/cluster";
 
 let ns: { name: string; cleanup: () => Promise<void> };
@@ -39,7 +39,7 @@ after(async () => {
 function startController(kc: k8s.KubeConfig, identity: string, opts: Partial<ControllerOptions> = {}): Controller {
   const c = new Controller({
     kubeConfig: kc,
-    engine: noEngine,
+    engine: () => noEngine,
     logger: log,
     namespace: ns.name,
     workers: 2,
@@ -89,10 +89,10 @@ test("informers that fail (403: no RBAC yet) restart and sync once access is gra
   const c = startController(saKc, `test-${randomBytes(3).toString("hex")}`);
   await c.startInformers();
   assert.equal(c.synced(), false, "without RBAC nothing can be listed");
-  assert.deepEqual(c.unsyncedInformers().sort(), ["bitcoinnetworks", "pods", "services", "statefulsets"]);
+  assert.deepEqual(c.unsyncedInformers().sort(), ["bitcoinnetworks", "pods", "secrets", "services", "statefulsets"]);
   await waitFor(
     "informer errors to be counted",
-    async () => (metricValue(await c.metrics.registry.metrics(), 'regnet_controller_errors_total{kind="informer"}') ?? 0) >= 4,
+    async () => (metricValue(await c.metrics.registry.metrics(), 'regnet_controller_errors_total{kind="informer"}') ?? 0) >= 5,
   );
 
   await rbac.createNamespacedRole({
@@ -102,7 +102,7 @@ test("informers that fail (403: no RBAC yet) restart and sync once access is gra
       rules: [
         { apiGroups: [GROUP], resources: [PLURAL], verbs: ["get", "list", "watch"] },
         { apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["get", "list", "watch"] },
-        { apiGroups: [""], resources: ["pods", "services"], verbs: ["get", "list", "watch"] },
+        { apiGroups: [""], resources: ["pods", "services", "secrets"], verbs: ["get", "list", "watch"] },
       ],
     },
   });
@@ -160,7 +160,7 @@ test("a settled network: the controller's own status writes and anyone else's do
   await createNetwork(kc, name, ns.name, { implementation: "btcd", nodes: 1 });
   // One worker takes keys in the order they come: see the fences below.
   const reconciles = reconcileLog();
-  const c = startController(kc, identity, { workers: 1, logger: reconciles.logger, engine: settledEngine });
+  const c = startController(kc, identity, { workers: 1, logger: reconciles.logger, engine: () => settledEngine });
   await c.startInformers();
   c.startWorkers();
   const key = `${ns.name}/${name}`;
@@ -208,10 +208,10 @@ test("an object in the way that is not the network's own: Ready=False NotOwned, 
     body: { metadata: { name, labels: { team: "other" } }, spec: { ports: [{ port: 80 }], selector: { app: "other" } } },
   });
   const identity = `test-${randomBytes(3).toString("hex")}`;
-  const engine = createEngine({ kubeConfig: kc, rpcAccess: "direct", logger: log });
+  let engine: Engine | undefined;
   const c = new Controller({
     kubeConfig: kc,
-    engine,
+    engine: (caches) => (engine = createEngine({ kubeConfig: kc, caches, rpcAccess: "direct", logger: log })),
     logger: log,
     namespace: ns.name,
     workers: 1,
@@ -254,5 +254,49 @@ test("an object in the way that is not the network's own: Ready=False NotOwned, 
     0,
     "no second, generic warning",
   );
-  await engine.close();
+  await engine?.close();
+});
+
+test("the controller's engine reads a network's own objects from the informer caches, the API server only for names they lack", async (t) => {
+  const kc = kubeConfig();
+  // A namespace of its own: the other tests' controllers (stand-in engines) watch theirs.
+  const own = await tempNamespace("ctl-cache");
+  t.after(() => own.cleanup());
+  const name = "cached";
+  // No nodes: the engine's whole pass is API objects (no pod, no RPC), so every read is counted here.
+  const spec = { implementation: "btcd" as const, nodes: 0 };
+  let engine: Engine | undefined;
+  const c = startController(kc, `test-${randomBytes(3).toString("hex")}`, {
+    namespace: own.name,
+    engine: (caches) => (engine = createEngine({ kubeConfig: kc, caches, rpcAccess: "direct", logger: log })),
+  });
+  await c.startInformers();
+  c.startWorkers();
+  await createNetwork(kc, name, own.name, spec);
+  const cr = await waitFor("the network settled", async () => {
+    const n = await getNetwork(kc, name, own.name);
+    return settled(n) ? n : undefined;
+  });
+  const valid = validateSpec(spec);
+  assert.ok(valid.ok);
+  const ref = { name, namespace: own.name, owner: { apiVersion: API_VERSION, kind: KIND, name, uid: cr.metadata!.uid! } };
+  const live = createEngine({ kubeConfig: kc, rpcAccess: "direct", logger: log });
+  try {
+    const reads = async (e: Engine) => {
+      const [reads0, writes0] = [e.apiReads(), e.apiWrites()];
+      const r = await e.reconcile(ref, valid.spec);
+      assert.deepEqual(r.changes, [], "a settled network");
+      assert.equal(e.apiWrites() - writes0, 0);
+      return e.apiReads() - reads0;
+    };
+    // Reading the API server: the RPC Secret, the derived-config Secret, Service, StatefulSet, and the pods.
+    assert.equal(await reads(live), 5);
+    // From the caches: only `<name>-rpc-config`, which does not exist, and a name the label-filtered
+    // caches lack could still be someone else's object.
+    assert.equal(await reads(engine!), 1);
+  } finally {
+    await live.close();
+    await c.stop(1000);
+    await engine?.close();
+  }
 });

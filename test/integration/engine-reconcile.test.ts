@@ -188,12 +188,12 @@ test("objects with the network's names that are not its own are left alone, with
 
 test("converge's timeout error names each node and what it lacks", async () => {
   // Pods cannot be Ready within the first pass that creates them.
-  const err = await engine.converge({ name: "zeta", namespace: ns.name }, quiet(2), { timeoutMs: 1 }).catch((e: unknown) => e);
+  const err = await engine.converge({ name: "zeta", namespace: ns.name }, quiet(2), { timeoutSeconds: 0.001 }).catch((e: unknown) => e);
   assert.ok(err instanceof Error);
   assert.match(
     err.message,
     new RegExp(
-      `network ${ns.name}/zeta did not converge within 1 ms: node 0 \\(pod zeta-0\\): not Ready; node 1 \\(pod zeta-1\\): not Ready`,
+      `network ${ns.name}/zeta did not converge within 0\\.001 s: node 0 \\(pod zeta-0\\): not Ready; node 1 \\(pod zeta-1\\): not Ready`,
     ),
   );
   await engine.destroy({ name: "zeta", namespace: ns.name }, { wait: true, timeoutMs: 60_000 });

@@ -9,19 +9,11 @@
 import { after, before, test } from "node:test";
 import * as assert from "node:assert/strict";
 import * as k8s from "@kubernetes/client-node";
+import { apiStatus } from "../../provider/kube/errors";
 import { GROUP, PLURAL, VERSION, type BitcoinNetworkSpecInput } from "../../provider/spec";
 import { kubeConfig, tempNamespace } from "../support/cluster";
-import {
-  applyPlatform,
-  chartFiles,
-  chartObjects,
-  chartsOut,
-  exampleFiles,
-  examplesDir,
-  kubectl,
-  PLATFORM_FILES,
-  toYaml,
-} from "./platform-helpers";
+import { applyPlatform, chartFiles, chartObjects, chartsOut, exampleFiles, examplesDir, kubectl, toYaml } from "./platform-helpers";
+import { PLATFORM_FILES } from "../../infra/cdk8s/defaults";
 
 let ns: { name: string; cleanup: () => Promise<void> };
 let custom: k8s.CustomObjectsApi;
@@ -62,10 +54,8 @@ async function refusal(body: Record<string, unknown>): Promise<string> {
     await create(body);
   } catch (err) {
     // 422 Invalid (schema, CEL); 400 BadRequest for an unknown field under strict field validation.
-    if (err instanceof k8s.ApiException && (err.code === 422 || err.code === 400)) {
-      const parsed = (typeof err.body === "string" ? JSON.parse(err.body) : err.body) as { message: string };
-      return parsed.message;
-    }
+    const status = apiStatus(err);
+    if (status && (status.code === 422 || status.code === 400)) return status.message ?? "";
     throw err;
   }
   assert.fail(`the API server accepted ${JSON.stringify(body)}`);

@@ -6,10 +6,11 @@ import * as path from "node:path";
 import { parseAllDocuments, stringify } from "yaml";
 import { toolPath } from "../../sandbox/toolchain/paths";
 import { repoRoot, sandboxKubeconfig } from "../support/cluster";
+import { CHARTS_DIR, EXAMPLES_DIR, PLATFORM_FILES } from "../../infra/cdk8s/defaults";
 
-export const chartsOut = path.join(repoRoot, "charts-out");
+export const chartsOut = path.join(repoRoot, CHARTS_DIR);
 /** The example networks: a separate step, in a subfolder `kubectl apply -f charts-out/` skips. */
-export const examplesDir = path.join(chartsOut, "examples");
+export const examplesDir = path.join(chartsOut, EXAMPLES_DIR);
 const CRD_NAME = "bitcoinnetworks.regnet.dev";
 
 export interface KubectlResult {
@@ -50,15 +51,12 @@ export function exampleFiles(): string[] {
     .readdirSync(examplesDir)
     .filter((f) => f.endsWith(".yaml"))
     .sort()
-    .map((f) => path.join("examples", f));
+    .map((f) => path.join(EXAMPLES_DIR, f));
 }
 
 export function toYaml(objects: Manifest[]): string {
   return objects.map((o) => stringify(o)).join("---\n");
 }
-
-/** The platform's charts: all of charts-out/ but its examples/ folder. */
-export const PLATFORM_FILES = ["regnet-cluster.k8s.yaml", "regnet-controller.k8s.yaml"];
 
 /**
  * Server-side applies the platform for real — every object of its charts except the controller

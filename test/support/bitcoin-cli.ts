@@ -7,7 +7,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
-import { RPC_PORTS, readCredentials } from "../../provider/engine/desired";
+import { readCredentials } from "../../provider/engine/desired";
+import { RPC_PORTS } from "../../provider/spec/constants";
 import { toolPath } from "../../sandbox/toolchain/paths";
 
 /** Where a Core node answers RPC and with which credentials. */

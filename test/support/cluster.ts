@@ -1,10 +1,11 @@
 // Test helpers shared by the integration and e2e layers: the sandbox's kubeconfig, API clients,
 // a throwaway namespace per test file, and a bounded poll.
-import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { currentInstance } from "../../sandbox/cluster/instance";
+import { setTimeout as sleep } from "node:timers/promises";
+import { messageOf } from "../../provider/errors";
 
-export const repoRoot = path.resolve(__dirname, "..", "..", "..");
+export { repoRoot } from "../../sandbox/toolchain/paths";
 /** This checkout's sandbox (REGNET_SANDBOX selects a named one): where `sandbox up` writes its kubeconfig. */
 export const sandboxKubeconfig = currentInstance().kubeconfig;
 /** The kubeconfig the tests use: $KUBECONFIG (another cluster, or a sandbox instance), else the default sandbox's. */
@@ -45,9 +46,9 @@ export async function waitFor<T>(
       lastError = err;
     }
     if (Date.now() > deadline) {
-      const why = lastError instanceof Error ? `: last error: ${lastError.message}` : "";
+      const why = lastError !== undefined ? `: last error: ${messageOf(lastError)}` : "";
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${why}`);
     }
-    await new Promise((r) => setTimeout(r, intervalMs));
+    await sleep(intervalMs);
   }
 }

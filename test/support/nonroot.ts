@@ -13,6 +13,7 @@ import type * as k8s from "@kubernetes/client-node";
 import { DATA_DIR } from "../../provider/engine/desired";
 import { toolPath, type BinaryName } from "../../sandbox/toolchain/paths";
 import { waitFor } from "./cluster";
+import { setTimeout as sleep } from "node:timers/promises";
 
 export interface NonRootRun {
   /** Everything the process printed. */
@@ -102,7 +103,7 @@ export async function runAsPodUser(pod: k8s.V1Pod, secret: k8s.V1Secret, ready: 
     return { output, dataOwners };
   } finally {
     child.kill("SIGTERM");
-    await Promise.race([closed, new Promise((r) => setTimeout(r, 20_000))]);
+    await Promise.race([closed, sleep(20_000)]);
     if (exited === undefined) child.kill("SIGKILL");
     await closed;
     fs.rmSync(dir, { recursive: true, force: true });

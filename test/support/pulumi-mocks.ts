@@ -14,9 +14,11 @@ export interface Registered {
 export async function declared(
   config: Record<string, string>,
   program: () => ReturnType<typeof regnetStack> = () => regnetStack(repoRoot),
+  /** Keys set as secrets (`pulumi config set --secret`). */
+  secretKeys: string[] = [],
 ): Promise<Registered[]> {
   const registered: Registered[] = [];
-  pulumi.runtime.setAllConfig(config);
+  pulumi.runtime.setAllConfig(config, secretKeys);
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {

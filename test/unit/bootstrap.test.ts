@@ -4,17 +4,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { blocksToMine } from "../../provider/engine/bootstrap";
-import type { NodeView } from "../../provider/engine/observe";
+import { nodeView } from "../support/nodes";
 
 const mining = { mining: { initialBlocks: 101 } };
-const view = (ordinal: number, height?: number, ready = true): NodeView => ({
-  ordinal,
-  pod: `n-${ordinal}`,
-  uid: `uid-${ordinal}`,
-  ip: `10.0.0.${ordinal + 1}`,
-  ready,
-  ...(height === undefined ? {} : { rpc: { added: [], peers: [], tip: { chain: "regtest", height, bestBlockHash: "h" }, version: "v" } }),
-});
+/** Node `ordinal`, Ready, at `height` (undefined: it did not answer). */
+const view = (ordinal: number, height?: number, ready = true) => nodeView(ordinal, { ready, answered: height !== undefined, height });
 
 test("a fresh network that is not wired yet waits; once wired, node 0 mines all initial blocks", () => {
   const nodes = [view(0, 0), view(1, 0), view(2, 0)];

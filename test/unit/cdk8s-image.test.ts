@@ -1,13 +1,13 @@
 // The controller image (Dockerfile) drops the packages only the Pulumi front door and the cdk8s
-// app use. Checked here against what loading the controller actually requires, since the image
-// itself cannot be built on this machine.
+// app use. Checked here against what loading the controller actually requires, without building
+// the image (the tests need no container builder).
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { repoRoot } from "../../sandbox/toolchain/paths";
 
-const repoRoot = path.resolve(__dirname, "..", "..", "..");
 const dockerfile = fs.readFileSync(path.join(repoRoot, "Dockerfile"), "utf8");
 
 test("the controller loads none of the packages the image uninstalls", () => {

@@ -29,6 +29,8 @@ function find<T>(chart: Chart, kind: string, name?: string): Manifest & T {
   return found[0];
 }
 
+const controllerOf = (app: ReturnType<typeof testApp>) => definePlatform(app).controller;
+
 const CLUSTER_SCOPED = new Set(["CustomResourceDefinition", "Namespace", "ClusterRole", "ClusterRoleBinding"]);
 
 test("each chart's YAML matches its snapshot", async (t) => {
@@ -145,7 +147,15 @@ test("secretNamespaces moves the Secret verbs out of the ClusterRole into per-na
   assert.ok(hasSecrets(find<k8s.V1ClusterRole>(wide, "ClusterRole", "regnet-controller")));
   assert.equal(manifests(wide).filter((m) => m.kind === "RoleBinding").length, 0);
 
-  const scoped = definePlatform(testApp(), { secretNamespaces: ["team-a", "team-b"] }).cluster;
+  const scopedPlatform = definePlatform(testApp(), { secretNamespaces: ["team-a", "team-b"] });
+  const scoped = scopedPlatform.cluster;
+  // The controller is told, and watches Secrets only where it may list them.
+  const d = find<k8s.V1Deployment>(scopedPlatform.controller, "Deployment", "regnet-controller");
+  assert.deepEqual(d.spec?.template.spec?.containers[0].args, ["--secret-namespaces=team-a,team-b"]);
+  assert.equal(
+    find<k8s.V1Deployment>(controllerOf(testApp()), "Deployment", "regnet-controller").spec?.template.spec?.containers[0].args,
+    undefined,
+  );
   assert.ok(!hasSecrets(find<k8s.V1ClusterRole>(scoped, "ClusterRole", "regnet-controller")));
   assert.ok(hasSecrets(find<k8s.V1ClusterRole>(scoped, "ClusterRole", "regnet-controller-secrets")));
   const bindings = manifests<k8s.V1RoleBinding>(scoped).filter((m) => m.kind === "RoleBinding");

@@ -7,9 +7,10 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { repoRoot } from "../../sandbox/toolchain/paths";
+import { CHARTS_DIR, PLATFORM_FILES } from "../../infra/cdk8s/defaults";
 
-const repoRoot = path.resolve(__dirname, "..", "..", "..");
-const chartsOut = path.join(repoRoot, "charts-out");
+const chartsOut = path.join(repoRoot, CHARTS_DIR);
 const importsDir = path.join(repoRoot, "infra", "cdk8s", "imports");
 
 function tempDir(t: { after: (fn: () => void) => void }, prefix: string): string {
@@ -47,7 +48,7 @@ test("infra/cdk8s/imports equals what cdk8s import makes from the synthesized CR
   const out = tempDir(t, "regnet-import-");
   execFileSync(
     path.join(repoRoot, "node_modules", ".bin", "cdk8s"),
-    ["import", "--language", "typescript", "--output", out, path.join(chartsOut, "regnet-cluster.k8s.yaml")],
+    ["import", "--language", "typescript", "--output", out, path.join(chartsOut, PLATFORM_FILES[0])],
     // stderr is piped (in the error if it fails): the CLI's npm version check is noisy offline.
     { cwd: out, stdio: "pipe", env: { ...process.env, PATH: `${path.dirname(process.execPath)}:${process.env.PATH}` } },
   );

@@ -4,7 +4,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Resvg } from "@resvg/resvg-js";
-import { computeStatus, networkLinks, type NodeFacts, type StatusInputs } from "../../provider/engine/status";
+import { computeStatus, networkLinks, type StatusInputs } from "../../provider/engine/status";
+import { nodeIp as ip, nodeView, type NodeSketch } from "../support/nodes";
 import type { NetworkView } from "../../provider/engine";
 import { validateSpec } from "../../provider/spec";
 import { defaultLayout, graphModel, toDot } from "../../provider/cli/graph/model";
@@ -12,23 +13,22 @@ import { dotToSvg, draw, formatOfFile, svgToPng } from "../../provider/cli/graph
 import { describeModel } from "../../provider/cli/commands/graph";
 import { pngFacts, svgFacts } from "../support/picture";
 
-const ip = (o: number) => `10.244.0.${10 + o}`;
-const facts = (height: number, added: number[] = []): NodeFacts => ({
+/** What a node reported: its height (and tip), and the nodes it added. */
+const facts = (height: number, added: number[] = []): NodeSketch => ({
   height,
-  bestBlockHash: height.toString(16).padStart(64, "0"),
+  hash: height.toString(16).padStart(64, "0"),
   version: "/Satoshi:29.99.0/",
-  added: added.map((o) => ({ address: `${ip(o)}:18444`, connected: true })),
+  added: added.map((o) => `${ip(o)}:18444`),
 });
 
-/** A view as the engine builds it: the real computeStatus and networkLinks over pods and facts. */
-function view(input: object, pods: { ordinal: number; ready: boolean }[], f: [number, NodeFacts][]): NetworkView {
+/** A view as the engine builds it: the real computeStatus and networkLinks over the nodes (a node without facts did not answer). */
+function view(input: object, pods: { ordinal: number; ready: boolean }[], f: [number, NodeSketch][]): NetworkView {
   const r = validateSpec(input);
   assert.ok(r.ok);
   const inputs: StatusInputs = {
     name: "net",
     spec: r.spec,
-    pods: pods.map((p) => ({ ordinal: p.ordinal, name: `net-${p.ordinal}`, ip: ip(p.ordinal), ready: p.ready })),
-    facts: new Map(f),
+    nodes: pods.map((p) => nodeView(p.ordinal, { ready: p.ready, ...(new Map(f).get(p.ordinal) ?? { answered: false }) })),
     rpcSecretName: "net-rpc",
     now: new Date(),
   };

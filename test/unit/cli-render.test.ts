@@ -4,7 +4,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import YAML from "yaml";
-import { computeStatus, networkLinks, type NodeFacts, type StatusInputs } from "../../provider/engine/status";
+import { computeStatus, networkLinks, type StatusInputs } from "../../provider/engine/status";
+import { nodeIp as ip, nodeView, type NodeSketch } from "../support/nodes";
 import type { NetworkView } from "../../provider/engine";
 import { validateSpec } from "../../provider/spec";
 import { describeTopology, formatDocument, networkDocument, networksTable, nodesTable, summarize } from "../../provider/cli/render/status";
@@ -13,23 +14,23 @@ import { formatResult } from "../../provider/cli/commands/rpc";
 import { conditionMet } from "../../provider/cli/commands/wait";
 import { tipSpread } from "../../provider/cli/commands/mine";
 
-const ip = (o: number) => `10.244.0.${10 + o}`;
 const hash = (h: number) => h.toString(16).padStart(64, "0");
-const facts = (height: number, added: number[] = []): NodeFacts => ({
+/** What a node reported: its height (and tip), and the nodes it added. */
+const facts = (height: number, added: number[] = []): NodeSketch => ({
   height,
-  bestBlockHash: hash(height),
+  hash: hash(height),
   version: "btcd 0.26.2",
-  added: added.map((o) => ({ address: `${ip(o)}:18444`, connected: true })),
+  added: added.map((o) => `${ip(o)}:18444`),
 });
 
-function view(name: string, input: object, ready: boolean[], f: [number, NodeFacts][]): NetworkView {
+/** A view built by the real computeStatus/networkLinks over the nodes (a node without facts did not answer). */
+function view(name: string, input: object, ready: boolean[], f: [number, NodeSketch][]): NetworkView {
   const r = validateSpec(input);
   assert.ok(r.ok);
   const inputs: StatusInputs = {
     name,
     spec: r.spec,
-    pods: ready.map((rd, o) => ({ ordinal: o, name: `${name}-${o}`, ip: ip(o), ready: rd })),
-    facts: new Map(f),
+    nodes: ready.map((rd, o) => nodeView(o, { pod: `${name}-${o}`, ready: rd, ...(new Map(f).get(o) ?? { answered: false }) })),
     rpcSecretName: `${name}-rpc`,
     now: new Date("2026-12-01T00:00:00Z"),
   };

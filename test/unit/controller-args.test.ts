@@ -9,6 +9,7 @@ test("defaults: in-cluster, all namespaces, leader election on", () => {
   const a = parseControllerArgs([]);
   assert.equal(a.kubeconfig, undefined);
   assert.equal(a.namespace, undefined);
+  assert.equal(a.secretNamespaces, undefined);
   assert.equal(a.workers, 2);
   assert.equal(a.resyncMs, 60_000);
   assert.equal(a.httpPort, 8080);
@@ -42,6 +43,8 @@ test("flags are read", () => {
     "port-forward",
     "--leader-election-namespace",
     "x",
+    "--secret-namespaces",
+    "team-a,team-b",
   ]);
   assert.equal(a.kubeconfig, "/tmp/kc");
   assert.equal(a.namespace, "team-a");
@@ -52,6 +55,7 @@ test("flags are read", () => {
   assert.deepEqual([a.leaseDurationMs, a.renewDeadlineMs, a.retryPeriodMs], [4000, 3000, 500]);
   assert.equal(a.rpcAccess, "port-forward");
   assert.equal(a.leaseNamespace, "x");
+  assert.deepEqual(a.secretNamespaces, ["team-a", "team-b"]);
 });
 
 test("bad flags are refused with the flag named", () => {

@@ -3,8 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ExponentialBackoff, WorkQueue } from "../../provider/controller/queue";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { setTimeout as sleep } from "node:timers/promises";
 
 test("back-off doubles per key from the base up to the cap, and forget resets it", () => {
   const b = new ExponentialBackoff(200, 5 * 60_000);

@@ -1,9 +1,10 @@
-// Outputs: inputs merged with the observation, node list sorted, nulls dropped.
+// Outputs: inputs merged with the observation, node list sorted, undefined dropped.
 import { test } from "node:test";
 import * as assert from "node:assert/strict";
-import { outputsOf, type ObservedStatus } from "../../provider/pulumi/outputs";
+import { outputsOf } from "../../provider/pulumi/outputs";
+import type { NetworkStatus, NodeStatus } from "../../provider/engine/types";
 
-const node = (ordinal: number, patch: Partial<ObservedStatus["nodes"][number]> = {}) => ({
+const node = (ordinal: number, patch: Partial<NodeStatus> = {}): NodeStatus => ({
   ordinal,
   pod: `alpha-${ordinal}`,
   ip: `10.244.0.${ordinal + 2}`,
@@ -15,7 +16,7 @@ const node = (ordinal: number, patch: Partial<ObservedStatus["nodes"][number]> =
   version: "/btcd:0.26.2/",
   ...patch,
 });
-const status = (nodes: ObservedStatus["nodes"], patch: Partial<ObservedStatus> = {}): ObservedStatus => ({
+const status = (nodes: NodeStatus[], patch: Partial<NetworkStatus> = {}): NetworkStatus => ({
   nodes,
   readyNodes: nodes.filter((n) => n.ready).length,
   selector: "app.kubernetes.io/instance=alpha",
@@ -23,13 +24,14 @@ const status = (nodes: ObservedStatus["nodes"], patch: Partial<ObservedStatus> =
   synced: true,
   height: 101,
   rpcSecretName: "alpha-rpc",
+  conditions: [],
   ...patch,
 });
 
 test("outputs merge inputs with the observation, without __provider or undefined", () => {
   const outs = outputsOf(
     { name: "alpha", namespace: "ns", spec: { nodes: 3 }, __provider: "code", kubeconfigPath: undefined },
-    status([node(2), node(0, { ip: null, height: null }), node(1)]),
+    status([node(2), node(0, { ip: undefined, height: undefined }), node(1)]),
   );
   assert.equal(outs.__provider, undefined);
   assert.ok(!("kubeconfigPath" in outs));
@@ -42,4 +44,5 @@ test("outputs merge inputs with the observation, without __provider or undefined
   assert.ok(!("ip" in nodes[0]) && !("height" in nodes[0]));
   assert.equal(outs.rpcSecretName, "alpha-rpc");
   assert.equal(outs.readyNodes, 3);
+  assert.ok(!("conditions" in outs), "conditions stay out of state");
 });

@@ -8,7 +8,7 @@ import { repoRoot } from "../../sandbox/toolchain/paths";
 import { declared } from "../support/pulumi-mocks";
 import type { NetworkInputs } from "../../provider/pulumi";
 
-test("default stack: only BitcoinNetworks, with the configured namespace and an absolute kubeconfig path", async () => {
+test("default stack: only BitcoinNetworks, with the configured namespace and kubeconfigPath as written", async () => {
   const registered = await declared({
     "regnet:networks": JSON.stringify([
       { name: "alpha", nodes: 3 },
@@ -27,10 +27,25 @@ test("default stack: only BitcoinNetworks, with the configured namespace and an 
       ["beta", "other", 1],
     ],
   );
-  assert.equal(inputs[0].kubeconfigPath, `${repoRoot}/.regnet/kubeconfig`);
+  assert.equal(inputs[0].kubeconfigPath, ".regnet/kubeconfig");
 
   pulumi.runtime.setAllConfig({ "regnet:networks": JSON.stringify([{ name: "a" }, { name: "a" }]) });
   assert.throws(() => regnetStack(repoRoot), /networks\[1\].*"a" is used twice/);
   pulumi.runtime.setAllConfig({ "regnet:networks": JSON.stringify([{ nodes: 1 }]) });
   assert.throws(() => regnetStack(repoRoot), /networks\[0\] needs a name/);
+});
+
+test("a kubeconfig set without --secret is refused (it would be stored in plaintext); as a secret it is passed on", async () => {
+  const config = { "regnet:networks": JSON.stringify([{ name: "alpha" }]), "regnet:kubeconfig": "apiVersion: v1" };
+  pulumi.runtime.setAllConfig(config);
+  assert.throws(() => regnetStack(repoRoot), /regnet:kubeconfig .*not a secret.*pulumi config set --secret regnet:kubeconfig/);
+  const registered = await declared(config, undefined, ["regnet:kubeconfig"]);
+  assert.equal(registered.length, 1);
+  // Unset keys come as Pulumi.yaml's "" defaults: the same as absent.
+  const unset = await declared({
+    "regnet:networks": JSON.stringify([{ name: "alpha" }]),
+    "regnet:kubeconfig": "",
+    "regnet:kubeconfigPath": "",
+  });
+  assert.deepEqual([unset[0].inputs.kubeconfig, unset[0].inputs.kubeconfigPath], [undefined, undefined]);
 });

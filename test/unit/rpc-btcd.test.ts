@@ -59,7 +59,7 @@ function startBtcd(i: number): ChildProcess {
 
 const kc = new k8s.KubeConfig(); // direct access never touches the API server
 const target = (i: number, ip = ips[i]): NodeTarget => ({ namespace: "local", pod: `btcd-${i}`, ip, implementation: "btcd" });
-const creds = (i: number, password = PASSWORD): RpcCredentials => ({ user: USER, password, certPem: certs[i] });
+const creds = (i: number, password = PASSWORD): RpcCredentials => ({ user: USER, password, tlsCert: certs[i] });
 
 let client: RpcClient;
 
@@ -181,7 +181,7 @@ test("a wrong password fails with HTTP_401 and no trace of either password", asy
 });
 
 test("the certificate is pinned: another node's certificate is refused, without the password in the error", async () => {
-  const err = await client.call(target(0), { user: USER, password: PASSWORD, certPem: certs[1] }, "getinfo", []).catch((e: unknown) => e);
+  const err = await client.call(target(0), { user: USER, password: PASSWORD, tlsCert: certs[1] }, "getinfo", []).catch((e: unknown) => e);
   assert.ok(err instanceof RpcError, String(err));
   assert.match(err.message, /certificate/);
   assert.ok(!util.inspect(err, { depth: 10, showHidden: true }).includes(PASSWORD));
@@ -206,7 +206,7 @@ test("auto access: a real node answering at its address is reached directly", as
 });
 
 test("auto access: something else answering at the address (a proxy's HTTP 426) means port-forward", async () => {
-  // What this machine's transparent proxy does for any address it cannot route: accept, answer 426.
+  // What a transparent proxy on the way does for an address it cannot route: accept, answer 426.
   const proxy = net.createServer((c) => c.once("data", () => c.end("HTTP/1.0 426 Upgrade Required\r\ncontent-length: 0\r\n\r\n")));
   const ip = `127.77.${base}.3`;
   await new Promise<void>((r) => proxy.listen(18334, ip, r));

@@ -2,36 +2,22 @@
 // with reasons, messages, observedGeneration and stable transition times.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { type NodeFacts, type ObservedPod, type StatusInputs, computeStatus, networkLinks, nodeState } from "../../provider/engine/status";
+import { type StatusInputs, computeStatus, networkLinks, nodeState } from "../../provider/engine/status";
 import type { Condition } from "../../provider/engine/types";
+import { nodeIp as ip, nodeView, type NodeSketch } from "../support/nodes";
 
-const ip = (o: number) => `10.244.0.${10 + o}`;
-const pod = (ordinal: number, ready = true, withIp = true): ObservedPod => ({
-  ordinal,
-  name: `net-${ordinal}`,
-  ip: withIp ? ip(ordinal) : undefined,
-  ready,
-});
 const HASH = "aa".repeat(32);
-const facts = (added: number[] = [], over: Partial<NodeFacts> = {}): NodeFacts => ({
-  height: 101,
-  bestBlockHash: HASH,
-  version: "/btcd:0.26.2/",
-  added: added.map((o) => ({ address: `${ip(o)}:18444`, connected: true })),
-  ...over,
-});
+const addr = (o: number) => `${ip(o)}:18444`;
+/** Node `o`: a ready pod at height 101 that has added (connected) the nodes `added`, and the rest of `s`. */
+const node = (o: number, added: number[] = [], s: NodeSketch = {}) =>
+  nodeView(o, { height: 101, hash: HASH, version: "/btcd:0.26.2/", added: added.map(addr), ...s });
 const now = new Date("2026-11-23T22:00:00Z");
 
 function inputs(over: Partial<StatusInputs>): StatusInputs {
   return {
     name: "net",
     spec: { nodes: 3, topology: { type: "mesh" } },
-    pods: [pod(0), pod(1), pod(2)],
-    facts: new Map([
-      [0, facts([1, 2])],
-      [1, facts([2])],
-      [2, facts()],
-    ]),
+    nodes: [node(0, [1, 2]), node(1, [2]), node(2)],
     rpcSecretName: "net-rpc",
     generation: 4,
     now,
@@ -73,15 +59,7 @@ test("a settled mesh of 3: ready, wired, synced", () => {
 });
 
 test("a missing peer: not wired, the message names the node and its count", () => {
-  const s = computeStatus(
-    inputs({
-      facts: new Map([
-        [0, facts([1])],
-        [1, facts([2])],
-        [2, facts()],
-      ]),
-    }),
-  );
+  const s = computeStatus(inputs({ nodes: [node(0, [1]), node(1, [2]), node(2)] }));
   assert.equal(s.wired, false);
   assert.equal(s.synced, true);
   assert.deepEqual(
@@ -95,59 +73,26 @@ test("a missing peer: not wired, the message names the node and its count", () =
 });
 
 test("connections seen in getpeerinfo (either direction) count too", () => {
-  const bare = (peerIps?: string[]): NodeFacts => ({ height: 101, bestBlockHash: HASH, peerIps });
+  const bare = (o: number, peerIps?: string[]) => node(o, [], { peerIps });
   // 0-1 seen by node 0 (outbound), 0-2 seen only by node 2 (inbound), 1-2 seen by nobody.
-  const s = computeStatus(
-    inputs({
-      facts: new Map([
-        [0, bare([ip(1)])],
-        [1, bare()],
-        [2, bare([ip(0)])],
-      ]),
-    }),
-  );
+  const s = computeStatus(inputs({ nodes: [bare(0, [ip(1)]), bare(1), bare(2, [ip(0)])] }));
   assert.deepEqual(
     s.nodes.map((n) => n.peers),
     [2, 1, 1],
   );
   assert.equal(s.wired, false);
-  const all = computeStatus(
-    inputs({
-      facts: new Map([
-        [0, bare([ip(1), ip(2)])],
-        [1, bare([ip(2)])],
-        [2, bare()],
-      ]),
-    }),
-  );
+  const all = computeStatus(inputs({ nodes: [bare(0, [ip(1), ip(2)]), bare(1, [ip(2)]), bare(2)] }));
   assert.equal(all.wired, true);
 });
 
 test("an added peer that is not connected does not count", () => {
-  const f = facts([1, 2]);
-  const s = computeStatus(
-    inputs({
-      facts: new Map([
-        [0, { ...f, added: f.added!.map((p, i) => ({ ...p, connected: i === 0 })) }],
-        [1, facts([2])],
-        [2, facts()],
-      ]),
-    }),
-  );
+  const s = computeStatus(inputs({ nodes: [node(0, [1, 2], { unconnected: [addr(2)] }), node(1, [2]), node(2)] }));
   assert.equal(s.wired, false);
   assert.equal(s.nodes[0].peers, 1);
 });
 
 test("a node not ready: expected peers are counted among ready nodes, conditions say why", () => {
-  const s = computeStatus(
-    inputs({
-      pods: [pod(0), pod(1), pod(2, false)],
-      facts: new Map([
-        [0, facts([1, 2])],
-        [1, facts([2])],
-      ]),
-    }),
-  );
+  const s = computeStatus(inputs({ nodes: [node(0, [1, 2]), node(1, [2]), node(2, [], { ready: false })] }));
   assert.equal(s.readyNodes, 2);
   assert.deepEqual(
     s.nodes.map((n) => [n.ready, n.peers, n.expectedPeers]),
@@ -168,7 +113,7 @@ test("a node not ready: expected peers are counted among ready nodes, conditions
 });
 
 test("missing pods and pods without IPs are listed", () => {
-  const s = computeStatus(inputs({ spec: { nodes: 4, topology: { type: "ring" } }, pods: [pod(0), pod(1, false, false)] }));
+  const s = computeStatus(inputs({ spec: { nodes: 4, topology: { type: "ring" } }, nodes: [node(0, [1, 2]), node(1, [], { ip: null })] }));
   assert.deepEqual(
     s.nodes.map((n) => n.pod),
     ["net-0", "net-1", "net-2", "net-3"],
@@ -178,15 +123,7 @@ test("missing pods and pods without IPs are listed", () => {
 });
 
 test("two tips: not synced, heights listed; height is the highest", () => {
-  const s = computeStatus(
-    inputs({
-      facts: new Map([
-        [0, facts([1, 2])],
-        [1, facts([2], { height: 99, bestBlockHash: "bb".repeat(32) })],
-        [2, facts()],
-      ]),
-    }),
-  );
+  const s = computeStatus(inputs({ nodes: [node(0, [1, 2]), node(1, [2], { height: 99, hash: "bb".repeat(32) }), node(2)] }));
   assert.equal(s.wired, true);
   assert.equal(s.synced, false);
   assert.equal(s.height, 101);
@@ -196,15 +133,7 @@ test("two tips: not synced, heights listed; height is the highest", () => {
 });
 
 test("an unknown tip (RPC failed) is not synced", () => {
-  const s = computeStatus(
-    inputs({
-      facts: new Map([
-        [0, facts([1, 2])],
-        [1, facts([2])],
-        [2, {}],
-      ]),
-    }),
-  );
+  const s = computeStatus(inputs({ nodes: [node(0, [1, 2]), node(1, [2]), node(2, [], { answered: false })] }));
   assert.equal(s.synced, false);
   assert.equal(cond(s.conditions, "Synced").reason, "TipUnknown");
   assert.equal(cond(s.conditions, "Synced").message, "node 2: tip unknown");
@@ -218,7 +147,7 @@ test("pods above spec.nodes (scaling down) are not reported", () => {
 });
 
 test("zero nodes: trivially ready, wired and synced at height 0", () => {
-  const s = computeStatus(inputs({ spec: { nodes: 0, topology: { type: "mesh" } }, pods: [], facts: new Map() }));
+  const s = computeStatus(inputs({ spec: { nodes: 0, topology: { type: "mesh" } }, nodes: [] }));
   assert.deepEqual([s.readyNodes, s.wired, s.synced, s.height, s.nodes.length], [0, true, true, 0, 0]);
 });
 
@@ -230,13 +159,15 @@ test("lastTransitionTime is kept while a condition's status is unchanged", () =>
     same.conditions.map((c) => c.lastTransitionTime),
     first.conditions.map((c) => c.lastTransitionTime),
   );
-  const flipped = computeStatus(inputs({ previous: first.conditions, now: later, pods: [pod(0), pod(1), pod(2, false)] }));
+  const flipped = computeStatus(
+    inputs({ previous: first.conditions, now: later, nodes: [node(0, [1, 2]), node(1, [2]), node(2, [], { ready: false })] }),
+  );
   assert.equal(cond(flipped.conditions, "Ready").lastTransitionTime, later.toISOString());
 });
 
 test("long node lists are truncated in messages", () => {
   const n = 30;
-  const s = computeStatus(inputs({ spec: { nodes: n, topology: { type: "ring" } }, pods: [], facts: new Map() }));
+  const s = computeStatus(inputs({ spec: { nodes: n, topology: { type: "ring" } }, nodes: [] }));
   const m = cond(s.conditions, "Ready").message;
   assert.match(m, /and 20 more$/);
 });
@@ -252,13 +183,7 @@ test("networkLinks: every link the topology wants, connected only when both ends
   const links = networkLinks(
     inputs({
       spec: { nodes: 4, topology: { type: "ring" } },
-      pods: [pod(0), pod(1), pod(2), pod(3, false)],
-      facts: new Map([
-        [0, facts([1, 3])],
-        [1, facts()],
-        [2, facts([], { peerIps: [ip(3)] })],
-        [3, facts()],
-      ]),
+      nodes: [node(0, [1, 3]), node(1), node(2, [], { peerIps: [ip(3)] }), node(3, [], { ready: false })],
     }),
   );
   assert.deepEqual(links, [
@@ -271,8 +196,7 @@ test("networkLinks: every link the topology wants, connected only when both ends
   const s = computeStatus(
     inputs({
       spec: { nodes: 4, topology: { type: "ring" } },
-      pods: [pod(0), pod(1), pod(2), pod(3, false)],
-      facts: new Map([[0, facts([1, 3])]]),
+      nodes: [node(0, [1, 3]), node(1, [], { answered: false }), node(2, [], { answered: false }), node(3, [], { ready: false })],
     }),
   );
   assert.deepEqual(
@@ -291,13 +215,9 @@ test("networkLinks: a settled mesh has all links connected, as status says wired
 test("nodeState: down when not ready or not answering, lagging when behind the network's height, else ready", () => {
   const s = computeStatus(
     inputs({
-      pods: [pod(0), pod(1), pod(2), pod(3, false)],
+      // node 2 answers nothing; node 3 is not ready; node 4 has no pod
+      nodes: [node(0, [], { height: 105 }), node(1, [], { height: 101 }), node(2, [], { answered: false }), node(3, [], { ready: false })],
       spec: { nodes: 5, topology: { type: "mesh" } },
-      facts: new Map([
-        [0, facts([], { height: 105 })],
-        [1, facts([], { height: 101 })],
-        // node 2 answers nothing (no facts); node 3 is not ready; node 4 has no pod
-      ]),
     }),
   );
   assert.deepEqual(

@@ -3,16 +3,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { desiredEdges } from "../../provider/engine/wiring/topology";
-import { type NodeWiring, type WiringNode, peerAddress, planWiring } from "../../provider/engine/wiring/plan";
+import { type NodeWiring, planWiring } from "../../provider/engine/wiring/plan";
+import { peerAddress, type NodeView } from "../../provider/engine/node";
+import { nodeIp as ip, nodeView, type NodeSketch } from "../support/nodes";
 
-const ip = (o: number) => `10.244.0.${10 + o}`;
 const addr = (o: number) => `${ip(o)}:18444`;
-const node = (ordinal: number, added: string[] = [], ready = true, nodeIp: string | undefined = ip(ordinal)): WiringNode => ({
-  ordinal,
-  ip: nodeIp,
-  ready,
-  added,
-});
+/** A node that answered, having added `added`; `nodeIp` null: no IP yet. */
+const node = (ordinal: number, added: string[] = [], ready = true, nodeIp: string | null = ip(ordinal), more: NodeSketch = {}): NodeView =>
+  nodeView(ordinal, { added, ready, ip: nodeIp, ...more });
 
 test("peerAddress", () => {
   assert.equal(peerAddress("10.0.0.1"), "10.0.0.1:18444");
@@ -22,7 +20,7 @@ test("peerAddress", () => {
 const ring4 = desiredEdges({ type: "ring" }, 4); // 0-1 0-3 1-2 2-3
 const mesh3 = desiredEdges({ type: "mesh" }, 3);
 
-const cases: [string, ReturnType<typeof desiredEdges>, WiringNode[], NodeWiring[]][] = [
+const cases: [string, ReturnType<typeof desiredEdges>, NodeView[], NodeWiring[]][] = [
   [
     "fresh ring of 4: the lower ordinal of each edge dials the higher",
     ring4,
@@ -73,7 +71,7 @@ const cases: [string, ReturnType<typeof desiredEdges>, WiringNode[], NodeWiring[
   [
     "a not-ready node is not asked to change, and a peer without an IP is not dialled",
     mesh3,
-    [node(0, [], false), node(1, ["10.9.9.9:18444"]), { ordinal: 2, ready: true, added: [] }],
+    [node(0, [], false), node(1, ["10.9.9.9:18444"]), node(2, [], true, null)],
     [{ ordinal: 1, add: [], remove: ["10.9.9.9:18444"] }],
   ],
   ["no nodes", [], [], []],
@@ -96,13 +94,16 @@ test("applying a plan gives an empty plan next time (no-op reconcile makes no wr
   for (const edges of [ring4, desiredEdges({ type: "random", degree: 2, seed: 3 }, 4), desiredEdges({ type: "mesh" }, 4)]) {
     const nodes = [node(0), node(1), node(2), node(3)];
     for (const step of planWiring(edges, nodes)) {
-      const n = nodes[step.ordinal];
-      n.added = [...n.added.filter((a) => !step.remove.includes(a)), ...step.add];
+      const rpc = nodes[step.ordinal].rpc!;
+      rpc.added = [
+        ...rpc.added.filter((a) => !step.remove.includes(a.address)),
+        ...step.add.map((address) => ({ address, connected: true })),
+      ];
     }
     assert.deepEqual(planWiring(edges, nodes), []);
     // Every edge is dialled exactly once across the network.
     assert.equal(
-      nodes.reduce((s, n) => s + n.added.length, 0),
+      nodes.reduce((s, n) => s + n.rpc!.added.length, 0),
       edges.length,
     );
   }
@@ -110,7 +111,14 @@ test("applying a plan gives an empty plan next time (no-op reconcile makes no wr
 
 // Catching up: with a chain on the network, two nodes that both lack it are not linked until one
 // has it, and a node with no topology peer at the tip is seeded from the lowest-ordinal tip node.
-const at = (n: WiringNode, height: number, ibd?: boolean, peerIps: string[] = []): WiringNode => ({ ...n, height, ibd, peerIps });
+const at = (n: NodeView, height: number, ibd?: boolean, peerIps: string[] = []): NodeView =>
+  node(
+    n.ordinal,
+    n.rpc?.added.map((a) => a.address),
+    n.ready,
+    n.ip ?? null,
+    { height, ibd, peerIps },
+  );
 
 test("plan: create (no chain yet) links every edge at once, no seeds", () => {
   const nodes = [0, 1, 2].map((o) => at(node(o), 0, true));
@@ -188,7 +196,7 @@ test("plan: btcd (no IBD flag): a lower height counts as catching up", () => {
 });
 
 test("plan: an added peer that is not connected is dialled again; a connected one is not", () => {
-  const nodes = [{ ...node(0, [addr(1), addr(2)]), unconnected: [addr(2)] }, node(1, [addr(2)]), node(2)];
+  const nodes = [node(0, [addr(1), addr(2)], true, ip(0), { unconnected: [addr(2)] }), node(1, [addr(2)]), node(2)];
   assert.deepEqual(planWiring(mesh3, nodes), [{ ordinal: 0, add: [], remove: [], redial: [addr(2)] }]);
   // ...but not while that peer is restarting (not ready).
   nodes[2] = node(2, [], false);

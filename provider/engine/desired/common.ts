@@ -1,12 +1,9 @@
-// Names, ports and paths shared by the desired-state builders (and by the engine's I/O half, which
-// must agree with them: the RPC port it dials, the Secret keys it reads).
-import type { BitcoinNetworkSpec, Implementation } from "../../spec";
+// Names and paths shared by the desired-state builders (and by the engine's I/O half, which must
+// agree with them: the Secret keys it reads). Ports are the spec's (spec/constants.ts).
+import type { BitcoinNetworkSpec } from "../../spec";
 import type { V1ObjectMeta } from "@kubernetes/client-node";
-import { RPC_PORTS } from "../../spec/constants";
 import { networkLabels, ownerReferences } from "../labels";
 import type { NetworkRef } from "../types";
-
-export { P2P_PORT, RPC_PORTS } from "../../spec/constants";
 
 /** Where the Secret is mounted in node containers, and the data directory. */
 export const RPC_MOUNT = "/etc/regnet/rpc";
@@ -32,10 +29,6 @@ export const CONFIG_HASH_ANNOTATION = "regnet.dev/config-hash";
 
 /** Unspendable regtest address (Bitcoin Core's tests use it): mining needs no wallet. */
 export const MINING_ADDRESS = "bcrt1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq3xueyj";
-
-export function rpcPort(implementation: Implementation): number {
-  return RPC_PORTS[implementation];
-}
 
 export function rpcSecretName(ref: Pick<NetworkRef, "name">, spec: Pick<BitcoinNetworkSpec, "rpc">): string {
   return spec.rpc?.secretName ?? `${ref.name}-rpc`;

@@ -3,12 +3,13 @@
 import * as crypto from "node:crypto";
 import type { V1Secret } from "@kubernetes/client-node";
 import type { BitcoinNetworkSpec } from "../../spec";
-import type { RpcCredentialSet } from "../credentials";
+import type { NetworkCredentials } from "../credentials";
 import type { NetworkRef } from "../types";
-import { RPC_MOUNT, SECRET_KEYS, objectMeta, rpcPort, rpcSecretName } from "./common";
+import { RPC_PORTS } from "../../spec/constants";
+import { RPC_MOUNT, SECRET_KEYS, objectMeta, rpcSecretName } from "./common";
 
 /** Files and values of the Secret, as text. */
-export function secretFiles(spec: Pick<BitcoinNetworkSpec, "implementation">, creds: RpcCredentialSet): Record<string, string> {
+export function secretFiles(spec: Pick<BitcoinNetworkSpec, "implementation">, creds: NetworkCredentials): Record<string, string> {
   const files: Record<string, string> = {
     [SECRET_KEYS.user]: creds.user,
     [SECRET_KEYS.password]: creds.password,
@@ -26,7 +27,7 @@ export function secretFiles(spec: Pick<BitcoinNetworkSpec, "implementation">, cr
   files[SECRET_KEYS.btcdConf] = [`rpcuser=${creds.user}`, `rpcpass=${creds.password}`, ""].join("\n");
   files[SECRET_KEYS.btcctlConf] = [
     "regtest=1",
-    `rpcserver=127.0.0.1:${rpcPort("btcd")}`,
+    `rpcserver=127.0.0.1:${RPC_PORTS["btcd"]}`,
     `rpccert=${RPC_MOUNT}/${SECRET_KEYS.tlsCert}`,
     `rpcuser=${creds.user}`,
     `rpcpass=${creds.password}`,
@@ -38,7 +39,12 @@ export function secretFiles(spec: Pick<BitcoinNetworkSpec, "implementation">, cr
 }
 
 /** `name`: the network's RPC Secret by default; rpcConfigSecretName(ref) for one derived from a user's. */
-export function buildSecret(ref: NetworkRef, spec: BitcoinNetworkSpec, creds: RpcCredentialSet, name = rpcSecretName(ref, spec)): V1Secret {
+export function buildSecret(
+  ref: NetworkRef,
+  spec: BitcoinNetworkSpec,
+  creds: NetworkCredentials,
+  name = rpcSecretName(ref, spec),
+): V1Secret {
   const data = Object.fromEntries(Object.entries(secretFiles(spec, creds)).map(([k, v]) => [k, Buffer.from(v, "utf8").toString("base64")]));
   return {
     apiVersion: "v1",
@@ -50,7 +56,7 @@ export function buildSecret(ref: NetworkRef, spec: BitcoinNetworkSpec, creds: Rp
 }
 
 /** The credential keys a Secret holds, each absent when the key is missing. */
-export function secretCredentials(secret: Pick<V1Secret, "data">): Partial<RpcCredentialSet> {
+export function secretCredentials(secret: Pick<V1Secret, "data">): Partial<NetworkCredentials> {
   const get = (k: string) => (secret.data?.[k] !== undefined ? Buffer.from(secret.data[k], "base64").toString("utf8") : undefined);
   return {
     user: get(SECRET_KEYS.user),
@@ -62,7 +68,7 @@ export function secretCredentials(secret: Pick<V1Secret, "data">): Partial<RpcCr
 }
 
 /** Reads the credentials back from a Secret's base64 `data`; undefined when a required key is missing. */
-export function readCredentials(secret: Pick<V1Secret, "data">): RpcCredentialSet | undefined {
+export function readCredentials(secret: Pick<V1Secret, "data">): NetworkCredentials | undefined {
   const { user, password, rpcauth, tlsCert, tlsKey } = secretCredentials(secret);
   if (!user || !password) return undefined;
   return { user, password, rpcauth: rpcauth ?? "", tlsCert, tlsKey };

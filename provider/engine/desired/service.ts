@@ -4,7 +4,8 @@ import type { V1Service } from "@kubernetes/client-node";
 import type { BitcoinNetworkSpec } from "../../spec";
 import { selectorLabels } from "../labels";
 import type { NetworkRef } from "../types";
-import { P2P_PORT, objectMeta, rpcPort } from "./common";
+import { P2P_PORT, RPC_PORTS } from "../../spec/constants";
+import { objectMeta } from "./common";
 
 export function buildService(ref: NetworkRef, spec: Pick<BitcoinNetworkSpec, "implementation">): V1Service {
   return {
@@ -17,7 +18,7 @@ export function buildService(ref: NetworkRef, spec: Pick<BitcoinNetworkSpec, "im
       selector: selectorLabels(ref.name),
       ports: [
         { name: "p2p", port: P2P_PORT, targetPort: "p2p", protocol: "TCP" },
-        { name: "rpc", port: rpcPort(spec.implementation), targetPort: "rpc", protocol: "TCP" },
+        { name: "rpc", port: RPC_PORTS[spec.implementation], targetPort: "rpc", protocol: "TCP" },
       ],
     },
   };

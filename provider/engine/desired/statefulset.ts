@@ -18,17 +18,8 @@ import type {
 import type { BitcoinNetworkSpec, Implementation } from "../../spec";
 import { networkLabels, selectorLabels } from "../labels";
 import type { NetworkRef } from "../types";
-import {
-  CONFIG_HASH_ANNOTATION,
-  DATA_DIR,
-  MINING_ADDRESS,
-  P2P_PORT,
-  RPC_MOUNT,
-  SECRET_KEYS,
-  objectMeta,
-  rpcPort,
-  rpcSecretName,
-} from "./common";
+import { P2P_PORT, RPC_PORTS } from "../../spec/constants";
+import { CONFIG_HASH_ANNOTATION, DATA_DIR, MINING_ADDRESS, RPC_MOUNT, SECRET_KEYS, objectMeta, rpcSecretName } from "./common";
 
 export interface StatefulSetInputs {
   /** secretHash() of the Secret the pods mount: a change rolls the pods. */
@@ -74,7 +65,7 @@ export function nodeArgs(spec: Pick<BitcoinNetworkSpec, "implementation" | "extr
           `--datadir=${DATA_DIR}/data`,
           `--logdir=${DATA_DIR}/logs`,
           `--listen=0.0.0.0:${P2P_PORT}`,
-          `--rpclisten=0.0.0.0:${rpcPort("btcd")}`,
+          `--rpclisten=0.0.0.0:${RPC_PORTS["btcd"]}`,
           `--rpccert=${RPC_MOUNT}/${SECRET_KEYS.tlsCert}`,
           `--rpckey=${RPC_MOUNT}/${SECRET_KEYS.tlsKey}`,
           "--utxocachemaxsize=8",
@@ -188,7 +179,7 @@ export function buildStatefulSet(ref: NetworkRef, spec: BitcoinNetworkSpec, inpu
     env,
     ports: [
       { name: "p2p", containerPort: P2P_PORT, protocol: "TCP" },
-      { name: "rpc", containerPort: rpcPort(spec.implementation), protocol: "TCP" },
+      { name: "rpc", containerPort: RPC_PORTS[spec.implementation], protocol: "TCP" },
     ],
     startupProbe: startupProbe(spec.implementation),
     readinessProbe: readinessProbe(spec.implementation),

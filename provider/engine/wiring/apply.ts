@@ -5,10 +5,10 @@
 import type { RpcCredentials } from "../../rpc";
 import type { Implementation } from "../../spec";
 import type { EngineContext } from "../context";
-import type { NodeView } from "../observe";
+import { hostOf, type NodeView } from "../node";
 import type { Change, NetworkRef } from "../types";
 import type { Edge } from "./topology";
-import { hostOf, planWiring, type NodeWiring, type WiringNode } from "./plan";
+import { planWiring, type NodeWiring } from "./plan";
 import { messageOf } from "../../errors";
 
 /** Keyed by pod UID: a re-created pod (same name) starts with an empty list and must be told again. */
@@ -20,20 +20,6 @@ const ADD_GRACE_MS = 30_000;
 /** How long a one-shot dial (redial, seed) is given before it is tried again. */
 const DIAL_GRACE_MS = 10_000;
 
-/** What the plan needs to know of each node, from what it reported. */
-function wiringNodes(nodes: NodeView[]): WiringNode[] {
-  return nodes.map((n) => ({
-    ordinal: n.ordinal,
-    ip: n.ip,
-    ready: n.ready && !!n.rpc,
-    added: n.rpc?.added.map((a) => a.address) ?? [],
-    unconnected: n.rpc?.added.filter((a) => !a.connected).map((a) => a.address) ?? [],
-    height: n.rpc?.tip.height,
-    ibd: n.rpc?.tip.ibd,
-    peerIps: n.rpc?.peers.map((p) => hostOf(p.addr)) ?? [],
-  }));
-}
-
 /**
  * The plan over the nodes that answered (a Ready node whose list could not be read is left alone
  * this pass), less what was sent moments ago and may still be dialling: btcd lists only *connected*
@@ -44,7 +30,7 @@ function wiringActions(edges: readonly Edge[], nodes: NodeView[], recentAdds: Re
   const uid = new Map(nodes.map((n) => [n.ordinal, n.uid]));
   const fresh = (ordinal: number, address: string, grace: number) =>
     now - (recentAdds.get(addKey(uid.get(ordinal)!, address)) ?? -Infinity) <= grace;
-  return planWiring(edges, wiringNodes(nodes))
+  return planWiring(edges, nodes)
     .map((w) => {
       const step: NodeWiring = { ordinal: w.ordinal, add: w.add.filter((a) => !fresh(w.ordinal, a, ADD_GRACE_MS)), remove: w.remove };
       const redial = w.redial?.filter((a) => !fresh(w.ordinal, a, DIAL_GRACE_MS));

@@ -14,25 +14,8 @@
 // A network with no chain yet (create) is wired whole first and mined after (./bootstrap), so every
 // node hears the new blocks announced by a peer it is already connected to.
 import { P2P_PORT } from "../../spec/constants";
+import { answered, canonAddress, peerAddress, peerIps, type NodeView } from "../node";
 import { type Edge, expectedPeers } from "./topology";
-
-export interface WiringNode {
-  ordinal: number;
-  /** Pod IP; undefined while the pod has none. */
-  ip?: string;
-  /** Ready nodes answer RPC; only they are dialled, and only their lists are changed. */
-  ready: boolean;
-  /** Addresses this node has `addnode`ed (as read from it). Ignored for nodes that are not ready. */
-  added: readonly string[];
-  /** Of `added`, those not connected now (Core lists them; btcd lists only connected ones). */
-  unconnected?: readonly string[];
-  /** Chain height, when known. */
-  height?: number;
-  /** In initial block download (Core says so; unknown for btcd, where a lower height counts). */
-  ibd?: boolean;
-  /** IPs of the peers connected now, either direction. */
-  peerIps?: readonly string[];
-}
 
 export interface NodeWiring {
   ordinal: number;
@@ -46,50 +29,27 @@ export interface NodeWiring {
   seed?: string;
 }
 
-/** `ip:port`, with brackets for IPv6. */
-export function peerAddress(ip: string, port = P2P_PORT): string {
-  return ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
-}
-
-const canon = (address: string) => address.trim().toLowerCase();
-
-/** The host part of `ip:port` / `[v6]:port`. */
-export const hostOf = (addr: string) => addr.slice(0, addr.lastIndexOf(":")).replace(/^\[|\]$/g, "");
-
-/** What a node reported of its peers, for telling whether an edge is connected. */
-export interface PeerFacts {
-  /** Its added peers and whether each is connected now. */
-  added?: readonly { address: string; connected: boolean }[];
-  /** IPs of the peers connected now, inbound or outbound. */
-  peerIps?: readonly string[];
-}
-
 /**
  * True when the edge [a, b] is connected: the lower end lists the higher as an added, connected
  * peer, or either end sees the other's IP among its connected peers.
  */
-export function edgeConnected(
-  [a, b]: Edge,
-  ips: ReadonlyMap<number, string>,
-  facts: ReadonlyMap<number, PeerFacts>,
-  port = P2P_PORT,
-): boolean {
-  const ipA = ips.get(a);
-  const ipB = ips.get(b);
-  if (!ipA || !ipB) return false;
-  const want = canon(peerAddress(ipB, port));
-  if ((facts.get(a)?.added ?? []).some((p) => p.connected && canon(p.address) === want)) return true;
-  return !!(facts.get(a)?.peerIps?.includes(ipB) || facts.get(b)?.peerIps?.includes(ipA));
+export function edgeConnected([a, b]: Edge, byOrdinal: ReadonlyMap<number, NodeView>, port = P2P_PORT): boolean {
+  const [na, nb] = [byOrdinal.get(a), byOrdinal.get(b)];
+  if (!na?.ip || !nb?.ip) return false;
+  const want = canonAddress(peerAddress(nb.ip, port));
+  if ((na.rpc?.added ?? []).some((p) => p.connected && canonAddress(p.address) === want)) return true;
+  return peerIps(na).includes(nb.ip) || peerIps(nb).includes(na.ip);
 }
 
-/** The highest height among ready nodes (0 when none is known). */
-function tipHeight(nodes: readonly WiringNode[]): number {
-  return Math.max(0, ...nodes.filter((n) => n.ready && n.height !== undefined).map((n) => n.height!));
+/** The highest height among the nodes that answered (0 when none is known). */
+function tipHeight(nodes: readonly NodeView[]): number {
+  return Math.max(0, ...nodes.filter(answered).map((n) => n.rpc.tip.height));
 }
 
 /** Behind a tip that exists, and (where the node says) in initial block download. */
-function catchingUp(node: WiringNode, tip: number): boolean {
-  return tip > 0 && node.height !== undefined && node.height < tip && node.ibd !== false;
+function catchingUp(node: NodeView, tip: number): boolean {
+  const t = node.rpc?.tip;
+  return tip > 0 && t !== undefined && t.height < tip && t.ibd !== false;
 }
 
 /**
@@ -99,15 +59,14 @@ function catchingUp(node: WiringNode, tip: number): boolean {
  * that is present but not ready yet is neither added nor removed, so a restarting peer keeps its
  * entry. Nodes with nothing to do are left out: a settled network gives an empty plan.
  */
-export function planWiring(edges: readonly Edge[], nodes: readonly WiringNode[], port = P2P_PORT): NodeWiring[] {
+export function planWiring(edges: readonly Edge[], nodes: readonly NodeView[], port = P2P_PORT): NodeWiring[] {
   const byOrdinal = new Map(nodes.map((n) => [n.ordinal, n]));
   const tip = tipHeight(nodes);
-  const live = (n: WiringNode | undefined): n is WiringNode & { ip: string } => !!(n?.ready && n.ip);
-  const behind = (n: WiringNode) => catchingUp(n, tip);
-  const atTip = nodes.filter((n) => live(n) && n.height === tip).sort((a, b) => a.ordinal - b.ordinal);
+  const behind = (n: NodeView) => catchingUp(n, tip);
+  const atTip = nodes.filter((n) => answered(n) && n.rpc.tip.height === tip).sort((a, b) => a.ordinal - b.ordinal);
   const plan: NodeWiring[] = [];
   for (const node of [...nodes].sort((a, b) => a.ordinal - b.ordinal)) {
-    if (!live(node)) continue;
+    if (!answered(node)) continue;
     const keep = new Set<string>();
     const want: string[] = [];
     for (const peer of expectedPeers(edges, node.ordinal)) {
@@ -115,17 +74,19 @@ export function planWiring(edges: readonly Edge[], nodes: readonly WiringNode[],
       const other = byOrdinal.get(peer);
       if (!other?.ip) continue;
       const address = peerAddress(other.ip, port);
-      keep.add(canon(address));
-      if (live(other) && !(behind(node) && behind(other))) want.push(address);
+      keep.add(canonAddress(address));
+      if (answered(other) && !(behind(node) && behind(other))) want.push(address);
     }
-    const added = new Set(node.added.map(canon));
-    const unconnected = new Set((node.unconnected ?? []).map(canon));
+    const addedList = node.rpc.added.map((a) => a.address);
+    const added = new Set(addedList.map(canonAddress));
+    // Core lists added peers that are not connected; btcd lists only connected ones.
+    const unconnected = new Set(node.rpc.added.filter((a) => !a.connected).map((a) => canonAddress(a.address)));
     const step: NodeWiring = {
       ordinal: node.ordinal,
-      add: want.filter((a) => !added.has(canon(a))),
-      remove: [...new Set(node.added.filter((a) => !keep.has(canon(a))))],
+      add: want.filter((a) => !added.has(canonAddress(a))),
+      remove: [...new Set(addedList.filter((a) => !keep.has(canonAddress(a))))],
     };
-    const redial = want.filter((a) => added.has(canon(a)) && unconnected.has(canon(a)));
+    const redial = want.filter((a) => added.has(canonAddress(a)) && unconnected.has(canonAddress(a)));
     if (redial.length) step.redial = redial;
     const seed = behind(node) ? seedFor(node, edges, byOrdinal, behind, atTip, port) : undefined;
     if (seed) step.seed = seed;
@@ -136,20 +97,20 @@ export function planWiring(edges: readonly Edge[], nodes: readonly WiringNode[],
 
 /** A tip node to seed from, unless the node has (or is getting) a topology peer that is not behind. */
 function seedFor(
-  node: WiringNode,
+  node: NodeView,
   edges: readonly Edge[],
-  byOrdinal: Map<number, WiringNode>,
-  behind: (n: WiringNode) => boolean,
-  atTip: WiringNode[],
+  byOrdinal: Map<number, NodeView>,
+  behind: (n: NodeView) => boolean,
+  atTip: NodeView[],
   port: number,
 ): string | undefined {
   const hasUpToDatePeer = expectedPeers(edges, node.ordinal).some((o) => {
     const peer = byOrdinal.get(o);
-    return !!peer?.ready && !!peer.ip && !behind(peer);
+    return answered(peer) && !behind(peer);
   });
   if (hasUpToDatePeer) return undefined;
   const tipIps = new Set(atTip.map((n) => n.ip));
-  if ((node.peerIps ?? []).some((ip) => tipIps.has(ip))) return undefined; // seeded already
+  if (peerIps(node).some((ip) => tipIps.has(ip))) return undefined; // seeded already
   const seed = atTip.find((n) => n.ordinal !== node.ordinal);
   return seed?.ip ? peerAddress(seed.ip, port) : undefined;
 }

@@ -3,10 +3,9 @@
 import type { RpcCredentials } from "../../rpc";
 import type { Implementation } from "../../spec";
 import type { EngineContext } from "../context";
-import type { NodeView } from "../observe";
+import { hostOf, peerAddress, type NodeView } from "../node";
 import type { Change, NetworkRef } from "../types";
 import { addKey } from "./apply";
-import { hostOf, peerAddress } from "./plan";
 import { messageOf } from "../../errors";
 
 /** A Ready node that has stayed behind the best tip this long, without progress, is nudged... */
