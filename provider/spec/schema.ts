@@ -45,13 +45,17 @@ const topologySchema = z
           error: "must be one of mesh, ring, random, edges: fix topology.type",
         })
         .default("mesh")
-        .describe("mesh: every pair; ring: i to i+1; random: connected, ~degree peers each; edges: as listed"),
+        .describe(
+          "mesh: every pair; ring: i to i+1; random: node i links to degree nodes before it (seeded), resize-stable; edges: as listed",
+        ),
       degree: z
         .int({ error: "must be an integer ≥ 1: set topology.degree to the peers per node you want" })
         .min(1, { error: "must be at least 1: set topology.degree to the peers per node you want" })
         .max(MAX_NODES - 1, { error: `must be below ${MAX_NODES}: lower topology.degree` })
         .optional()
-        .describe("random only: every node gets at least this many peers, few more (less than nodes)"),
+        .describe(
+          "random only: node i links to this many nodes before it, chosen by the seed: every node has at least this many peers, about twice that on average; adding or removing nodes never rewires the others (less than nodes)",
+        ),
       seed: z
         .int({ error: "must be an integer: set topology.seed to any whole number" })
         .min(0, { error: "must be ≥ 0: set topology.seed to a non-negative whole number" })

@@ -50,12 +50,16 @@ function runnerEnv(inst: SandboxInstance, apiserverPort: number): NodeJS.Process
 export async function startRunner(inst: SandboxInstance, apiserverPort: number): Promise<number> {
   fs.mkdirSync(inst.runnerStateDir, { recursive: true });
   const log = fs.openSync(inst.runnerLog, "a");
-  const child = spawn(process.execPath, [RUNNER_MAIN, "--kubeconfig", inst.kubeconfig, "--state-dir", inst.runnerStateDir], {
-    cwd: repoRoot,
-    env: runnerEnv(inst, apiserverPort),
-    detached: true,
-    stdio: ["ignore", log, log],
-  });
+  const child = spawn(
+    process.execPath,
+    [...profileArgs(), RUNNER_MAIN, "--kubeconfig", inst.kubeconfig, "--state-dir", inst.runnerStateDir],
+    {
+      cwd: repoRoot,
+      env: runnerEnv(inst, apiserverPort),
+      detached: true,
+      stdio: ["ignore", log, log],
+    },
+  );
   fs.closeSync(log);
   const pid = child.pid;
   if (!pid) throw new Error(`node runner did not start; see ${inst.runnerLog}`);
@@ -69,6 +73,15 @@ export async function startRunner(inst: SandboxInstance, apiserverPort: number):
     throw new Error(`node runner exited at start (code ${exited}); last lines of ${inst.runnerLog}:\n${tail(inst.runnerLog)}`);
   }
   return pid;
+}
+
+/**
+ * `REGNET_RUNNER_CPU_PROF=<dir>`: the runner writes a V8 CPU profile there when it stops (Node
+ * refuses --cpu-prof in NODE_OPTIONS). For finding where a pod's start time goes; off by default.
+ */
+function profileArgs(): string[] {
+  const dir = process.env.REGNET_RUNNER_CPU_PROF;
+  return dir ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(dir)}`] : [];
 }
 
 /** SIGTERM (the runner stops its pods), SIGKILL after the grace period. */

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { metrics } from "./metrics";
 import type { BindMount } from "./volumes";
 
 export interface LaunchSpec {
@@ -95,6 +96,7 @@ export class ContainerProcess {
     fs.mkdirSync(path.dirname(spec.logFile), { recursive: true });
     const log = fs.createWriteStream(spec.logFile, { flags: "a" });
     // ip netns exec / unshare (no --fork) / sh all exec in place: the pid is the program's own.
+    metrics.spawned("container");
     this.child = spawn(
       BIN.ip,
       ["netns", "exec", spec.netns, BIN.unshare, "--mount", "--uts", "--propagation", "private", "--", BIN.sh, script, ...spec.argv],

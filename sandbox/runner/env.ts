@@ -11,6 +11,23 @@ export interface RefReader {
 export class ConfigError extends Error {}
 
 /**
+ * A reader whose concurrent calls for the same object share one request; a call after it settled
+ * asks again (a kubelet sees changes too). The result is shared: callers only read it.
+ */
+export function shareInFlight<T>(read: (namespace: string, name: string) => Promise<T>): (namespace: string, name: string) => Promise<T> {
+  const inFlight = new Map<string, Promise<T>>();
+  return (namespace, name) => {
+    const key = `${namespace}/${name}`;
+    let p = inFlight.get(key);
+    if (!p) {
+      p = read(namespace, name).finally(() => inFlight.delete(key));
+      inFlight.set(key, p);
+    }
+    return p;
+  };
+}
+
+/**
  * Kubernetes' `$(VAR)` expansion: references to defined variables are replaced, `$$` escapes a `$`,
  * and a reference to an undefined variable is left as written.
  */

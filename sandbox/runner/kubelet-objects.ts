@@ -8,6 +8,7 @@
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { BIN } from "./container";
+import { metrics } from "./metrics";
 import { netnsName } from "./netns";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -128,18 +129,20 @@ export class KubeletObjects {
     ];
     await Promise.all(
       objects.map((o) =>
-        this.custom.patchNamespacedCustomObject(
-          {
-            group: GROUP,
-            version: VERSION,
-            namespace: meta.namespace,
-            plural: o.plural,
-            name: meta.name,
-            body: { apiVersion: `${GROUP}/${VERSION}`, kind: o.kind, metadata: meta, spec: o.spec },
-            fieldManager: FIELD_MANAGER,
-            force: true,
-          },
-          k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.ServerSideApply),
+        metrics.time(`apply ${o.kind}`, () =>
+          this.custom.patchNamespacedCustomObject(
+            {
+              group: GROUP,
+              version: VERSION,
+              namespace: meta.namespace,
+              plural: o.plural,
+              name: meta.name,
+              body: { apiVersion: `${GROUP}/${VERSION}`, kind: o.kind, metadata: meta, spec: o.spec },
+              fieldManager: FIELD_MANAGER,
+              force: true,
+            },
+            k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.ServerSideApply),
+          ),
         ),
       ),
     );

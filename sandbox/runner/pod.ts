@@ -9,6 +9,7 @@ import { ContainerProcess, type Exit } from "./container";
 import { ConfigError, containerEnv, expandArgv, type RefReader } from "./env";
 import { resolveCommand, type Lookup } from "./images";
 import type { KubeletObjects } from "./kubelet-objects";
+import { metrics, StartTimeline } from "./metrics";
 import { createPodNetwork, deletePodNetwork, netnsName, netnsPids, type AddressPool } from "./netns";
 import { ProbeLoop } from "./probes";
 import { backoffSeconds, condition, podPhase, shouldRestart, type RestartPolicy } from "./status";
@@ -87,6 +88,9 @@ export class PodWorker {
   private setupTimer?: NodeJS.Timeout;
   private starting?: Promise<void>;
   private quiet = false;
+  /** Where this pod's start time goes, logged once it is Ready (see README "Where a pod's start time goes"). */
+  private readonly timeline = new StartTimeline();
+  private readonly seenAt = Date.now();
 
   constructor(
     pod: k8s.V1Pod,
@@ -154,6 +158,7 @@ export class PodWorker {
     }
     this.podIP = address;
     this.startTime = new Date();
+    this.timeline.mark("network");
     this.log.info({ netns: netnsName(this.uid), podIP: this.podIP }, "pod network ready");
     this.sync();
     if (!this.terminating) void this.setup();
@@ -184,6 +189,7 @@ export class PodWorker {
       this.setupTimer = setTimeout(() => void this.setup(), CONFIG_RETRY_MS);
       return;
     }
+    this.timeline.mark("volumes");
     this.log.debug("volumes ready");
     // Off the start path: they serve kubectl logs/exec/port-forward, which can wait a moment.
     this.ctx.kubeletObjects
@@ -310,6 +316,7 @@ export class PodWorker {
     slot.ready = false;
     slot.started = !c.startupProbe;
     this.everStarted = true;
+    this.timeline.mark(`started ${c.name}`);
     this.log.info({ container: c.name, pid: proc.pid, program: argv[0] }, "container started");
     this.event("Normal", "Started", `Started container ${c.name}`, c.name);
     this.startProbes(slot);
@@ -341,6 +348,7 @@ export class PodWorker {
       env: slot.env!,
       workingDir: c.workingDir || "/",
       ports: c.ports ?? [],
+      startedAt: proc.startedAt,
     };
     const readiness = (): void => {
       if (slot.init) return;
@@ -352,6 +360,7 @@ export class PodWorker {
       const loop = new ProbeLoop(c.readinessProbe, target, (ok, message) => {
         if (slot.proc !== proc) return;
         slot.ready = ok;
+        if (ok) this.timeline.mark(`ready ${c.name}`);
         if (!ok) this.event("Warning", "Unhealthy", `Readiness probe failed: ${message}`, c.name);
         this.log.info({ container: c.name, ready: ok }, "readiness changed");
         this.sync();
@@ -508,12 +517,14 @@ export class PodWorker {
   /** Completes the deletion the API server is waiting for: grace 0, only this very pod (UID). */
   private async finalize(): Promise<void> {
     try {
-      await this.ctx.core.deleteNamespacedPod({
-        name: this.name,
-        namespace: this.namespace,
-        gracePeriodSeconds: 0,
-        body: { gracePeriodSeconds: 0, preconditions: { uid: this.uid } },
-      });
+      await metrics.time("delete pod", () =>
+        this.ctx.core.deleteNamespacedPod({
+          name: this.name,
+          namespace: this.namespace,
+          gracePeriodSeconds: 0,
+          body: { gracePeriodSeconds: 0, preconditions: { uid: this.uid } },
+        }),
+      );
       this.log.info("pod deletion finalized");
     } catch (err) {
       const code = (err as { code?: number }).code;
@@ -609,11 +620,14 @@ export class PodWorker {
       const body = JSON.stringify(status, (k, v: unknown) => (k === "lastTransitionTime" ? undefined : v));
       if (body === this.lastStatus) return;
       try {
-        const pod = await this.ctx.core.patchNamespacedPodStatus(
-          { name: this.name, namespace: this.namespace, body: { status } },
-          k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+        const pod = await metrics.time("patch pod status", () =>
+          this.ctx.core.patchNamespacedPodStatus(
+            { name: this.name, namespace: this.namespace, body: { status } },
+            k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+          ),
         );
         this.lastStatus = body;
+        this.patched(status);
         if (pod.metadata?.uid === this.uid) this.pod = { ...this.pod, status: pod.status };
         this.log.debug({ phase: status.phase, ready: status.conditions?.find((c) => c.type === "Ready")?.status }, "status patched");
       } catch (err) {
@@ -625,30 +639,50 @@ export class PodWorker {
     });
   }
 
+  /** Marks the start steps the API server now has; once Ready is there, logs the pod's start timeline. */
+  private patched(status: k8s.V1PodStatus): void {
+    if (this.timeline.has("ready patched")) return;
+    const mains = status.containerStatuses ?? [];
+    if (mains.length > 0 && mains.every((c) => c.state?.running)) this.timeline.mark("running patched");
+    if (status.conditions?.some((c) => c.type === "Ready" && c.status === "True")) {
+      this.timeline.mark("ready patched");
+      const created = this.pod.metadata?.creationTimestamp;
+      this.log.info(
+        {
+          steps: this.timeline.steps,
+          ...(created ? { createdToSeenS: Math.round((this.seenAt - new Date(created).getTime()) / 100) / 10 } : {}),
+        },
+        "pod started",
+      );
+    }
+  }
+
   private event(type: "Normal" | "Warning", reason: string, message: string, container?: string): void {
     const now = new Date();
-    this.ctx.core
-      .createNamespacedEvent({
-        namespace: this.namespace,
-        body: {
-          metadata: { generateName: `${this.name}.`, namespace: this.namespace },
-          involvedObject: {
-            apiVersion: "v1",
-            kind: "Pod",
-            name: this.name,
-            namespace: this.namespace,
-            uid: this.uid,
-            ...(container ? { fieldPath: `spec.containers{${container}}` } : {}),
+    metrics
+      .time("create event", () =>
+        this.ctx.core.createNamespacedEvent({
+          namespace: this.namespace,
+          body: {
+            metadata: { generateName: `${this.name}.`, namespace: this.namespace },
+            involvedObject: {
+              apiVersion: "v1",
+              kind: "Pod",
+              name: this.name,
+              namespace: this.namespace,
+              uid: this.uid,
+              ...(container ? { fieldPath: `spec.containers{${container}}` } : {}),
+            },
+            reason,
+            message,
+            type,
+            source: { component: "regnet-node-runner", host: this.pod.spec?.nodeName },
+            firstTimestamp: now,
+            lastTimestamp: now,
+            count: 1,
           },
-          reason,
-          message,
-          type,
-          source: { component: "regnet-node-runner", host: this.pod.spec?.nodeName },
-          firstTimestamp: now,
-          lastTimestamp: now,
-          count: 1,
-        },
-      })
+        }),
+      )
       .catch((err) => this.log.debug({ error: String(err) }, "event not recorded"));
   }
 }

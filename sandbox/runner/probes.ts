@@ -8,6 +8,7 @@ import type * as k8s from "@kubernetes/client-node";
 import { BIN } from "./container";
 import { whichOn } from "./images";
 import { messageOf } from "../../provider/errors";
+import { metrics } from "./metrics";
 
 export interface ProbeTarget {
   podIP: string;
@@ -15,6 +16,8 @@ export interface ProbeTarget {
   env: ReadonlyMap<string, string>;
   workingDir: string;
   ports: k8s.V1ContainerPort[];
+  /** When the container started: initialDelaySeconds counts from here, as the kubelet counts it. */
+  startedAt: Date;
 }
 
 interface ProbeResult {
@@ -42,6 +45,7 @@ function execInContainer(
       resolve({ code: 127, output: `${argv[0]}: not found on the container's PATH` });
       return;
     }
+    metrics.spawned("probe exec");
     const child = spawn(
       BIN.nsenter,
       ["-t", String(target.pid), "-n", "-m", "-u", `--wd=${target.workingDir}`, "--", program, ...argv.slice(1)],
@@ -137,8 +141,13 @@ export class ProbeLoop {
     private readonly onChange: (ok: boolean, message: string) => void,
   ) {}
 
+  /**
+   * Probes once the container has run initialDelaySeconds — at once if it already has (readiness
+   * after a startup probe succeeded: the kubelet runs it then, not a period later).
+   */
   start(): void {
-    this.schedule((this.probe.initialDelaySeconds ?? 0) * 1000);
+    const ranMs = Date.now() - this.target.startedAt.getTime();
+    this.schedule(Math.max(0, (this.probe.initialDelaySeconds ?? 0) * 1000 - ranMs));
   }
 
   stop(): void {

@@ -5,10 +5,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import type { Logger } from "../../provider/log";
-import type { RefReader } from "./env";
+import { shareInFlight, type RefReader } from "./env";
 import { hostLookup, isExecutable, PROFILES } from "./images";
 import { ensureKwokCrds, KubeletObjects } from "./kubelet-objects";
+import { PooledKubeConfig } from "./kubeconfig";
 import { AddressPool, bridgeExists, deletePodNetwork, listPodNetns, NET, netnsName, netnsPids } from "./netns";
+import { metrics } from "./metrics";
 import { PodWorker } from "./pod";
 import { LocalProvisioner } from "./provisioner";
 import { restartUntilUp } from "./watch";
@@ -48,11 +50,12 @@ export function execShimDir(stateDir: string): string {
 export class Runner {
   private readonly workers = new Map<string, PodWorker>();
   private informer?: k8s.Informer<k8s.V1Pod>;
-  private readonly kc = new k8s.KubeConfig();
+  private readonly kc = new PooledKubeConfig();
   private readonly core: k8s.CoreV1Api;
   private readonly mountPoints: MountPoints;
   private stopping = false;
   private provisioner?: LocalProvisioner;
+  private stopMetrics?: () => void;
 
   constructor(private readonly opts: RunnerOptions) {
     this.kc.loadFromFile(opts.kubeconfig);
@@ -69,6 +72,7 @@ export class Runner {
     await this.removeLeftovers();
     this.mountPoints.sweep();
     this.writeExecShims();
+    this.stopMetrics = metrics.report(log);
 
     // Pods reach the API server at the bridge address (the sandbox says so, or the kubeconfig's port).
     const server = new URL(this.kc.getCurrentCluster()!.server);
@@ -135,6 +139,7 @@ export class Runner {
   /** Stops every pod's processes and removes their namespaces (the pods stay in the API). */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopMetrics?.();
     await this.informer?.stop();
     await this.provisioner?.stop();
     await Promise.all(
@@ -197,17 +202,20 @@ export class Runner {
       if ((err as { code?: number }).code === 404) return undefined;
       throw err;
     };
+    // Pods that start together (a StatefulSet's) read the same Secret: one GET serves them all.
     return {
-      secret: (namespace, name) =>
-        this.core
-          .readNamespacedSecret({ name, namespace })
+      secret: shareInFlight((namespace, name) =>
+        metrics
+          .time("read secret", () => this.core.readNamespacedSecret({ name, namespace }))
           .then((s) => decode(s.data))
           .catch(notFound),
-      configMap: (namespace, name) =>
-        this.core
-          .readNamespacedConfigMap({ name, namespace })
+      ),
+      configMap: shareInFlight((namespace, name) =>
+        metrics
+          .time("read configmap", () => this.core.readNamespacedConfigMap({ name, namespace }))
           .then((c) => ({ ...(c.data ?? {}), ...decode(c.binaryData) }))
           .catch(notFound),
+      ),
     };
   }
 }

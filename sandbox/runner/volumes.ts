@@ -8,6 +8,7 @@ import * as k8s from "@kubernetes/client-node";
 import { ConfigError, fieldRefValue, type RefReader } from "./env";
 import type { Logger } from "../../provider/log";
 import { claimPath } from "./provisioner";
+import { metrics } from "./metrics";
 
 export interface VolumeContext {
   pod: k8s.V1Pod;
@@ -140,17 +141,19 @@ export async function prepareVolumes(ctx: VolumeContext): Promise<{ paths: Map<s
 /** A TokenRequest bound to the pod (so it dies with it), written to `file`; returns its lifetime (s). */
 async function writeToken(ctx: VolumeContext, file: string, src: k8s.V1ServiceAccountTokenProjection, mode: number): Promise<number> {
   const pod = ctx.pod;
-  const tr = await ctx.core.createNamespacedServiceAccountToken({
-    name: pod.spec?.serviceAccountName || "default",
-    namespace: pod.metadata!.namespace!,
-    body: {
-      spec: {
-        audiences: src.audience ? [src.audience] : [],
-        expirationSeconds: src.expirationSeconds ?? 3607,
-        boundObjectRef: { apiVersion: "v1", kind: "Pod", name: pod.metadata!.name!, uid: pod.metadata!.uid! },
+  const tr = await metrics.time("create token", () =>
+    ctx.core.createNamespacedServiceAccountToken({
+      name: pod.spec?.serviceAccountName || "default",
+      namespace: pod.metadata!.namespace!,
+      body: {
+        spec: {
+          audiences: src.audience ? [src.audience] : [],
+          expirationSeconds: src.expirationSeconds ?? 3607,
+          boundObjectRef: { apiVersion: "v1", kind: "Pod", name: pod.metadata!.name!, uid: pod.metadata!.uid! },
+        },
       },
-    },
-  });
+    }),
+  );
   if (!tr.status?.token) throw new Error(`TokenRequest for service account ${pod.spec?.serviceAccountName || "default"} returned no token`);
   writeAtomic(file, tr.status.token, mode);
   const expiry = tr.status?.expirationTimestamp ? new Date(tr.status.expirationTimestamp).getTime() : Date.now() + 3600_000;

@@ -2,8 +2,10 @@
 // v0.26.2 and Bitcoin Core (RPC access "auto", which is direct in the sandbox): a 4-node ring and a
 // 5-node mesh reach `wired`, then `synced` at height ≥ 101 after bootstrap; a no-op reconcile makes
 // zero write RPCs; scale 5 → 2 removes the departed peers from the survivors; a deleted pod comes
-// back and is re-wired; a grown network catches its new nodes up. The timeouts are far below Bitcoin
-// Core's 20-minute headers-sync stall, so a network that only converges through it fails here.
+// back and is re-wired; a grown network catches its new nodes up; a random(degree 3) network resized
+// 8 → 11 → 6 writes only the new or departed nodes' links and restarts no node. The timeouts are far
+// below Bitcoin Core's 20-minute headers-sync stall, so a network that only converges through it
+// fails here.
 // Timings are printed. Each network is destroyed and the namespace deleted at the end.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -12,6 +14,7 @@ import { createEngine, type Engine, type NetworkStatus } from "../../provider/en
 import { readCredentials } from "../../provider/engine/desired";
 import { validateSpec, type BitcoinNetworkSpec, type BitcoinNetworkSpecInput, type Implementation } from "../../provider/spec";
 import { RpcClient } from "../../provider/rpc";
+import { desiredEdges } from "../../provider/engine/wiring/topology";
 import { kubeConfig, tempNamespace, waitFor } from "../support/cluster";
 import { missing } from "../support/prereqs";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -277,4 +280,111 @@ for (const impl of ["btcd", "bitcoin-core"] as const) {
     assert.equal(grown.height, 101, "no second bootstrap");
     await engine.destroy(ref, { wait: true, timeoutMs: 60_000 });
   });
+}
+
+// A random network resized: growth-stable by construction (wiring/topology.ts), so a scale-up only
+// adds the new nodes' links and a scale-down only drops the departed nodes' links — no link between
+// nodes that stay is removed, so no btcd node is stopped to forget a live peer. Checked on the
+// engine's own write counter and change log against what the topology asks for, and on the nodes:
+// same pods, no container restart, same processes (their own uptime).
+for (const impl of ["btcd", "bitcoin-core"] as const) {
+  const short = impl === "btcd" ? "btcd" : "core";
+  const opts = { skip: impl === "bitcoin-core" && missing("bitcoin-core") };
+  /** Writes per link added (Core: `addnode onetry` then `add`) and per link dropped (Core: `addnode remove` then `disconnectnode`). */
+  const perLink = impl === "btcd" ? 1 : 2;
+  /** At most the writes of a catch-up change (a seed or redial: one dial; an unstick: a drop per peer
+   * behind, btcd's `addnode remove` then `node disconnect`, and a dial to the tip): two per address it names. */
+  const catchUpWrites = (detail: string) => 2 * (detail.match(/\d+\.\d+\.\d+\.\d+:\d+/g) ?? []).length;
+
+  test(
+    `${impl}: random(degree 3) 8 → 11 → 6: each resize writes only the new or departed nodes' links; no node restarts`,
+    opts,
+    async () => {
+      const ref = { name: `${short}-rnd`, namespace: ns.name };
+      const sized = (nodes: number) => spec({ nodes, implementation: impl, topology: { type: "random", degree: 3, seed: 11 } });
+      let status = await timed(`${short} random(3) of 8 → synced`, () =>
+        engine.converge(ref, sized(8), { timeoutSeconds: 120, onProgress: progress(`${short} rnd 8`) }),
+      );
+      assertConverged(status, 8, impl);
+
+      /** Each node's pod UID, container restarts and uptime (its own clock: a restarted process starts again at 0). */
+      const lives = async (nodes: number) =>
+        Promise.all(
+          Array.from({ length: nodes }, async (_, o) => {
+            const p = await core.readNamespacedPod({ name: `${ref.name}-${o}`, namespace: ns.name });
+            const restarts = (p.status?.containerStatuses ?? []).map((c) => `${c.name}:${c.restartCount}`).join(",");
+            return { uid: p.metadata!.uid!, restarts, uptime: (await engine.call(ref, o, "uptime", [])) as number, at: Date.now() };
+          }),
+        );
+
+      const resize = async (from: number, to: number) => {
+        const stay = Math.min(from, to);
+        const before = await lives(stay);
+        // What the topology asks for, as "dialler→address" (the lower ordinal dials): the links of the
+        // new nodes to add; the links the nodes that stay dialled to departed nodes, to drop.
+        const ips = new Map(status.nodes.map((n) => [n.ordinal, n.ip!]));
+        const edges = desiredEdges(sized(Math.max(from, to)).topology, Math.max(from, to));
+        const moving = edges.filter(([a, b]) => b >= stay && (to > from || a < stay));
+        assert.deepEqual(
+          desiredEdges(sized(stay).topology, stay),
+          edges.filter(([, b]) => b < stay),
+          "the links among the nodes that stay are the same at both sizes",
+        );
+        const changes: { action: string; detail: string }[] = [];
+        const w0 = engine.rpcCounters().writes;
+        const show = progress(`${short} rnd ${from}→${to}`);
+        status = await timed(`${short} random(3) ${from} → ${to} → converged`, () =>
+          engine.converge(ref, sized(to), {
+            timeoutSeconds: 120,
+            onProgress: (st, c) => {
+              show(st);
+              changes.push(...c.filter((x) => x.kind === "Pod"));
+            },
+          }),
+        );
+        const writes = engine.rpcCounters().writes - w0;
+        for (const n of status.nodes) ips.set(n.ordinal, n.ip!);
+        assertConverged(status, to, impl);
+        assert.equal(status.height, 101, "no second bootstrap");
+
+        const link = (d: string) => /^node (\d+) (?:added|dropped) peer (\S+)$/.exec(d)?.slice(1).join("→");
+        const added = changes.filter((c) => / added peer /.test(c.detail)).map((c) => link(c.detail));
+        const dropped = changes.filter((c) => / dropped peer /.test(c.detail)).map((c) => link(c.detail));
+        const catchUps = changes.filter((c) => c.action === "wire" && !/ added peer /.test(c.detail));
+        const others = changes.filter((c) => c.action === "unwire" && !/ dropped peer /.test(c.detail));
+        const bound = perLink * moving.length + catchUps.reduce((s, c) => s + catchUpWrites(c.detail), 0);
+        console.log(
+          `# ${short} ${from} → ${to}: ${writes} RPC writes, bound ${bound} (${moving.length} links ${to > from ? "added" : "dropped"}, ${catchUps.length} catch-up dials); ` +
+            `changes: ${changes.map((c) => c.detail).join("; ") || "none"}`,
+        );
+        const wanted = moving.map(([a, b]) => `${a}→${ips.get(b)}:18444`).sort();
+        if (to > from) {
+          assert.deepEqual(added.sort(), wanted, "added exactly the new nodes' links, each once");
+          assert.deepEqual(dropped, [], "dropped no link");
+        } else {
+          assert.deepEqual(added, [], "added no link");
+          // btcd lists only connected added peers: a departed pod already gone needs no removal.
+          for (const d of dropped) assert.ok(wanted.includes(d!), `dropped ${d}: a link to a departed node`);
+          if (impl === "bitcoin-core") assert.deepEqual(dropped.sort(), wanted, "Core dropped every link to a departed node");
+        }
+        assert.deepEqual(others, [], "no node stopped to forget a peer");
+        assert.ok(writes <= bound, `${from} → ${to}: ${writes} RPC writes > ${bound}`);
+
+        const after = await lives(stay);
+        for (const [o, b] of before.entries()) {
+          const a = after[o];
+          assert.equal(a.uid, b.uid, `node ${o}: same pod`);
+          assert.equal(a.restarts, b.restarts, `node ${o}: no container restart`);
+          assert.ok(
+            a.uptime >= b.uptime + Math.floor((a.at - b.at) / 1000) - 1,
+            `node ${o}: same process (uptime ${b.uptime} s → ${a.uptime} s)`,
+          );
+        }
+      };
+
+      await resize(8, 11);
+      await resize(11, 6);
+      await engine.destroy(ref, { wait: true, timeoutMs: 60_000 });
+    },
+  );
 }

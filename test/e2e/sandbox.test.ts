@@ -8,6 +8,8 @@ import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as https from "node:https";
+import * as os from "node:os";
+import * as path from "node:path";
 import { promisify } from "node:util";
 import * as k8s from "@kubernetes/client-node";
 import { kubeConfig, sandboxKubeconfig, tempNamespace, waitFor } from "../support/cluster";
@@ -467,6 +469,76 @@ describe("sandbox node runner: restarts, liveness and unmapped programs", { time
       const events = await core.listNamespacedEvent({ namespace: ns, fieldSelector: "involvedObject.name=live" });
       return events.items.some((e) => e.reason === "Unhealthy" && /Liveness probe failed/.test(e.message ?? ""));
     });
+  });
+
+  it("pods created together start together: none waits for another to run", async () => {
+    // Each pod's init container checks in, then waits until all have: a runner that held one pod's
+    // start until another's container ran (or turned Ready) would never finish any of them.
+    const n = 5;
+    const barrier = fs.mkdtempSync(path.join(os.tmpdir(), "regnet-barrier-"));
+    fs.chmodSync(barrier, 0o777);
+    try {
+      const names = Array.from({ length: n }, (_, i) => `together-${i}`);
+      await Promise.all(
+        names.map((name) =>
+          make(name, {
+            volumes: [{ name: "barrier", hostPath: { path: barrier, type: "Directory" } }],
+            initContainers: [
+              {
+                name: "barrier",
+                image: "busybox:1.36",
+                command: ["sh", "-c", `touch /barrier/$HOSTNAME; until [ "$(ls /barrier | wc -l)" -ge ${n} ]; do sleep 0.2; done`],
+                volumeMounts: [{ name: "barrier", mountPath: "/barrier" }],
+              },
+            ],
+            containers: [{ name: "c", image: "busybox:1.36", command: ["sh", "-c", "exec sleep 3600"] }],
+          }),
+        ),
+      );
+      await waitFor(
+        `all ${n} pods Ready`,
+        async () => (await Promise.all(names.map(status))).every((s) => s?.containerStatuses?.[0]?.ready === true),
+        { timeoutMs: 60_000 },
+      );
+      assert.deepEqual(fs.readdirSync(barrier).sort(), names, "each pod checked in, under its own name");
+    } finally {
+      fs.rmSync(barrier, { recursive: true, force: true });
+    }
+  });
+
+  it("a startup probe holds readiness back; once it succeeds readiness runs at once, not a period later", async () => {
+    // The node pods rely on this (a kubelet triggers readiness when the container has started):
+    // startup every second, readiness every 10 s, Ready right after the first answer.
+    await make("starts", {
+      volumes: [{ name: "state", emptyDir: {} }],
+      containers: [
+        {
+          name: "c",
+          image: "busybox:1.36",
+          command: ["sh", "-c", "sleep 2; touch /state/up; exec sleep 3600"],
+          volumeMounts: [{ name: "state", mountPath: "/state" }],
+          startupProbe: { exec: { command: ["test", "-e", "/state/up"] }, periodSeconds: 1, failureThreshold: 60 },
+          // A period no test waits for: Ready can only come from the run right after startup.
+          readinessProbe: { exec: { command: ["sh", "-c", "echo run >> /state/readiness"] }, periodSeconds: 3600 },
+        },
+      ],
+    });
+    let sawStarting = false;
+    await waitFor(
+      "starts Ready",
+      async () => {
+        const c = (await status("starts"))?.containerStatuses?.[0];
+        if (c?.state?.running && !c.started) {
+          sawStarting = true;
+          assert.equal(c.ready, false, "not Ready before the startup probe succeeded");
+        }
+        return c?.ready === true;
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    assert.ok(sawStarting, "Running, not yet started, while the startup probe failed");
+    const runs = (await kubectl("exec", "-n", ns, "starts", "--", "cat", "/state/readiness")).stdout;
+    assert.equal(runs, "run\n", "readiness ran once, right after startup, never before");
   });
 
   it("gates readiness on an httpGet probe that turns from 503 to 200", async () => {

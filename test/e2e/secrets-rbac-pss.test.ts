@@ -280,13 +280,23 @@ check("no process's argv, and no node pod process's environment, holds an RPC pa
     const pids = execFileSync("ip", ["netns", "pids", netnsName(p.metadata!.uid!, net)], { encoding: "utf8" })
       .split("\n")
       .filter(Boolean);
-    const cmds = pids.map((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, "latin1").replace(/\0/g, " "));
+    // A probe's or the miner's short-lived process may exit between the listing and the read:
+    // skipped then (the node itself runs on, and is required below).
+    const procs = pids.flatMap((pid) => {
+      try {
+        const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, "latin1").replace(/\0/g, " ");
+        return [{ pid, cmd, environ: fs.readFileSync(`/proc/${pid}/environ`, "latin1") }];
+      } catch (err) {
+        if (["ENOENT", "ESRCH"].includes((err as NodeJS.ErrnoException).code ?? "")) return [];
+        throw err;
+      }
+    });
     const program = p.spec!.containers[0].command![0];
     assert.ok(
-      cmds.some((c) => path.basename(c.split(" ")[0]) === program),
-      `${p.metadata!.name} runs ${program}: ${cmds.join(" | ")}`,
+      procs.some((c) => path.basename(c.cmd.split(" ")[0]) === program),
+      `${p.metadata!.name} runs ${program}: ${procs.map((c) => c.cmd).join(" | ")}`,
     );
-    for (const pid of pids) places[`${p.metadata!.name} pid ${pid} environ`] = fs.readFileSync(`/proc/${pid}/environ`, "latin1");
+    for (const { pid, environ } of procs) places[`${p.metadata!.name} pid ${pid} environ`] = environ;
   }
   assert.deepEqual(placesHolding(places, needles), []);
 });

@@ -192,6 +192,33 @@ test("readiness is an authenticated RPC call through the mounted config", () => 
   assert.equal(vol.secret!.secretName, "demo-rpc");
 });
 
+test("probes: a startup probe every 2 s until the node first answers, then readiness every 10 s, both the same RPC call", () => {
+  for (const sp of [core, btcd]) {
+    const c = container(sts(sp), "node");
+    const startup = c.startupProbe!;
+    const readiness = c.readinessProbe!;
+    assert.deepEqual(startup.exec, readiness.exec, "the startup probe asks what readiness asks");
+    // Ready within 2 s of the RPC answering (the kubelet runs readiness as soon as startup
+    // succeeds); no faster: each period is a process per starting pod.
+    assert.equal(startup.periodSeconds, 2);
+    // A slow start (a loaded machine, a persisted chain) is not killed: 10 minutes to first answer.
+    assert.ok(startup.periodSeconds * startup.failureThreshold! >= 600, "startup budget ≥ 10 min");
+    // One exec per pod per 10 s once started (a process per probe: 10/s at 100 pods, not 50/s).
+    assert.equal(readiness.periodSeconds, 10);
+    assert.equal(readiness.failureThreshold, 3);
+    assert.ok(readiness.timeoutSeconds! >= 5 && startup.timeoutSeconds! >= 5, "an RPC call on a loaded machine gets 5 s");
+    assert.equal(c.livenessProbe, undefined);
+  }
+});
+
+test("node pods mount no service-account token: they never call the API server", () => {
+  for (const sp of [core, btcd, spec({ nodes: 2, mining: { intervalSeconds: 5 } }), spec({ nodes: 2, persistence: { size: "1Gi" } })]) {
+    const pod = sts(sp).spec!.template.spec!;
+    assert.equal(pod.automountServiceAccountToken, false);
+    assert.equal(pod.serviceAccountName, undefined, "no service account of regnet's own either");
+  }
+});
+
 test("resources: small defaults, or the spec's (numbers become quantities)", () => {
   assert.deepEqual(container(sts(btcd), "node").resources, { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } });
   assert.ok(container(sts(core), "node").resources!.limits!.memory);

@@ -2,9 +2,10 @@
 // downward API, pod phase and back-off, the launch script's quoting, pod address allocation.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import type * as k8s from "@kubernetes/client-node";
+import * as k8s from "@kubernetes/client-node";
 import { globMatch, profileFor, resolveCommand, type Lookup } from "../../sandbox/runner/images";
-import { ConfigError, containerEnv, expandVars, fieldRefValue } from "../../sandbox/runner/env";
+import { ConfigError, containerEnv, expandVars, fieldRefValue, shareInFlight } from "../../sandbox/runner/env";
+import { PooledKubeConfig } from "../../sandbox/runner/kubeconfig";
 import { backoffSeconds, podPhase, shouldRestart } from "../../sandbox/runner/status";
 import { TAIL_BYTES, launchScript, logTail, shQuote } from "../../sandbox/runner/container";
 import { terminationMessage } from "../../sandbox/runner/pod";
@@ -170,6 +171,69 @@ describe("environment", () => {
       }),
       /secret "nope" not found \(env P\)/,
     );
+  });
+});
+
+describe("API reads and connections", () => {
+  it("concurrent reads of one object share one request; a read after it settled asks again", async () => {
+    const asked: string[] = [];
+    const gates: Array<() => void> = [];
+    const read = shareInFlight(async (ns, name) => {
+      asked.push(`${ns}/${name}`);
+      await new Promise<void>((r) => gates.push(r));
+      return { name };
+    });
+    const first = Array.from({ length: 5 }, () => read("n", "rpc"));
+    const other = read("n", "other");
+    assert.deepEqual(asked, ["n/rpc", "n/other"]);
+    gates.forEach((g) => g());
+    const got = await Promise.all(first);
+    assert.ok(got.every((g) => g === got[0] && g.name === "rpc"));
+    assert.equal((await other).name, "other");
+    const again = read("n", "rpc");
+    assert.deepEqual(asked, ["n/rpc", "n/other", "n/rpc"]);
+    gates[2]();
+    await again;
+  });
+
+  it("a failed read is shared by its waiters and not remembered", async () => {
+    let n = 0;
+    const read = shareInFlight(async () => {
+      n++;
+      throw new Error(`boom ${n}`);
+    });
+    const both = await Promise.allSettled([read("n", "x"), read("n", "x")]);
+    assert.deepEqual(
+      both.map((b) => b.status === "rejected" && (b.reason as Error).message),
+      ["boom 1", "boom 1"],
+    );
+    await assert.rejects(read("n", "x"), /boom 2/);
+  });
+
+  it("the runner's API client sends every request through one connection pool (client-node makes one per request)", async () => {
+    const options = {
+      clusters: [{ name: "c", server: "https://127.0.0.1:6443", skipTLSVerify: true }],
+      users: [{ name: "u", token: "t" }],
+      contexts: [{ name: "x", cluster: "c", user: "u" }],
+      currentContext: "x",
+    };
+    const dispatchers = async (kc: k8s.KubeConfig) => {
+      const out = [];
+      for (let i = 0; i < 3; i++) {
+        const ctx = new k8s.RequestContext("https://127.0.0.1:6443/api/v1/pods", k8s.HttpMethod.GET);
+        await kc.applySecurityAuthentication(ctx);
+        out.push(ctx.getDispatcher());
+      }
+      return out;
+    };
+    const plain = new k8s.KubeConfig();
+    plain.loadFromOptions(options);
+    const [a, b] = await dispatchers(plain);
+    assert.notEqual(a, b, "client-node itself: a new agent (connection) per request — the reason for PooledKubeConfig");
+    const pooled = new PooledKubeConfig();
+    pooled.loadFromOptions(options);
+    const ds = await dispatchers(pooled);
+    assert.ok(ds[0] !== undefined && ds.every((d) => d === ds[0]));
   });
 });
 

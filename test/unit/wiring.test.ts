@@ -2,7 +2,7 @@
 // nothing at all for a settled network.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { desiredEdges } from "../../provider/engine/wiring/topology";
+import { desiredEdges, expectedPeers } from "../../provider/engine/wiring/topology";
 import { type NodeWiring, planWiring } from "../../provider/engine/wiring/plan";
 import { peerAddress, type NodeView } from "../../provider/engine/node";
 import { nodeIp as ip, nodeView, type NodeSketch } from "../support/nodes";
@@ -201,4 +201,89 @@ test("plan: an added peer that is not connected is dialled again; a connected on
   // ...but not while that peer is restarting (not ready).
   nodes[2] = node(2, [], false);
   assert.deepEqual(planWiring(mesh3, nodes), []);
+});
+
+// Resizing a random network through the planner: the nodes that stay keep every link they have. On
+// btcd a removed live link costs the node a restart (it cannot cancel its own redial), so a resize
+// must plan no removal between two nodes that stay — only the new nodes' links, or the departed ones'.
+test("plan: resizing a random network removes no link between nodes that stay (grow and shrink, many seeds)", () => {
+  const random = (degree: number, seed: number, n: number) => desiredEdges({ type: "random", degree, seed }, n);
+  /** Nodes 0..n-1 wired as `edges` want (each edge added by its lower end), all at height 101. */
+  const settled = (edges: ReturnType<typeof desiredEdges>, n: number) =>
+    Array.from({ length: n }, (_, o) =>
+      at(
+        node(
+          o,
+          expectedPeers(edges, o)
+            .filter((p) => p > o)
+            .map(addr),
+        ),
+        101,
+        false,
+      ),
+    );
+  const apply = (nodes: NodeView[], plan: NodeWiring[]) => {
+    for (const step of plan) {
+      const rpc = nodes[step.ordinal].rpc!;
+      rpc.added = [
+        ...rpc.added.filter((a) => !step.remove.includes(a.address)),
+        ...step.add.map((address) => ({ address, connected: true })),
+      ];
+    }
+  };
+  let resizes = 0;
+  for (let seed = 0; seed < 30; seed++) {
+    for (const degree of [1, 2, 3, 5]) {
+      for (const [n, k] of [
+        [8, 3],
+        [6, 5],
+        [20, 2],
+        [20, 10],
+      ]) {
+        if (degree >= n) continue;
+        const small = random(degree, seed, n);
+        const big = random(degree, seed, n + k);
+        const newLinks = big.filter(([, b]) => b >= n).map(([a, b]) => `${a}→${addr(b)}`);
+
+        // Grow n → n+k: the new nodes come up at height 0 and catch up; two passes (before and after).
+        const nodes = [...settled(small, n), ...Array.from({ length: k }, (_, i) => at(node(n + i), 0, true))];
+        const planned: string[] = [];
+        for (let pass = 0; pass < 2; pass++) {
+          const plan = planWiring(big, nodes);
+          assert.deepEqual(
+            plan.flatMap((w) => w.remove),
+            [],
+            `seed ${seed} degree ${degree}: ${n} → ${n + k} removes nothing`,
+          );
+          planned.push(...plan.flatMap((w) => w.add.map((a) => `${w.ordinal}→${a}`)));
+          apply(nodes, plan);
+          for (const x of nodes) Object.assign(x.rpc!.tip, { height: 101, ibd: false }); // caught up
+        }
+        assert.deepEqual(
+          planned.sort(),
+          newLinks.sort(),
+          `seed ${seed} degree ${degree}: ${n} → ${n + k} adds exactly the new nodes' links`,
+        );
+        assert.ok(planned.length <= k * degree, `${planned.length} adds for ${k} new nodes of degree ${degree}`);
+        assert.deepEqual(planWiring(big, nodes), []);
+
+        // Shrink n+k → n: the pods beyond are not passed (reconcile leaves them out); the survivors
+        // drop their links to departed nodes, and nothing else.
+        const survivors = settled(big, n + k).slice(0, n);
+        const departed = big.filter(([a, b]) => a < n && b >= n).map(([a, b]) => `${a}→${addr(b)}`);
+        const plan = planWiring(small, survivors);
+        assert.deepEqual(
+          plan.flatMap((w) => w.add),
+          [],
+        );
+        assert.deepEqual(
+          plan.flatMap((w) => w.remove.map((a) => `${w.ordinal}→${a}`)).sort(),
+          departed.sort(),
+          `seed ${seed} degree ${degree}: ${n + k} → ${n} removes only the links to departed nodes`,
+        );
+        resizes++;
+      }
+    }
+  }
+  assert.ok(resizes > 400);
 });

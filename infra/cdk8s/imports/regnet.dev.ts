@@ -334,7 +334,7 @@ export function toJson_BitcoinNetworkSpecRpc(obj: BitcoinNetworkSpecRpc | undefi
  */
 export interface BitcoinNetworkSpecTopology {
   /**
-   * random only: every node gets at least this many peers, few more (less than nodes)
+   * random only: node i links to this many nodes before it, chosen by the seed: every node has at least this many peers, about twice that on average; adding or removing nodes never rewires the others (less than nodes)
    *
    * @schema BitcoinNetworkSpecTopology#degree
    */
@@ -355,7 +355,7 @@ export interface BitcoinNetworkSpecTopology {
   readonly seed?: number;
 
   /**
-   * mesh: every pair; ring: i to i+1; random: connected, ~degree peers each; edges: as listed
+   * mesh: every pair; ring: i to i+1; random: node i links to degree nodes before it (seeded), resize-stable; edges: as listed
    *
    * @schema BitcoinNetworkSpecTopology#type
    */
@@ -464,7 +464,7 @@ export function toJson_BitcoinNetworkSpecResourcesRequests(obj: BitcoinNetworkSp
 /* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
 
 /**
- * mesh: every pair; ring: i to i+1; random: connected, ~degree peers each; edges: as listed
+ * mesh: every pair; ring: i to i+1; random: node i links to degree nodes before it (seeded), resize-stable; edges: as listed
  *
  * @schema BitcoinNetworkSpecTopologyType
  */

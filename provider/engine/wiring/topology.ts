@@ -1,5 +1,6 @@
 // Which node peers with which: the topology of a spec as undirected edges [a, b] with a < b,
-// sorted. Pure and deterministic; `random` is reproducible for a seed and always connected.
+// sorted. Pure and deterministic; `random` is reproducible for a seed, always connected, and stable
+// when the network is resized (see attachedEdges).
 import type { Topology } from "../../spec";
 
 export type Edge = [number, number];
@@ -25,42 +26,46 @@ export function seededRandom(seed: number): () => number {
 }
 
 /**
- * A connected random graph where every node has at least `degree` peers (capped at n-1) and few have
- * more: a random Hamiltonian path first (connected, degree ≤ 2), then edges between nodes still
- * short of `degree`, preferring partners that are short too.
+ * A 32-bit seed for node `ordinal`'s own PRNG, from the network's seed. Hashed (murmur3's
+ * finalizer), not added: mulberry32 streams of seeds a constant apart are the same stream shifted.
  */
-function randomEdges(n: number, degree: number, seed: number): Edge[] {
-  if (n <= 1) return [];
-  const rand = seededRandom(seed);
-  const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
-  const order = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  const adj = Array.from({ length: n }, () => new Set<number>());
-  const link = (a: number, b: number) => {
-    adj[a].add(b);
-    adj[b].add(a);
-  };
-  for (let i = 1; i < n; i++) link(order[i - 1], order[i]);
+function nodeSeed(seed: number, ordinal: number): number {
+  let h = (Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(ordinal + 1, 0x85ebca77)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
 
-  const target = Math.min(degree, n - 1);
-  for (const a of order) {
-    while (adj[a].size < target) {
-      const free = order.filter((b) => b !== a && !adj[a].has(b));
-      const short = free.filter((b) => adj[b].size < target);
-      if (short.length > 0) {
-        link(a, pick(short));
-      } else {
-        const least = Math.min(...free.map((b) => adj[b].size));
-        link(a, pick(free.filter((b) => adj[b].size === least)));
-      }
-    }
+/** `k` distinct ordinals out of 0..i-1, uniformly (Floyd's algorithm: exactly k draws). */
+function pickEarlier(i: number, k: number, rand: () => number): number[] {
+  const picked = new Set<number>();
+  for (let j = i - k; j < i; j++) {
+    const t = Math.floor(rand() * (j + 1));
+    picked.add(picked.has(t) ? j : t);
   }
-  const edges: Edge[] = [];
-  adj.forEach((peers, a) => peers.forEach((b) => a < b && edges.push([a, b])));
-  return sortEdges(edges);
+  return [...picked];
+}
+
+/**
+ * Random attachment: node i (i ≥ 1) links to min(i, degree) distinct earlier nodes, chosen by a
+ * PRNG seeded from (seed, i) alone. Node i's links never depend on the network's size, so the graph
+ * for n nodes is exactly the graph for n+k less the last k nodes: growing only adds the new nodes'
+ * edges, shrinking only drops the departed nodes' edges, and no link between nodes that stay is
+ * ever rewired (on btcd, a dropped live peer costs a node restart).
+ *
+ * Every node has at least min(degree, n-1) peers (node i < degree links to all earlier nodes and is
+ * picked by every later j ≤ degree), and the graph is connected (each node links to an earlier one).
+ * The mean degree is about 2·degree, earlier nodes collecting more (node 0 about
+ * degree·(1 + ln(n/degree))). No resize-stable graph can do with fewer edges: at n = i+1, node i's
+ * only links are to earlier nodes, so it needs min(degree, i) of them, which is all this makes.
+ */
+function attachedEdges(n: number, degree: number, seed: number): Edge[] {
+  // later[j]: the nodes after j that link to it, ascending as i ascends: the edges come out sorted.
+  const later = Array.from({ length: Math.max(n, 0) }, () => [] as number[]);
+  for (let i = 1; i < n; i++) {
+    for (const j of pickEarlier(i, Math.min(i, degree), seededRandom(nodeSeed(seed, i)))) later[j].push(i);
+  }
+  return later.flatMap((bs, a) => bs.map((b): Edge => [a, b]));
 }
 
 /** The edges the topology asks for among nodes 0..n-1. */
@@ -77,7 +82,7 @@ export function desiredEdges(topology: Topology, n: number): Edge[] {
       return sortEdges(Array.from({ length: n }, (_, i) => norm(i, (i + 1) % n)));
     }
     case "random":
-      return randomEdges(n, topology.degree ?? 2, topology.seed ?? 0);
+      return attachedEdges(n, topology.degree ?? 2, topology.seed ?? 0);
     case "edges": {
       const seen = new Map<string, Edge>();
       for (const [x, y] of topology.edges ?? []) {
