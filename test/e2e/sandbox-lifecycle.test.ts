@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { currentInstance } from "../../sandbox/cluster/instance";
 import { componentPids, componentPorts, clusterDir } from "../../sandbox/cluster/kwok";
 import { bridgeExists, listNetns, netnsPids } from "../../sandbox/cluster/net";
-import { alive, listeningPorts, processesMentioning } from "../../sandbox/cluster/procs";
+import { alive, processesMentioning } from "../../sandbox/cluster/procs";
 import { repoRoot, toolPath } from "../../sandbox/toolchain/paths";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -35,6 +35,44 @@ function sandbox(cmd: string): { code: number; out: string } {
 }
 
 const instance = () => currentInstance(env);
+
+// Once `down` gives the slot back, another sandbox on this machine (a second clone's CI, say) may
+// claim it at once and make a bridge of the same name, namespaces with the same prefix, and bind the
+// same probed ports. So what `down` must have removed is named by identity, not by name: the bridge by
+// its kernel index, the namespaces by their names (a pod UID in each), the listeners by their pids.
+const ifindex = (dev: string) => {
+  try {
+    return fs.readFileSync(`/sys/class/net/${dev}/ifindex`, "utf8").trim();
+  } catch {
+    return undefined;
+  }
+};
+const livePids = () =>
+  new Set(
+    fs
+      .readdirSync("/proc")
+      .filter((e) => /^\d+$/.test(e))
+      .map(Number),
+  );
+
+/** Pids holding a listening TCP socket on one of `ports`: the sockets' inodes matched against each process's fds. */
+function listenerPids(ports: number[]): number[] {
+  const inodes = new Set<string>();
+  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    for (const line of fs.readFileSync(file, "utf8").split("\n").slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols[3] === "0A" && ports.includes(parseInt(cols[1].split(":")[1], 16))) inodes.add(`socket:[${cols[9]}]`);
+    }
+  }
+  if (!inodes.size) return [];
+  return [...livePids()].filter((pid) => {
+    try {
+      return fs.readdirSync(`/proc/${pid}/fd`).some((fd) => inodes.has(fs.readlinkSync(`/proc/${pid}/fd/${fd}`)));
+    } catch {
+      return false; // exited meanwhile
+    }
+  });
+}
 
 /** Control-plane pids of the sandbox the rest of the suite runs on: this test must leave them as they were. */
 const suitePids = () => JSON.stringify(componentPids(currentInstance(process.env)));
@@ -150,6 +188,11 @@ test("down leaves no process, network namespace, bridge or listener, and the sui
   assert.ok(ports.length >= 3, "the component ports are known");
 
   assert.equal(sandbox("status").code, 0, "status exits 0 while the sandbox is up");
+  const bridgeIndex = ifindex(inst.bridge);
+  assert.ok(bridgeIndex, `bridge ${inst.bridge} exists before down`);
+  const namespaces = listNetns(inst);
+  assert.ok(namespaces.length > 0, "the btcd pod's network namespace exists before down");
+  const before = livePids();
   const r = sandbox("down");
   assert.equal(r.code, 0, `sandbox down failed:\n${r.out}`);
   const after = sandbox("status");
@@ -158,13 +201,17 @@ test("down leaves no process, network namespace, bridge or listener, and the sui
   assert.ok(btcdPids.length > 0, "the btcd pod was running");
   assert.deepEqual(btcdPids.filter(alive), [], "no btcd process is alive");
   assert.deepEqual(processesMentioning(`${clusterDir(inst)}/`), [], "no process names the cluster's workdir");
-  assert.equal(bridgeExists(inst), false, `bridge ${inst.bridge} is gone`);
-  assert.deepEqual(listNetns(inst), [], "no network namespace is left");
-  const listening = listeningPorts();
+  assert.notEqual(ifindex(inst.bridge), bridgeIndex, `bridge ${inst.bridge} (index ${bridgeIndex}) is gone`);
+  const left = new Set(listNetns(inst));
   assert.deepEqual(
-    ports.filter((p) => listening.has(p)),
+    namespaces.filter((n) => left.has(n)),
     [],
-    "no component port is still listening",
+    "no network namespace of this sandbox is left",
+  );
+  assert.deepEqual(
+    listenerPids(ports).filter((pid) => before.has(pid)),
+    [],
+    "no process that was running before down still listens on a component port",
   );
   assert.equal(fs.existsSync(inst.kubeconfig), false, "the kubeconfig is removed");
   assert.equal(suitePids(), suiteBefore, "the suite's own sandbox is as it was");

@@ -63,9 +63,15 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * The namespace's inode, once it is one: `ip netns add` creates /run/netns/<name> as an empty file and
+ * only then bind-mounts the new namespace onto it, so a file still on /run's own device is not a
+ * namespace yet (its inode is the placeholder's, which no process is ever in).
+ */
 const netnsInode = (netns: string): number | undefined => {
   try {
-    return fs.statSync(`/run/netns/${netns}`).ino;
+    const st = fs.statSync(`/run/netns/${netns}`);
+    return st.dev === fs.statSync("/run/netns").dev ? undefined : st.ino;
   } catch {
     return undefined;
   }
@@ -245,7 +251,7 @@ export class NetworkTrace {
         // A live pod: the pids it no longer reports are gone, and it runs one node process.
         for (const [pid, started] of t.pids)
           if (!current.has(pid) && stillRuns(pid, started)) out.push(`pod ${t.name}: process ${pid} of an earlier run still alive`);
-        const nodes = (byNetns.get(t.inode ?? -1) ?? []).filter(([, comm]) => comm === "bitcoind" || comm === "btcd");
+        const nodes = (byNetns.get(netnsInode(t.netns) ?? -1) ?? []).filter(([, comm]) => comm === "bitcoind" || comm === "btcd");
         if (nodes.length !== 1)
           out.push(`pod ${t.name}: ${nodes.length} node processes in its namespace (${nodes.map(([p]) => p).join(", ")})`);
         continue;
