@@ -14,13 +14,12 @@ import { after, before, describe, it, test } from "node:test";
 import assert from "node:assert/strict";
 import * as k8s from "@kubernetes/client-node";
 import { destroyStack, upStack, type StackOptions } from "../../infra/pulumi/automation";
-import { MINING_ADDRESS } from "../../provider/engine/desired";
 import { createEngine, type NetworkStatus } from "../../provider/engine";
 import { validateSpec, type BitcoinNetworkSpecInput, type Implementation, type Topology } from "../../provider/spec";
 import { createNetwork, getNetwork, patchNetworkSpec, settled, type NetworkCR } from "../../bench/harness";
 import { currentInstance } from "../../sandbox/cluster/instance";
 import { kubeConfig, kubeconfigPath, repoRoot, waitFor } from "../support/cluster";
-import { NodesView, SideSandbox, childrenRunning, netnsOf, setLink } from "../support/faults";
+import { NodesView, SideSandbox, childrenRunning, mineAtLeast, netnsOf, setLink } from "../support/faults";
 import { NetworkTrace, nodePid, pidOf } from "../support/leaks";
 import { closeTestStack, openTestStack, type TestStack } from "../support/pulumi";
 import { missing } from "../support/prereqs";
@@ -220,8 +219,8 @@ describe("faults battery", { concurrency: 2 }, () => {
           await setLink(netns, false);
           run.fault();
           try {
-            await zero.ops.mine(5, MINING_ADDRESS);
-            await waitFor(`node 1 at height ${height + 5} (its side of the cut)`, async () => (await one.ops.tip()).height === height + 5, {
+            const mined = await mineAtLeast(zero, height + 5);
+            await waitFor(`node 1 at height ${mined} (its side of the cut)`, async () => (await one.ops.tip()).height === mined, {
               timeoutMs: 30_000,
             });
             await assert.rejects(two.ops.tip(), "node 2 is cut off");

@@ -181,6 +181,24 @@ export interface LiveNode {
  * A network seen through its nodes' own RPC (not regnet's status): who is connected to whom and
  * which block each is on. Works for any cluster whose pod IPs the host reaches (the sandboxes).
  */
+/**
+ * Mines on `node` until its tip is at `height` or more; returns its height then. A generate that
+ * times out on a loaded machine (seen in CI at load 20) may still have mined: the tip says how many
+ * to ask for again, so a late block can overshoot, never fall short.
+ */
+export function mineAtLeast(node: LiveNode, height: number): Promise<number> {
+  return waitFor(
+    `${node.pod} at height ${height} or more`,
+    async () => {
+      const now = (await node.ops.tip()).height;
+      if (now >= height) return now;
+      await node.ops.mine(height - now, MINING_ADDRESS);
+      return undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 500 },
+  );
+}
+
 export class NodesView {
   private readonly rpc: RpcClient;
 
@@ -244,9 +262,18 @@ export class NodesView {
 
   /** Whether node `a` has a connection to node `b`'s current address, as `a` sees it. */
   async connected(a: number, bIp: string): Promise<boolean> {
-    const node = (await this.nodes()).find((n) => n.ordinal === a);
-    if (!node) throw new Error(`node ${a} is not Ready`);
-    return (await node.ops.peers()).some((p) => p.addr.startsWith(`${bIp}:`));
+    // A call left unanswered (a loaded machine: CI saw a 5 s timeout at load 20) says nothing about
+    // the link, nor does a btcd node restarting to drop a peer: ask again, bounded.
+    const { yes } = await waitFor(
+      `node ${a}'s peers`,
+      async () => {
+        const node = (await this.nodes()).find((n) => n.ordinal === a);
+        if (!node) throw new Error(`node ${a} is not Ready`);
+        return { yes: (await node.ops.peers()).some((p) => p.addr.startsWith(`${bIp}:`)) };
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
+    return yes;
   }
 
   /**
@@ -267,11 +294,10 @@ export class NodesView {
       throw new Error(`${err.message}; as the nodes see it: ${last.join("; ")}`);
     });
     const [zero] = await this.nodes();
-    await zero.ops.mine(1, MINING_ADDRESS);
-    const height = (await zero.ops.tip()).height;
+    const height = await mineAtLeast(zero, (await waitFor("node 0's tip", () => zero.ops.tip())).height + 1);
     await waitFor(
       `${this.network}: the block mined on node 0 (height ${height}) on every node`,
-      async () => (await Promise.all((await this.nodes()).map((n) => n.ops.tip()))).every((t) => t.height === height),
+      async () => (await Promise.all((await this.nodes()).map((n) => n.ops.tip()))).every((t) => t.height >= height),
       { timeoutMs: 30_000, intervalMs: 500 },
     );
     return height;
