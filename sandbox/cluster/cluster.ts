@@ -16,7 +16,7 @@ import {
   kwokctlConfigFile,
 } from "./kwok";
 import { bridgeExists, checkIproute2, createBridge, deleteBridge, deleteNetns, listNetns, netnsPids } from "./net";
-import { alive, listeningPorts, processesMentioning, terminate, withPidLock } from "./procs";
+import { alive, listeners, listeningPorts, processesMentioning, terminate, withPidLock } from "./procs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { extraKwokEnv, runnerExists, runnerPid, startRunner, stopRunner } from "./runner";
 
@@ -227,9 +227,10 @@ function leftovers(inst: SandboxInstance, ports: Record<string, number>): string
     for (const ns of listNetns(inst)) left.push(`network namespace ${ns}`);
     if (bridgeExists(inst)) left.push(`bridge ${inst.bridge}`);
   }
-  const listening = listeningPorts();
+  const held = listeners(Object.values(ports));
   for (const [name, port] of Object.entries(ports)) {
-    if (listening.has(port)) left.push(`listener :${port} (${name})`);
+    const pids = held.get(port);
+    if (pids) left.push(`listener :${port} (${name}${pids.length ? `, pid ${pids.join(", ")}` : ""})`);
   }
   return left;
 }

@@ -54,9 +54,8 @@ function signal(pid: number, sig: NodeJS.Signals): void {
 /** Live processes whose command line contains `needle` (e.g. a sandbox's state dir). */
 export function processesMentioning(needle: string): { pid: number; cmd: string }[] {
   const found: { pid: number; cmd: string }[] = [];
-  for (const entry of fs.readdirSync("/proc")) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid) || pid === process.pid) continue;
+  for (const pid of processIds()) {
+    if (pid === process.pid) continue;
     try {
       const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
       if (cmd.includes(needle) && alive(pid)) found.push({ pid, cmd });
@@ -67,9 +66,17 @@ export function processesMentioning(needle: string): { pid: number; cmd: string 
   return found;
 }
 
-/** TCP ports some process listens on (IPv4 and IPv6), from /proc/net/tcp*. */
-export function listeningPorts(): Set<number> {
-  const ports = new Set<number>();
+/** The pids in /proc now (a snapshot: any may exit at once). */
+export function processIds(): number[] {
+  return fs
+    .readdirSync("/proc")
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number);
+}
+
+/** Listening TCP sockets (IPv4 and IPv6) from /proc/net/tcp*: port → the sockets' inodes. */
+function listeningSockets(): Map<number, Set<string>> {
+  const sockets = new Map<number, Set<string>>();
   for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
     let text: string;
     try {
@@ -79,10 +86,47 @@ export function listeningPorts(): Set<number> {
     }
     for (const line of text.split("\n").slice(1)) {
       const cols = line.trim().split(/\s+/);
-      if (cols[3] === "0A") ports.add(parseInt(cols[1].split(":")[1], 16)); // 0A = LISTEN
+      if (cols[3] !== "0A") continue; // 0A = LISTEN
+      const port = parseInt(cols[1].split(":")[1], 16);
+      sockets.set(port, (sockets.get(port) ?? new Set()).add(cols[9]));
     }
   }
-  return ports;
+  return sockets;
+}
+
+/** TCP ports some process listens on (IPv4 and IPv6). */
+export function listeningPorts(): Set<number> {
+  return new Set(listeningSockets().keys());
+}
+
+/**
+ * Who listens on each of `ports` that is listened on: the pids whose open fds include the listening
+ * socket (empty when that process is not ours to look into).
+ */
+export function listeners(ports: number[]): Map<number, number[]> {
+  const byInode = new Map<string, number>();
+  for (const [port, inodes] of listeningSockets()) if (ports.includes(port)) for (const i of inodes) byInode.set(`socket:[${i}]`, port);
+  const out = new Map<number, number[]>([...new Set(byInode.values())].map((port) => [port, []]));
+  if (!byInode.size) return out;
+  for (const pid of processIds()) {
+    let fds: string[];
+    try {
+      fds = fs.readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue; // exited meanwhile, or not ours
+    }
+    const held = new Set<number>();
+    for (const fd of fds) {
+      try {
+        const port = byInode.get(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (port !== undefined) held.add(port);
+      } catch {
+        // closed meanwhile
+      }
+    }
+    for (const port of held) out.get(port)!.push(pid);
+  }
+  return out;
 }
 
 /** Runs `fn` holding a lock file that records our pid; a lock whose owner died is taken over. */

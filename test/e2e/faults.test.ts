@@ -311,6 +311,35 @@ describe("faults battery", { concurrency: 2 }, () => {
           },
         );
       }
+
+      // The battery's own eyes (not a case: nothing regnet does is under test). CI once read a node
+      // that left a call unanswered at load 20 as a failed case; a node stopped past the RPC timeout
+      // must be asked again, and a generate that timed out must not be counted short.
+      it("harness: a node silent past the RPC timeout is asked again, not read as cut off", async () => {
+        const run = new CaseRun();
+        try {
+          const { view, height } = await controllerNetwork(run, "silent-btcd", { nodes: 2, implementation: "btcd" });
+          const [zero, one] = await view.nodes();
+          const pid = nodePid(await podOf("silent-btcd-0"))!;
+          const SILENT_MS = 8000; // past NodesView's 5 s call timeout
+          const t0 = Date.now();
+          process.kill(pid, "SIGSTOP");
+          const resume = setTimeout(() => process.kill(pid, "SIGCONT"), SILENT_MS);
+          try {
+            const [linked, mined] = await Promise.all([view.connected(0, one.ip), mineAtLeast(zero, height + 1)]);
+            assert.ok(Date.now() - t0 >= SILENT_MS, "the answers came after node 0 was resumed");
+            assert.equal(linked, true, "node 0 is still connected to node 1");
+            assert.ok(mined >= height + 1, `node 0 mined to ${height + 1} or more (got ${mined})`);
+            assert.equal((await zero.ops.tip()).height, mined, "mineAtLeast returns node 0's tip");
+          } finally {
+            clearTimeout(resume);
+            process.kill(pid, "SIGCONT");
+          }
+        } finally {
+          await run.teardown();
+        }
+        assert.deepEqual(run.leaks, [], "nothing leaked");
+      });
     });
 
     describe("control-plane faults", { concurrency: false }, () => {

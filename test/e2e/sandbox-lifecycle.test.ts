@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { currentInstance } from "../../sandbox/cluster/instance";
 import { componentPids, componentPorts, clusterDir } from "../../sandbox/cluster/kwok";
 import { bridgeExists, listNetns, netnsPids } from "../../sandbox/cluster/net";
-import { alive, processesMentioning } from "../../sandbox/cluster/procs";
+import { alive, listeners, processIds, processesMentioning } from "../../sandbox/cluster/procs";
 import { repoRoot, toolPath } from "../../sandbox/toolchain/paths";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -47,33 +47,6 @@ const ifindex = (dev: string) => {
     return undefined;
   }
 };
-const livePids = () =>
-  new Set(
-    fs
-      .readdirSync("/proc")
-      .filter((e) => /^\d+$/.test(e))
-      .map(Number),
-  );
-
-/** Pids holding a listening TCP socket on one of `ports`: the sockets' inodes matched against each process's fds. */
-function listenerPids(ports: number[]): number[] {
-  const inodes = new Set<string>();
-  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
-    for (const line of fs.readFileSync(file, "utf8").split("\n").slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      if (cols[3] === "0A" && ports.includes(parseInt(cols[1].split(":")[1], 16))) inodes.add(`socket:[${cols[9]}]`);
-    }
-  }
-  if (!inodes.size) return [];
-  return [...livePids()].filter((pid) => {
-    try {
-      return fs.readdirSync(`/proc/${pid}/fd`).some((fd) => inodes.has(fs.readlinkSync(`/proc/${pid}/fd/${fd}`)));
-    } catch {
-      return false; // exited meanwhile
-    }
-  });
-}
-
 /** Control-plane pids of the sandbox the rest of the suite runs on: this test must leave them as they were. */
 const suitePids = () => JSON.stringify(componentPids(currentInstance(process.env)));
 let suiteBefore = "";
@@ -192,7 +165,7 @@ test("down leaves no process, network namespace, bridge or listener, and the sui
   assert.ok(bridgeIndex, `bridge ${inst.bridge} exists before down`);
   const namespaces = listNetns(inst);
   assert.ok(namespaces.length > 0, "the btcd pod's network namespace exists before down");
-  const before = livePids();
+  const before = new Set(processIds());
   const r = sandbox("down");
   assert.equal(r.code, 0, `sandbox down failed:\n${r.out}`);
   const after = sandbox("status");
@@ -209,7 +182,7 @@ test("down leaves no process, network namespace, bridge or listener, and the sui
     "no network namespace of this sandbox is left",
   );
   assert.deepEqual(
-    listenerPids(ports).filter((pid) => before.has(pid)),
+    [...listeners(ports).values()].flat().filter((pid) => before.has(pid)),
     [],
     "no process that was running before down still listens on a component port",
   );
