@@ -16,7 +16,7 @@ import {
   kwokctlConfigFile,
 } from "./kwok";
 import { bridgeExists, checkIproute2, createBridge, deleteBridge, deleteNetns, listNetns, netnsPids } from "./net";
-import { alive, listeners, listeningPorts, processesMentioning, terminate, withPidLock } from "./procs";
+import { alive, listeners, listeningPorts, processName, processesMentioning, terminate, withPidLock } from "./procs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { extraKwokEnv, runnerExists, runnerPid, startRunner, stopRunner } from "./runner";
 
@@ -106,6 +106,7 @@ async function upLocked(inst: SandboxInstance, say: Say): Promise<SandboxInstanc
 
 async function create(inst: SandboxInstance, say: Say): Promise<SandboxInstance> {
   const started = Date.now();
+  checkPortsFree(inst);
   createBridge(inst);
   say(`sandbox ${inst.name}: bridge ${inst.bridge} ${inst.gateway}/${inst.prefixLen} (${secs(started)})`);
 
@@ -141,6 +142,20 @@ async function create(inst: SandboxInstance, say: Say): Promise<SandboxInstance>
   }
   say(`sandbox ${inst.name} is up in ${secs(started)}. kubeconfig: ${inst.kubeconfig}`);
   return inst;
+}
+
+/** The slot's ports are this sandbox's alone; a process of something else on one is named, before anything is made. */
+export function checkPortsFree(inst: SandboxInstance): void {
+  const held = [...listeners(Object.values(inst.ports))].map(([port, pids]) => {
+    const who = pids.map((pid) => `pid ${pid} (${processName(pid)})`).join(", ") || "a process of another user";
+    return `${port} is held by ${who}`;
+  });
+  if (held.length) {
+    throw new Error(
+      `sandbox ${inst.name} (slot ${inst.slot}) needs ports ${Object.values(inst.ports).join(", ")}, but ${held.join("; ")}: ` +
+        `stop that process, or use another slot (REGNET_SANDBOX=<name>)`,
+    );
+  }
 }
 
 function apiserverPort(inst: SandboxInstance): number {

@@ -3,7 +3,7 @@
 // same machine, or the lifecycle test) is named by REGNET_SANDBOX and gets a slot 1..9 of its own:
 // bridge `regnet<N>`, subnet 10.<244+N>.0.0/16, namespaces `regnet<N>-*`. Bridge names, namespaces
 // and ports are machine-wide, so a slot is claimed in /run/regnet/slots/<N> (tmpfs: reboots clear it,
-// as they clear bridges) with the owner's state dir.
+// as they clear bridges) with the owner's state dir. The control plane's ports come with the slot too.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { repoRoot } from "../toolchain/paths";
@@ -11,6 +11,12 @@ import { repoRoot } from "../toolchain/paths";
 /** Machine-wide slot claims (REGNET_SLOTS_DIR only for tests of the claiming itself). */
 const slotsDir = (env: NodeJS.ProcessEnv = process.env) => env.REGNET_SLOTS_DIR || "/run/regnet/slots";
 const MAX_SLOT = 9;
+
+/** The control plane's ports, named as kwokctl's configuration names them. */
+export type ControlPlanePorts = Record<
+  "kubeApiserverPort" | "etcdPort" | "etcdPeerPort" | "kwokControllerPort" | "kubeControllerManagerPort" | "kubeSchedulerPort",
+  number
+>;
 
 export interface SandboxNetwork {
   /** Bridge the pods' veths attach to; its address is the pods' gateway and the API server's address for pods. */
@@ -24,6 +30,7 @@ export interface SandboxNetwork {
 export interface SandboxInstance extends SandboxNetwork {
   name: string;
   slot: number;
+  ports: ControlPlanePorts;
   /** State dir: kubeconfig, kwokctl workdir, runner state, logs. */
   dir: string;
   kubeconfig: string;
@@ -63,12 +70,34 @@ export function networkForSlot(slot: number): SandboxNetwork {
   };
 }
 
+/**
+ * Ten ports per slot from 27400, below the kernel's ephemeral range (32768 and up), so no port-0 bind
+ * or outgoing connection takes one. Fixed, not probed: a component that crashes and is started again
+ * must find its port free, and the ports kwokctl probes as unused at create time promised nothing
+ * once the process died (CI: another sandbox coming up during the faults battery's API server
+ * restart took that port, and the API server never came back).
+ */
+const PORT_BASE = 27400;
+
+export function portsForSlot(slot: number): ControlPlanePorts {
+  const base = PORT_BASE + slot * 10;
+  return {
+    kubeApiserverPort: base,
+    etcdPort: base + 1,
+    etcdPeerPort: base + 2,
+    kwokControllerPort: base + 3,
+    kubeControllerManagerPort: base + 4,
+    kubeSchedulerPort: base + 5,
+  };
+}
+
 function instanceAt(name: string, dir: string, slot: number): SandboxInstance {
   return {
     name,
     slot,
     dir,
     ...networkForSlot(slot),
+    ports: portsForSlot(slot),
     kubeconfig: path.join(dir, "kubeconfig"),
     kwokWorkdir: path.join(dir, "kwok"),
     clusterName: "regnet",

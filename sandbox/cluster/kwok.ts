@@ -45,6 +45,7 @@ export function kwokctlConfig(inst: SandboxInstance, kwokControllerEnv: Record<s
         kubeSchedulerBinary: toolPath("kube-scheduler"),
         kubectlBinary: toolPath("kubectl"),
         kwokControllerBinary: toolPath("kwok"),
+        ...inst.ports,
       },
       componentsPatches: [
         {
@@ -73,8 +74,8 @@ export function kwokctl(inst: SandboxInstance, args: string[], env = kwokEnv(ins
   const log = path.join(inst.dir, "kwokctl.log");
   fs.appendFileSync(log, `\n$ kwokctl --name ${inst.clusterName} ${args.join(" ")}\n`);
   return new Promise((resolve, reject) => {
-    // Ports are picked by probing what is free: one kwokctl at a time on this machine. `-o`: the
-    // daemons kwokctl starts must not inherit (and so hold) the lock.
+    // kwokctl probes for what is free for any port the configuration leaves unset: one kwokctl at a
+    // time on this machine. `-o`: the daemons kwokctl starts must not inherit (and so hold) the lock.
     const child = spawn("flock", ["-o", "/tmp/regnet-kwokctl.lock", toolPath("kwokctl"), "--name", inst.clusterName, ...args], {
       env,
       stdio: ["ignore", "pipe", "pipe"],

@@ -66,6 +66,15 @@ export function processesMentioning(needle: string): { pid: number; cmd: string 
   return found;
 }
 
+/** A process's command name, for messages ("?" once it is gone). */
+export function processName(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  } catch {
+    return "?";
+  }
+}
+
 /** The pids in /proc now (a snapshot: any may exit at once). */
 export function processIds(): number[] {
   return fs

@@ -1,7 +1,8 @@
 // The sandbox's life cycle on a second, independent instance (its own state dir, bridge, subnet,
 // namespaces and ports), so the sandbox the suite runs on is never touched: up → a Ready node through
 // kubectl → up again is a no-op → a btcd pod runs as a real process → down leaves no process (control
-// plane or btcd), namespace, bridge or listener.
+// plane or btcd), namespace, bridge or listener → up again, and its ports stay its own while its API
+// server is down.
 import { after, before, test } from "node:test";
 import * as assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
@@ -9,10 +10,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { currentInstance } from "../../sandbox/cluster/instance";
-import { componentPids, componentPorts, clusterDir } from "../../sandbox/cluster/kwok";
+import { componentPids, componentPorts, clusterDir, kwokctl } from "../../sandbox/cluster/kwok";
 import { bridgeExists, listNetns, netnsPids } from "../../sandbox/cluster/net";
-import { alive, listeners, processIds, processesMentioning } from "../../sandbox/cluster/procs";
+import { alive, listeners, processIds, processName, processesMentioning } from "../../sandbox/cluster/procs";
 import { repoRoot, toolPath } from "../../sandbox/toolchain/paths";
+import { waitFor } from "../support/cluster";
 import { setTimeout as sleep } from "node:timers/promises";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "regnet-lifecycle-"));
@@ -27,10 +29,12 @@ const env = {
   REGNET_SANDBOX_DIR: path.join(dir, "state"),
   KUBECONFIG: callerKubeconfig,
 };
+// A third sandbox, brought up while this one's API server is down.
+const otherEnv = { ...env, REGNET_SANDBOX: `lifecycle-other-${process.pid}`, REGNET_SANDBOX_DIR: path.join(dir, "other") };
 const cli = path.join(repoRoot, "dist", "sandbox", "cli.js");
 
-function sandbox(cmd: string): { code: number; out: string } {
-  const r = spawnSync(process.execPath, [cli, cmd], { env, encoding: "utf8", timeout: 240_000 });
+function sandbox(cmd: string, withEnv = env): { code: number; out: string } {
+  const r = spawnSync(process.execPath, [cli, cmd], { env: withEnv, encoding: "utf8", timeout: 240_000 });
   return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
 }
 
@@ -56,6 +60,7 @@ before(() => {
 });
 
 after(() => {
+  if (fs.existsSync(path.join(dir, "other", "instance.json"))) sandbox("down", otherEnv);
   if (fs.existsSync(path.join(dir, "state", "instance.json"))) sandbox("down");
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -137,13 +142,7 @@ test("a btcd pod runs as a real process in a namespace of this sandbox, with an 
     );
     btcdPids = listNetns(inst)
       .flatMap(netnsPids)
-      .filter((pid) => {
-        try {
-          return fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "btcd";
-        } catch {
-          return false;
-        }
-      });
+      .filter((pid) => processName(pid) === "btcd");
     if (ip && btcdPids.length) {
       assert.ok(ip.startsWith(subnet), `pod IP ${ip} is in ${subnet}0.0/16`);
       break;
@@ -160,7 +159,8 @@ test("down leaves no process, network namespace, bridge or listener, and the sui
   const ports = Object.values(componentPorts(inst));
   assert.ok(ports.length >= 3, "the component ports are known");
 
-  assert.equal(sandbox("status").code, 0, "status exits 0 while the sandbox is up");
+  const st = sandbox("status");
+  assert.equal(st.code, 0, `status exits 0 while the sandbox is up:\n${st.out}`);
   const bridgeIndex = ifindex(inst.bridge);
   assert.ok(bridgeIndex, `bridge ${inst.bridge} exists before down`);
   const namespaces = listNetns(inst);
@@ -189,4 +189,58 @@ test("down leaves no process, network namespace, bridge or listener, and the sui
   assert.equal(fs.existsSync(inst.kubeconfig), false, "the kubeconfig is removed");
   assert.equal(suitePids(), suiteBefore, "the suite's own sandbox is as it was");
   assert.equal(fs.readFileSync(callerKubeconfig, "utf8"), callerBefore, "the caller's $KUBECONFIG is untouched");
+});
+
+// Last, on the sandbox brought up again: the outage makes its controller manager and scheduler exit
+// (they cannot renew their leases), which the tests before this one must not see.
+test("its ports are its slot's: a sandbox coming up while its API server is down takes none, and the API server starts again", async () => {
+  const up = sandbox("up");
+  assert.equal(up.code, 0, `sandbox up failed:\n${up.out}`);
+  const inst = instance();
+  const ports = componentPorts(inst);
+  assert.deepEqual(ports, {
+    "kube-apiserver": inst.ports.kubeApiserverPort,
+    etcd: inst.ports.etcdPort,
+    "etcd-peer": inst.ports.etcdPeerPort,
+    "kwok-controller": inst.ports.kwokControllerPort,
+  });
+  const apiserver = componentPids(inst)["kube-apiserver"]!;
+  process.kill(apiserver, "SIGKILL");
+  while (alive(apiserver)) await sleep(50);
+
+  // CI: a sandbox made in this window took the dead API server's port (kwokctl probed it as free),
+  // and the API server, started again, never came back.
+  const other = sandbox("up", otherEnv);
+  try {
+    assert.equal(other.code, 0, `the other sandbox's up failed:\n${other.out}`);
+    const taken = Object.values(componentPorts(currentInstance(otherEnv)));
+    assert.deepEqual(
+      Object.entries(ports).filter(([, port]) => taken.includes(port)),
+      [],
+      "the other sandbox took none of this one's ports",
+    );
+
+    // As a control plane's supervisor would: start what is not running.
+    const started = await kwokctl(inst, ["start", "cluster"]);
+    assert.equal(started.code, 0, `kwokctl start cluster:\n${started.output}`);
+    const port = ports["kube-apiserver"];
+    let said = "";
+    await waitFor(
+      "the API server answering /readyz again",
+      async () => {
+        const r = spawnSync(toolPath("kubectl"), ["--kubeconfig", inst.kubeconfig, "get", "--raw", "/readyz"], { encoding: "utf8" });
+        said = r.stdout.trim() || r.stderr.trim();
+        return said === "ok";
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    ).catch((err: Error) => assert.fail(`${err.message}; kubectl said: ${said}`));
+    const again = componentPids(inst)["kube-apiserver"]!;
+    assert.notEqual(again, apiserver);
+    assert.deepEqual(listeners([port]).get(port), [again], `port ${port} is the new API server's`);
+  } finally {
+    for (const e of [otherEnv, env]) {
+      const down = sandbox("down", e);
+      assert.equal(down.code, 0, `${e.REGNET_SANDBOX}: down failed:\n${down.out}`);
+    }
+  }
 });

@@ -1,8 +1,10 @@
-// Who listens where, read from the real /proc: the sandbox names a leftover listener's pid with it.
+// Who listens where, read from the real /proc: the sandbox names the process on a port it needs, or left behind.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as net from "node:net";
 import { listeners, listeningPorts, processIds } from "../../sandbox/cluster/procs";
+import { checkPortsFree } from "../../sandbox/cluster/cluster";
+import { currentInstance, portsForSlot } from "../../sandbox/cluster/instance";
 
 const listen = (server: net.Server) =>
   new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as net.AddressInfo).port)));
@@ -19,4 +21,24 @@ test("listeners names this process for a port it listens on, and nothing for a c
   }
   assert.equal(listeningPorts().has(port), false, `port ${port} is no longer listening once closed`);
   assert.deepEqual(listeners([port]), new Map());
+});
+
+test("sandbox up refuses a slot whose port another process holds, naming the port, the pid and the way out", async () => {
+  const server = net.createServer();
+  const port = await listen(server);
+  try {
+    const inst = { ...currentInstance({ REGNET_SANDBOX: "held", REGNET_SANDBOX_DIR: "/nonexistent" }), slot: 4 };
+    inst.ports = { ...portsForSlot(4), etcdPort: port };
+    assert.throws(
+      () => checkPortsFree(inst),
+      new RegExp(
+        `sandbox held \\(slot 4\\) needs ports [0-9, ]*\\b${port}\\b[0-9, ]*, but ${port} is held by pid ${process.pid} \\(node[^)]*\\): stop that process, or use another slot`,
+      ),
+    );
+  } finally {
+    await new Promise((r) => server.close(r));
+  }
+  assert.doesNotThrow(() =>
+    checkPortsFree({ ...currentInstance({ REGNET_SANDBOX_DIR: "/nonexistent" }), ports: { ...portsForSlot(4), etcdPort: port } }),
+  );
 });

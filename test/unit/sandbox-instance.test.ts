@@ -5,7 +5,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { claimInstance, currentInstance, networkForSlot, releaseInstance, sandboxName } from "../../sandbox/cluster/instance";
+import { claimInstance, currentInstance, networkForSlot, portsForSlot, releaseInstance, sandboxName } from "../../sandbox/cluster/instance";
 import { kwokctlConfig } from "../../sandbox/cluster/kwok";
 import { repoRoot } from "../../sandbox/toolchain/paths";
 import { tempDirs } from "../support/tmp";
@@ -23,6 +23,22 @@ test("networks per slot: the default owns regnet0, 10.244.0.1/16 and regnet-*; o
   }
   // The default's cleanup of `regnet-*` must never match another sandbox's namespaces.
   for (let s = 1; s <= 9; s++) assert.ok(!networkForSlot(s).netnsPrefix.startsWith("regnet-"));
+});
+
+test("control-plane ports per slot: six each, no two slots share one, all below this machine's ephemeral range", () => {
+  // Below it, no port-0 bind and no outgoing connection's source port can take one while its owner is down.
+  const [ephemeralLow] = fs.readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
+  const seen = new Map<number, number>();
+  for (let slot = 0; slot <= 9; slot++) {
+    const ports = Object.values(portsForSlot(slot));
+    assert.equal(new Set(ports).size, 6, `slot ${slot}: six distinct ports`);
+    for (const port of ports) {
+      assert.ok(port > 1024 && port < ephemeralLow, `slot ${slot}: port ${port} is below ${ephemeralLow}`);
+      assert.equal(seen.get(port), undefined, `port ${port} of slot ${slot} is also slot ${seen.get(port)}'s`);
+      seen.set(port, slot);
+    }
+  }
+  assert.equal(portsForSlot(0).kubeApiserverPort, 27400);
 });
 
 test("state dirs: named sandboxes in one checkout never share the default's (kubeconfig, kwok, runner)", () => {
@@ -81,7 +97,7 @@ test("the default slot belongs to one state dir; a stale claim (owner gone) is t
 });
 
 test("kwokctl config: loopback everywhere but the API server, which pods reach at the bridge address", () => {
-  const inst = { ...currentInstance({ REGNET_SANDBOX_DIR: tmp() }), ...networkForSlot(3) };
+  const inst = { ...currentInstance({ REGNET_SANDBOX_DIR: tmp() }), ...networkForSlot(3), ports: portsForSlot(3) };
   type Patch = { name: string; extraArgs?: unknown[]; extraEnvs?: unknown[] };
   const doc = parse(kwokctlConfig(inst, { PATH: "/shims:/usr/bin" })) as {
     kind: string;
@@ -93,6 +109,9 @@ test("kwokctl config: loopback everywhere but the API server, which pods reach a
   assert.equal(doc.options.bindAddress, "127.0.0.1");
   assert.deepEqual(doc.options.kubeApiserverCertSANs, ["10.247.0.1"]);
   assert.equal(doc.options.kubeAuthorization, true);
+  // Every port is the slot's, none left for kwokctl to probe.
+  assert.equal(doc.options.kubeApiserverPort, 27430);
+  for (const [key, port] of Object.entries(portsForSlot(3))) assert.equal(doc.options[key], port, key);
   const api = doc.componentsPatches.find((p) => p.name === "kube-apiserver");
   assert.deepEqual(api?.extraArgs, [
     { key: "bind-address", value: "0.0.0.0", override: true },
