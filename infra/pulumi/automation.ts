@@ -97,7 +97,7 @@ function projectSettings(stateDir: string): ProjectSettings {
 }
 
 /** `regnet:*` config as the Automation API wants it: objects and lists as JSON (read with requireObject). */
-export function configMap(config: Record<string, unknown>, secretKeys: string[]): ConfigMap {
+function configMap(config: Record<string, unknown>, secretKeys: string[]): ConfigMap {
   const map: ConfigMap = {};
   for (const [key, value] of Object.entries(config)) {
     if (value === undefined) continue;

@@ -8,8 +8,6 @@
 // platform from charts-out/, as the README installs it; no other test's controller or networks
 // there), so killing its controller or its API server disturbs nobody; the Pulumi cases run on the
 // suite's sandbox. The node cases run side by side, then the two control-plane cases one at a time.
-import { spawn } from "node:child_process";
-import * as path from "node:path";
 import { after, before, describe, it, test } from "node:test";
 import assert from "node:assert/strict";
 import * as k8s from "@kubernetes/client-node";
@@ -18,10 +16,10 @@ import { createEngine, type NetworkStatus } from "../../provider/engine";
 import { validateSpec, type BitcoinNetworkSpecInput, type Implementation, type Topology } from "../../provider/spec";
 import { createNetwork, getNetwork, patchNetworkSpec, settled, type NetworkCR } from "../../bench/harness";
 import { currentInstance } from "../../sandbox/cluster/instance";
-import { kubeConfig, kubeconfigPath, repoRoot, waitFor } from "../support/cluster";
+import { kubeConfig, kubeconfigPath, waitFor } from "../support/cluster";
 import { NodesView, SideSandbox, childrenRunning, mineAtLeast, netnsOf, setLink } from "../support/faults";
 import { NetworkTrace, nodePid, pidOf } from "../support/leaks";
-import { closeTestStack, openTestStack, type TestStack } from "../support/pulumi";
+import { closeTestStack, openTestStack, runElsewhere, type TestStack } from "../support/pulumi";
 import { missing } from "../support/prereqs";
 
 const IMPLEMENTATIONS: Implementation[] = ["btcd", "bitcoin-core"];
@@ -471,13 +469,7 @@ describe("faults battery", { concurrency: 2 }, () => {
     async function pulumiNetworks(run: CaseRun, label: string, networks: Record<string, unknown>[], convergeTimeoutSeconds = 300) {
       const config = (namespace: string) => ({ namespace, kubeconfigPath, networks, convergeTimeoutSeconds });
       const t: TestStack = await openTestStack(`faults-${label}`, label, config);
-      // The same stack, as a program of its own opens it (test/fixtures/pulumi-up.ts).
-      const options: StackOptions = {
-        stackName: label,
-        stateDir: path.join(t.root, "state"),
-        config: config(t.ns.name),
-        env: { REGNET_LOG_FILE: t.logFile },
-      };
+      const { options } = t;
       const traces = await Promise.all(networks.map((n) => new NetworkTrace(mainKc, t.ns.name, n.name as string, prefix).start()));
       run.onTeardown(async () => {
         try {
@@ -517,25 +509,19 @@ describe("faults battery", { concurrency: 2 }, () => {
     };
 
     /**
-     * `pulumi up` of the stack in a process of its own (test/fixtures/pulumi-up.ts), as a user's
-     * program: the Node SDK rejects an interrupted or failed inline program's RPCs later, where nobody
-     * can handle them (in the runner's process that failed the file). Over before teardown destroys.
+     * `pulumi up` of the stack in a process of its own (runElsewhere), as a user's program: the Node
+     * SDK rejects an interrupted or failed inline program's RPCs later, where nobody can handle them
+     * (in the runner's process that failed the file). Over before teardown destroys.
      */
     function upElsewhere(run: CaseRun, options: StackOptions) {
-      let output = "";
-      const child = spawn(process.execPath, [path.join(repoRoot, "dist", "test", "fixtures", "pulumi-up.js"), JSON.stringify(options)], {
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      child.stdout.on("data", (d) => (output += d));
-      child.stderr.on("data", (d) => (output += d));
-      const exited = new Promise<string>((resolve) => child.on("close", () => resolve(output)));
+      const { child, output, exited } = runElsewhere("up", { options });
       run.onTeardown(async () => {
         if (child.exitCode === null && child.signalCode === null) child.kill("SIGINT");
         await exited;
         return [];
       });
       const cli = () => childrenRunning(child.pid!, "up", "--stack", options.stackName)[0];
-      return { output: () => output, exited, cli };
+      return { output, exited: exited.then((e) => e.output), cli };
     }
 
     /** `pulumi up` of the stack, stopped at once by two SIGINTs (a user's second Ctrl-C) once the network's StatefulSet is made. */

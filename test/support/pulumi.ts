@@ -1,16 +1,19 @@
 // A Pulumi stack for one test file: a throwaway namespace, the inline regnet program on a `file://`
 // backend under .regnet/test-pulumi/<namespace>/, and the engine's log beside it.
+import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { openStack } from "../../infra/pulumi/automation";
+import { openStack, type StackOptions } from "../../infra/pulumi/automation";
 import type { NetworkInputs, NetworkOutputs } from "../../provider/pulumi";
 import { kubeConfig, repoRoot, tempNamespace } from "./cluster";
 
 export interface TestStack {
   ns: { name: string; cleanup: () => Promise<void> };
   stack: Stack;
+  /** The same stack as another process opens it (no program): see `runElsewhere`. */
+  options: StackOptions;
   /** Holds `state/` (the backend), the workspace and `engine.log`. */
   root: string;
   logFile: string;
@@ -25,14 +28,39 @@ export async function openTestStack(
   const ns = await tempNamespace(prefix);
   const root = path.join(repoRoot, ".regnet", "test-pulumi", ns.name);
   const logFile = path.join(root, "engine.log");
-  const stack = await openStack({
+  const options: StackOptions = {
     stackName,
     stateDir: path.join(root, "state"),
     config: config(ns.name),
     secretKeys,
     env: { REGNET_LOG_FILE: logFile },
+  };
+  const stack = await openStack(options);
+  return { ns, stack, options, root, logFile };
+}
+
+/** What test/fixtures/pulumi-op.ts runs: a stack (no program), or beside it a network of unknown size. */
+export interface OpInput {
+  options: StackOptions;
+  unknownNodes?: { name: string; namespace: string; kubeconfigPath: string; spec: Record<string, unknown> };
+}
+
+/**
+ * `pulumi up` or `preview` of a stack in a process of its own (test/fixtures/pulumi-op.ts), so what
+ * the Node SDK rejects late after a failed or interrupted run never reaches this process.
+ */
+export function runElsewhere(
+  op: "up" | "preview",
+  input: OpInput,
+): { child: ChildProcess; output: () => string; exited: Promise<{ code: number | null; output: string }> } {
+  let output = "";
+  const child = spawn(process.execPath, [path.join(repoRoot, "dist", "test", "fixtures", "pulumi-op.js"), op, JSON.stringify(input)], {
+    stdio: ["ignore", "pipe", "pipe"],
   });
-  return { ns, stack, root, logFile };
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  const exited = new Promise<{ code: number | null; output: string }>((resolve) => child.on("close", (code) => resolve({ code, output })));
+  return { child, output: () => output, exited };
 }
 
 /** Destroys the stack when asked (tests that end with their own destroy don't), then removes it all. */
