@@ -106,6 +106,8 @@ test("with several workers, each key is processed by one at a time and every add
   const seenAdd = new Map<string, number>();
   let seq = 0;
   let overlap = false;
+  /** A key whose worker must hold it until released: an add is then sure to land while it is in flight. */
+  const gates = new Map<string, Promise<void>>();
   const worker = async () => {
     for (;;) {
       const k = await q.get();
@@ -113,7 +115,7 @@ test("with several workers, each key is processed by one at a time and every add
       if (active.has(k)) overlap = true;
       active.add(k);
       seenAdd.set(k, lastAdd.get(k)!);
-      await sleep(Math.random() * 3);
+      await (gates.get(k) ?? sleep(Math.random() * 3));
       processed.push(k);
       active.delete(k);
       q.done(k);
@@ -127,18 +129,28 @@ test("with several workers, each key is processed by one at a time and every add
     await sleep(Math.random() * 2);
   }
   const tick = () => new Promise((r) => setImmediate(r));
-  // Last, each key is added once more while a worker holds it: that add must not be lost.
+  /** Nothing queued, nothing held (not a fixed pause). */
+  const drained = async () => {
+    while (q.len() > 0 || active.size > 0) await tick();
+  };
+  // Last, each key is added once more while a worker holds it: that add must not be lost. The worker
+  // that takes it waits at a gate, so it cannot finish before the second add (CI: ungated, a worker
+  // took and finished the key between two polls of `active`, and the test waited for ever).
   for (let i = 0; i < 5; i++) {
     const k = `ns/${i}`;
-    while (active.has(k)) await tick();
+    await drained();
+    let release!: () => void;
+    gates.set(k, new Promise<void>((r) => (release = r)));
     lastAdd.set(k, ++seq);
     q.add(k);
     while (!active.has(k)) await tick();
     lastAdd.set(k, ++seq);
     q.add(k);
+    gates.delete(k);
+    release();
   }
-  // Drained (nothing queued, nothing held), not a fixed pause: then the last add of every key was handled.
-  while (q.len() > 0 || active.size > 0) await tick();
+  // Then the last add of every key was handled.
+  await drained();
   q.shutDown();
   await Promise.all(workers);
   assert.equal(overlap, false, "no key in two workers at once");
