@@ -4,7 +4,18 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { type BinaryName, TOOLS, type ToolName, toolBinDir, toolPath } from "../toolchain/paths";
-import { type SandboxInstance, claimInstance, currentInstance, releaseInstance, sandboxDir, sandboxName } from "./instance";
+import {
+  type SandboxInstance,
+  type SandboxNetwork,
+  claimInstance,
+  currentInstance,
+  networkForSlot,
+  releaseInstance,
+  sandboxDir,
+  sandboxName,
+  unheldSlots,
+  withSlotsLock,
+} from "./instance";
 import {
   COMPONENTS,
   RUNNER_KWOK_CONFIG,
@@ -77,7 +88,44 @@ function exclusive<T>(say: Say, fn: () => Promise<T>): Promise<T> {
 export async function up(say: Say): Promise<SandboxInstance> {
   checkIproute2();
   checkToolchain();
-  return exclusive(say, () => upLocked(claimInstance(), say));
+  return exclusive(say, async () => {
+    const inst = await withSlotsLock(
+      (owner) => say(`sandbox ${sandboxName()}: waiting for another sandbox's claim (pid ${owner}) ...`),
+      async () => {
+        const claimed = claimInstance();
+        await clearUnheldSlots(say);
+        return claimed;
+      },
+    );
+    return upLocked(inst, say);
+  });
+}
+
+/**
+ * The bridge and pod namespaces of every slot no sandbox holds: what a sandbox that died without
+ * `down` left (a killed CI run), which nothing else would ever remove. Runs holding the slot lock,
+ * so a slot being claimed is never swept.
+ */
+export async function clearUnheldSlots(say: Say): Promise<void> {
+  for (const slot of unheldSlots()) {
+    const net = networkForSlot(slot);
+    const stale = listNetns(net);
+    const bridge = bridgeExists(net);
+    if (!stale.length && !bridge) continue;
+    say(
+      `sandbox: slot ${slot} is held by no sandbox; removing ${stale.length} network namespace(s)${bridge ? ` and bridge ${net.bridge}` : ""}`,
+    );
+    await removeNetwork(net);
+  }
+}
+
+/** A slot's pod namespaces (and whatever still runs in them) and its bridge. */
+async function removeNetwork(net: SandboxNetwork): Promise<void> {
+  for (const ns of listNetns(net)) {
+    await terminate(netnsPids(ns), 5_000);
+    deleteNetns(ns);
+  }
+  deleteBridge(net);
 }
 
 async function upLocked(inst: SandboxInstance, say: Say): Promise<SandboxInstance> {
@@ -220,13 +268,7 @@ async function clearAll(inst: SandboxInstance, say: Say): Promise<void> {
     10_000,
   );
   fs.rmSync(clusterDir(inst), { recursive: true, force: true });
-  if (inst.slot >= 0) {
-    for (const ns of listNetns(inst)) {
-      await terminate(netnsPids(ns), 5_000);
-      deleteNetns(ns);
-    }
-    deleteBridge(inst);
-  }
+  if (inst.slot >= 0) await removeNetwork(inst);
   // Sockets close as the processes die; give the kernel a moment.
   const deadline = Date.now() + 10_000;
   while (ports.some((p) => listeningPorts().has(p)) && Date.now() < deadline) await sleep(100);

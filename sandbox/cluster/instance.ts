@@ -7,6 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { repoRoot } from "../toolchain/paths";
+import { withPidLock } from "./procs";
 
 /** Machine-wide slot claims (REGNET_SLOTS_DIR only for tests of the claiming itself). */
 const slotsDir = (env: NodeJS.ProcessEnv = process.env) => env.REGNET_SLOTS_DIR || "/run/regnet/slots";
@@ -148,6 +149,22 @@ export function claimInstance(env: NodeJS.ProcessEnv = process.env): SandboxInst
     return instanceAt(name, dir, slot);
   }
   throw new Error(`all ${MAX_SLOT} extra sandbox slots are in use (see ${slots}); bring one down first`);
+}
+
+/** Slots no live sandbox holds: a bridge or namespaces of theirs are a dead sandbox's leftovers. */
+export function unheldSlots(env: NodeJS.ProcessEnv = process.env): number[] {
+  const slots = slotsDir(env);
+  return Array.from({ length: MAX_SLOT + 1 }, (_, slot) => slot).filter((slot) => {
+    const owner = readOwner(path.join(slots, String(slot)));
+    return !owner || !ownerStillHolds(owner, slot);
+  });
+}
+
+/** Runs `fn` holding the machine-wide slot lock, so that no claim lands while unheld slots are swept. */
+export function withSlotsLock<T>(onWait: (owner: number) => void, fn: () => Promise<T>, env: NodeJS.ProcessEnv = process.env): Promise<T> {
+  const slots = slotsDir(env);
+  fs.mkdirSync(slots, { recursive: true });
+  return withPidLock(path.join(slots, "lock"), onWait, fn);
 }
 
 /** Gives the slot back (after `down`). */

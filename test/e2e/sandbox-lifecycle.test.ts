@@ -5,13 +5,14 @@
 // server is down.
 import { after, before, test } from "node:test";
 import * as assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { currentInstance } from "../../sandbox/cluster/instance";
+import { currentInstance, networkForSlot, unheldSlots, withSlotsLock } from "../../sandbox/cluster/instance";
 import { componentPids, componentPorts, clusterDir, kwokctl } from "../../sandbox/cluster/kwok";
-import { bridgeExists, listNetns, netnsPids } from "../../sandbox/cluster/net";
+import { bridgeExists, createBridge, deleteBridge, listNetns, netnsPids } from "../../sandbox/cluster/net";
+import { clearUnheldSlots } from "../../sandbox/cluster/cluster";
 import { alive, listeners, processIds, processName, processesMentioning } from "../../sandbox/cluster/procs";
 import { repoRoot, toolPath } from "../../sandbox/toolchain/paths";
 import { waitFor } from "../support/cluster";
@@ -150,6 +151,44 @@ test("a btcd pod runs as a real process in a namespace of this sandbox, with an 
     assert.ok(Date.now() < deadline, `btcd pod did not start within 60 s (podIP "${ip}", btcd pids ${btcdPids.length})`);
     await sleep(500);
   }
+});
+
+test("up's sweep removes a slot nobody holds (namespaces, what runs in them, bridge) and leaves a held one's", async () => {
+  const inst = instance();
+  const live = listNetns(inst);
+  assert.ok(live.length > 0, "this sandbox's btcd pod has a namespace");
+  // Under the slot lock, as `up` sweeps: no other sandbox can claim the slot meanwhile.
+  await withSlotsLock(
+    () => undefined,
+    async () => {
+      const free = unheldSlots().at(-1);
+      assert.ok(free !== undefined && free !== inst.slot, "a slot nobody holds");
+      const dead = networkForSlot(free);
+      const ns = `${dead.netnsPrefix}stale${process.pid}`;
+      execFileSync("ip", ["netns", "add", ns]);
+      createBridge(dead);
+      const sleeper = spawn("ip", ["netns", "exec", ns, "sleep", "300"], { stdio: "ignore" });
+      try {
+        await waitFor(`a process in ${ns}`, async () => netnsPids(ns).includes(sleeper.pid!), { timeoutMs: 10_000, intervalMs: 50 });
+        const said: string[] = [];
+        await clearUnheldSlots((line) => said.push(line));
+        assert.deepEqual(listNetns(dead), [], `slot ${free}'s namespaces are gone`);
+        assert.equal(bridgeExists(dead), false, `bridge ${dead.bridge} is gone`);
+        assert.equal(alive(sleeper.pid), false, "what ran in the namespace is stopped");
+        assert.match(
+          said.join("\n"),
+          new RegExp(`slot ${free} is held by no sandbox; removing 1 network namespace\\(s\\) and bridge ${dead.bridge}`),
+        );
+      } finally {
+        // Whatever the sweep left when it failed.
+        sleeper.kill("SIGKILL");
+        spawnSync("ip", ["netns", "del", ns]);
+        deleteBridge(dead);
+      }
+    },
+  );
+  assert.deepEqual(listNetns(inst), live, "the held slot's namespaces are untouched");
+  assert.ok(bridgeExists(inst), `the held slot's bridge ${inst.bridge} is untouched`);
 });
 
 test("down leaves no process, network namespace, bridge or listener, and the suite's sandbox untouched", () => {
