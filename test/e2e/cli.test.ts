@@ -72,7 +72,9 @@ function start(args: string[], { program = [process.execPath, MAIN], env = {} }:
 
 /** `regnet <args> -n <test namespace>`, run to its end. */
 async function regnet(...args: string[]): Promise<Run> {
-  return start([...args, "-n", ns.name]).done;
+  // The namespace goes before a `--`, after which everything is an RPC param.
+  const end = args.includes("--") ? args.indexOf("--") : args.length;
+  return start([...args.slice(0, end), "-n", ns.name, ...args.slice(end)]).done;
 }
 
 async function ok(...args: string[]): Promise<string> {
@@ -377,7 +379,8 @@ test("no command printed an RPC password or the kubeconfig's credential", async 
     needles.push(...passwordForms(c.user, c.password));
     if (impl === "bitcoin-core") {
       // Even a node that answers with the password (Core's echo returns its arguments) does not get it out.
-      const r = await regnet("rpc", NETS[impl].name, "0", "echo", c.password, "-v");
+      // After `--`: a random password may start with '-' (CI: "unknown option '-NHIgu_…'").
+      const r = await regnet("rpc", NETS[impl].name, "0", "echo", "-v", "--", c.password);
       assert.equal(r.code, 0, r.err);
       assert.match(r.out, /\[redacted\]/);
     }

@@ -129,6 +129,16 @@ test("an API server that does not answer: exit 1 at once, naming the server and 
   );
 });
 
+test("rpc: a param that starts with '-' is an unknown option, unless it comes after --", async () => {
+  const kubeconfig = kubeconfigFile(`https://127.0.0.1:${await closedPort()}`);
+  const bare = await run("rpc", "net", "0", "echo", "-NHIgu_H", "--kubeconfig", kubeconfig);
+  assert.equal(bare.code, 2, bare.err);
+  assert.match(bare.err, /unknown option '-NHIgu_H'/);
+  const after = await run("rpc", "net", "0", "echo", "--kubeconfig", kubeconfig, "--", "-NHIgu_H");
+  assert.equal(after.code, 1, `parsed, then the cluster is asked: ${after.err}`);
+  assert.match(after.err, /cannot reach the Kubernetes API server/);
+});
+
 test("parseDuration: seconds by default, ms/s/m/h, never zero", () => {
   assert.equal(parseDuration("90"), 90_000);
   assert.equal(parseDuration("90s"), 90_000);

@@ -16,6 +16,7 @@ export function rpcCommand(io: Io): Command {
     .description(
       "Calls <method> on node <ordinal> of <network> with the network's credentials (read from its Secret, never printed).\n" +
         "Each parameter that is valid JSON is sent as that JSON (5, true, null, [..], {..}, '\"5\"' for the string 5); anything else as a string.\n" +
+        "A parameter that starts with '-' goes after --, as in: rpc demo 0 echo -- -1\n" +
         "Prints a string result as it is, anything else as JSON.",
     )
     .argument("<network>", "the network's name")
