@@ -178,10 +178,6 @@ export interface LiveNode {
 }
 
 /**
- * A network seen through its nodes' own RPC (not regnet's status): who is connected to whom and
- * which block each is on. Works for any cluster whose pod IPs the host reaches (the sandboxes).
- */
-/**
  * Mines on `node` until its tip is at `height` or more; returns its height then. A generate that
  * times out on a loaded machine (seen in CI at load 20) may still have mined: the tip says how many
  * to ask for again, so a late block can overshoot, never fall short.
@@ -199,6 +195,10 @@ export function mineAtLeast(node: LiveNode, height: number): Promise<number> {
   );
 }
 
+/**
+ * A network seen through its nodes' own RPC (not regnet's status): who is connected to whom and
+ * which block each is on. Works for any cluster whose pod IPs the host reaches (the sandboxes).
+ */
 export class NodesView {
   private readonly rpc: RpcClient;
 
