@@ -4,9 +4,9 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { stringify } from "yaml";
+import { parseAllDocuments, stringify } from "yaml";
 import { repoRoot, toolPath, toolchainEnv } from "../toolchain/paths";
-import type { SandboxInstance } from "./instance";
+import type { ControlPlanePorts, SandboxInstance } from "./instance";
 import { readPid } from "./procs";
 
 export const COMPONENTS = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok-controller"] as const;
@@ -99,22 +99,37 @@ export function componentPids(inst: SandboxInstance): Record<string, number | un
   return pids;
 }
 
-/** Ports of the components, from the configuration kwokctl saved for the cluster. */
-export function componentPorts(inst: SandboxInstance): Record<string, number> {
+/** The component that listens on each of the slot's ports, by kwokctl's option name. */
+const PORT_OWNERS: Record<keyof ControlPlanePorts, string> = {
+  kubeApiserverPort: "kube-apiserver",
+  etcdPort: "etcd",
+  etcdPeerPort: "etcd-peer",
+  kwokControllerPort: "kwok-controller",
+  kubeControllerManagerPort: "kube-controller-manager",
+  kubeSchedulerPort: "kube-scheduler",
+};
+
+/** The ports a kwokctl configuration gives its components, by component. */
+export function portsInConfig(text: string): Record<string, number> {
+  const config = parseAllDocuments(text)
+    .map((d) => d.toJS() as { kind?: string; options?: Record<string, unknown> } | null)
+    .find((d) => d?.kind === "KwokctlConfiguration");
   const ports: Record<string, number> = {};
-  try {
-    const text = fs.readFileSync(path.join(clusterDir(inst), "kwok.yaml"), "utf8");
-    for (const [key, name] of [
-      ["kubeApiserverPort", "kube-apiserver"],
-      ["etcdPort", "etcd"],
-      ["etcdPeerPort", "etcd-peer"],
-      ["kwokControllerPort", "kwok-controller"],
-    ] as const) {
-      const m = new RegExp(`^\\s*${key}:\\s*(\\d+)`, "m").exec(text);
-      if (m && Number(m[1])) ports[name] = Number(m[1]);
-    }
-  } catch {
-    // no cluster
+  for (const [key, name] of Object.entries(PORT_OWNERS)) {
+    const port = config?.options?.[key];
+    if (typeof port === "number" && port > 0) ports[name] = port;
   }
   return ports;
+}
+
+/**
+ * Ports of the components, from the configuration kwokctl saved for the cluster: the running
+ * cluster's own record, which `down` checks even for a cluster made before the slot fixed them.
+ */
+export function componentPorts(inst: SandboxInstance): Record<string, number> {
+  try {
+    return portsInConfig(fs.readFileSync(path.join(clusterDir(inst), "kwok.yaml"), "utf8"));
+  } catch {
+    return {}; // no cluster
+  }
 }

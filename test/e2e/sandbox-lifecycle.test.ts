@@ -196,7 +196,7 @@ test("down leaves no process, network namespace, bridge or listener, and the sui
   const pids = Object.values(componentPids(inst)).filter((p): p is number => p !== undefined);
   assert.equal(pids.length, 5, "five control-plane processes were running");
   const ports = Object.values(componentPorts(inst));
-  assert.ok(ports.length >= 3, "the component ports are known");
+  assert.equal(ports.length, 6, "the six component ports are known");
 
   const st = sandbox("status");
   assert.equal(st.code, 0, `status exits 0 while the sandbox is up:\n${st.out}`);
@@ -242,6 +242,8 @@ test("its ports are its slot's: a sandbox coming up while its API server is down
     etcd: inst.ports.etcdPort,
     "etcd-peer": inst.ports.etcdPeerPort,
     "kwok-controller": inst.ports.kwokControllerPort,
+    "kube-controller-manager": inst.ports.kubeControllerManagerPort,
+    "kube-scheduler": inst.ports.kubeSchedulerPort,
   });
   const apiserver = componentPids(inst)["kube-apiserver"]!;
   process.kill(apiserver, "SIGKILL");

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { claimInstance, currentInstance, networkForSlot, portsForSlot, releaseInstance, sandboxName } from "../../sandbox/cluster/instance";
-import { kwokctlConfig } from "../../sandbox/cluster/kwok";
+import { kwokctlConfig, portsInConfig } from "../../sandbox/cluster/kwok";
 import { repoRoot } from "../../sandbox/toolchain/paths";
 import { tempDirs } from "../support/tmp";
 
@@ -122,4 +122,20 @@ test("kwokctl config: loopback everywhere but the API server, which pods reach a
   for (const key of ["etcdBinary", "kubeApiserverBinary", "kubeControllerManagerBinary", "kubeSchedulerBinary", "kwokControllerBinary"]) {
     assert.ok(path.isAbsolute(String(doc.options[key])), `${key} is an absolute path into the toolchain cache`);
   }
+});
+
+// `down` waits for, and then checks, every port the cluster's saved configuration names: a port
+// left out here is one a leftover controller manager or scheduler could hold unnoticed.
+test("component ports: read back from a kwokctl configuration, all six, by component", () => {
+  const inst = { ...currentInstance({ REGNET_SANDBOX_DIR: tmp() }), ...networkForSlot(3), ports: portsForSlot(3) };
+  const kwokConfiguration = "---\napiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokConfiguration\noptions:\n  nodePort: 1\n";
+  assert.deepEqual(portsInConfig(kwokctlConfig(inst, {}) + kwokConfiguration), {
+    "kube-apiserver": 27430,
+    etcd: 27431,
+    "etcd-peer": 27432,
+    "kwok-controller": 27433,
+    "kube-controller-manager": 27434,
+    "kube-scheduler": 27435,
+  });
+  assert.deepEqual(portsInConfig(kwokConfiguration), {}, "no KwokctlConfiguration, no ports");
 });
