@@ -12,11 +12,19 @@ interface Skip {
   reason: string;
 }
 
+/** A test that failed, and the first lines of its error: the summary at the end of a long log says why. */
+interface Failure {
+  file: string;
+  name: string;
+  error: string;
+}
+
 export interface Outcome {
   label: string;
   files: number;
   passed: number;
   failed: number;
+  failures: Failure[];
   skipped: Skip[];
   seconds: number;
 }
@@ -36,7 +44,7 @@ export async function runFiles(
   write: (chunk: string) => void = (c) => process.stdout.write(c),
 ): Promise<Outcome> {
   const started = Date.now();
-  const outcome: Outcome = { label, files: files.length, passed: 0, failed: 0, skipped: [], seconds: 0 };
+  const outcome: Outcome = { label, files: files.length, passed: 0, failed: 0, failures: [], skipped: [], seconds: 0 };
   if (!files.length) return outcome;
   const stream = run({ files, ...opts });
   stream.on("test:pass", (t) => {
@@ -48,7 +56,9 @@ export async function runFiles(
     outcome.skipped.push({ file: sourceOf(t.file ?? "?"), name: t.name, reason: t.todo ? `todo: ${reason}` : reason });
   });
   stream.on("test:fail", (t) => {
-    if (t.details.type !== "suite") outcome.failed++;
+    if (t.details.type === "suite") return;
+    outcome.failed++;
+    outcome.failures.push({ file: sourceOf(t.file ?? "?"), name: t.name, error: firstLines(t.details.error) });
   });
   await new Promise<void>((resolve, reject) => {
     const out = stream.compose(spec);
@@ -58,6 +68,16 @@ export async function runFiles(
   });
   outcome.seconds = (Date.now() - started) / 1000;
   return outcome;
+}
+
+/** Node wraps a test's error (ERR_TEST_FAILURE); its cause is what the test threw. A few lines of it, not a whole dump. */
+function firstLines(err: unknown, maxLines = 8, maxChars = 300): string {
+  const cause = (err as { cause?: unknown } | undefined)?.cause ?? err;
+  const text = cause instanceof Error ? cause.message : String(cause);
+  const lines = text.split("\n");
+  const kept = lines.slice(0, maxLines).map((l) => (l.length > maxChars ? `${l.slice(0, maxChars)}…` : l));
+  if (lines.length > maxLines) kept.push(`… (${lines.length - maxLines} more lines in the report above)`);
+  return kept.join("\n");
 }
 
 /** CI=true (as CI runs the suite) and any other value but "", "0" and "false". */
@@ -80,6 +100,12 @@ export function verdict(outcomes: Outcome[], env: NodeJS.ProcessEnv): { lines: s
         `  failed ${String(o.failed).padStart(3)}  skipped ${String(o.skipped.length).padStart(3)}  ${o.seconds.toFixed(1)}s`,
     );
   }
+  const failures = outcomes.flatMap((o) => o.failures);
+  if (failures.length)
+    lines.push(
+      `failed (${failures.length}):`,
+      ...failures.flatMap((f) => [`  ${f.file}: ${f.name}`, ...f.error.split("\n").map((l) => `      ${l}`)]),
+    );
   const skips = outcomes.flatMap((o) => o.skipped);
   if (skips.length) {
     lines.push(`skipped (${skips.length}):`, ...skips.map((s) => `  ${s.file}: ${s.name} — ${s.reason}`));
