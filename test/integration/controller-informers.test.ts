@@ -15,6 +15,7 @@ import { createLogger } from "../../provider/log";
 import { API_VERSION, GROUP, KIND, PLURAL, validateSpec } from "../../provider/spec";
 import { applyPlatform, createNetwork, getNetwork, metricValue, settled } from "../../bench/harness";
 import { kubeConfig, tempNamespace, waitFor } from "../support/cluster";
+import { refusals } from "../support/controller-log";
 
 let ns: { name: string; cleanup: () => Promise<void> };
 const controllers: Controller[] = [];
@@ -86,7 +87,9 @@ test("informers that fail (403: no RBAC yet) restart and sync once access is gra
     currentContext: "sa",
   });
 
-  const c = startController(saKc, `test-${randomBytes(3).toString("hex")}`);
+  const lines: string[] = [];
+  const logger = pino({ level: "warn" }, { write: (line: string) => void lines.push(line) });
+  const c = startController(saKc, `test-${randomBytes(3).toString("hex")}`, { logger });
   await c.startInformers();
   assert.equal(c.synced(), false, "without RBAC nothing can be listed");
   assert.deepEqual(c.unsyncedInformers().sort(), ["bitcoinnetworks", "pods", "secrets", "services", "statefulsets"]);
@@ -94,6 +97,8 @@ test("informers that fail (403: no RBAC yet) restart and sync once access is gra
     "informer errors to be counted",
     async () => (metricValue(await c.metrics.registry.metrics(), 'regnet_controller_errors_total{kind="informer"}') ?? 0) >= 5,
   );
+  // What platform-controller.test.ts asserts is absent from a controller's log is there for these refusals.
+  assert.ok(refusals(lines.join("")).length >= 5, `the refusals are logged as such:\n${lines.join("")}`);
 
   await rbac.createNamespacedRole({
     namespace: ns.name,
