@@ -15,6 +15,7 @@ import {
   type NetworkStatus,
 } from "../engine";
 import { createLogger, type Logger } from "../log";
+import { exitWhenEngineGone } from "./engine-gone";
 import { validateSpec, type BitcoinNetworkSpec } from "../spec";
 import { outputsOf } from "./outputs";
 import type { NetworkInputs } from "./types";
@@ -28,6 +29,8 @@ export const DEFAULT_CONVERGE_TIMEOUT_SECONDS = 600;
  * period to stop (Core nodes in the sandbox take ~15 s), so a convergeTimeoutSeconds small enough to
  * fail a create must not also fail the destroy that cleans it up. */
 export const MIN_DELETE_WAIT_SECONDS = 120;
+
+exitWhenEngineGone();
 
 let cachedLogger: Logger | undefined;
 /**
