@@ -500,6 +500,31 @@ describe("faults battery", { concurrency: 2 }, () => {
         { timeoutMs: 120_000, intervalMs: 100 },
       );
 
+    /**
+     * Holds a create in flight: a quota of no pods in the namespace lets the engine make the StatefulSet
+     * but the StatefulSet controller none of its pods, until `release`. Without it a SIGINT sent once the
+     * StatefulSet exists could land after a fast create had finished (seen: nodes Ready 3 s later), and
+     * the case would not be the one it names. The controller retries pods after its back-off, which
+     * grows only as long as the hold lasted.
+     */
+    async function holdPods(run: CaseRun, namespace: string): Promise<() => Promise<void>> {
+      const core = mainKc.makeApiClient(k8s.CoreV1Api);
+      const name = "hold-pods";
+      await core.createNamespacedResourceQuota({ namespace, body: { metadata: { name }, spec: { hard: { pods: "0" } } } });
+      await waitFor(
+        "the pod quota to be in force",
+        async () => (await core.readNamespacedResourceQuota({ namespace, name })).status?.hard?.pods === "0",
+      );
+      let held = true;
+      const release = async () => {
+        if (!held) return;
+        held = false;
+        await core.deleteNamespacedResourceQuota({ namespace, name });
+      };
+      run.onTeardown(async () => (await release(), []));
+      return release;
+    }
+
     const tracked = async (t: TestStack) => {
       const d = (await t.stack.exportStack()).deployment as { resources?: { type: string }[]; pending_operations?: { type: string }[] };
       return {
@@ -526,6 +551,7 @@ describe("faults battery", { concurrency: 2 }, () => {
 
     /** `pulumi up` of the stack, stopped at once by two SIGINTs (a user's second Ctrl-C) once the network's StatefulSet is made. */
     async function interruptedUp(run: CaseRun, t: TestStack, options: StackOptions, name: string): Promise<void> {
+      const release = await holdPods(run, t.ns.name);
       const up = upElsewhere(run, options);
       await stsOf(t.ns.name, name);
       const cli = up.cli();
@@ -539,6 +565,7 @@ describe("faults battery", { concurrency: 2 }, () => {
       process.kill(cli, "SIGINT");
       assert.match(await up.exited, /\^C received; terminating/, "the CLI stopped at once");
       assert.deepEqual(await tracked(t), { networks: 0, pending: ["creating"] }, "the network is only a pending create");
+      await release();
     }
 
     const whole = async (ns: string, name: string) => {
@@ -555,12 +582,18 @@ describe("faults battery", { concurrency: 2 }, () => {
       { skip: noCore },
       async (run) => {
         const { t, trace, name, options } = await pulumiNetwork(run, "sigint1", { name: "once", nodes: 3 });
+        const release = await holdPods(run, t.ns.name);
         const up = upElsewhere(run, options);
         await stsOf(t.ns.name, name);
         const cli = up.cli();
         assert.ok(cli, `the pulumi up CLI is running; it said: ${up.output()}`);
         process.kill(cli, "SIGINT"); // one SIGINT, as one Ctrl-C
         run.fault();
+        await waitFor("the CLI to take the SIGINT", async () => up.output().includes("^C received; cancelling"), {
+          timeoutMs: 30_000,
+          intervalMs: 50,
+        });
+        await release(); // the create in flight can now finish, and the CLI waits for it
         assert.match(await up.exited, /update canceled/);
         assert.deepEqual(await tracked(t), { networks: 1, pending: [] }, "Pulumi waited for the create in flight and recorded it");
         const again = await upStack(t.stack, { color: "never" });
