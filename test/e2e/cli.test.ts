@@ -7,9 +7,9 @@
 // read back) shows it lagging with its missing links dashed; healed, wait exits 0. Also: wait for a
 // network that does not exist yet, and no output of any command holds an RPC password or the
 // kubeconfig's credential.
-import { test, before, after } from "node:test";
+import { test, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as k8s from "@kubernetes/client-node";
@@ -51,17 +51,29 @@ interface Run {
   err: string;
 }
 
+/**
+ * The commands a test started that still run. A test that fails before it stops its `--watch` or
+ * `-f` would leave that process running, and its pipes would keep this file alive until the
+ * runner's file timeout (seen in CI: 15 minutes). Each is killed after its test.
+ */
+const running = new Set<ChildProcess>();
+afterEach(() => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
 /** A running `regnet <args>`; `done` resolves when it exits. */
 function start(args: string[], { program = [process.execPath, MAIN], env = {} }: { program?: string[]; env?: NodeJS.ProcessEnv } = {}) {
   const child = spawn(program[0], [...program.slice(1), ...args], {
     env: { ...toolchainEnv(process.env), KUBECONFIG: kubeconfigPath, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  running.add(child);
   const run: Run = { code: null, out: "", err: "" };
   child.stdout.on("data", (b: Buffer) => (run.out += b.toString("utf8")));
   child.stderr.on("data", (b: Buffer) => (run.err += b.toString("utf8")));
   const done = new Promise<Run>((resolve) =>
     child.on("close", (code) => {
+      running.delete(child);
       run.code = code;
       printed.push(run.out, run.err);
       resolve(run);
